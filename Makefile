@@ -1,0 +1,42 @@
+# Vigie developer targets. `make test` is the one CI runs (see .ci/run).
+GO        ?= go
+PKGS      ?= ./...
+FUZZTIME  ?= 30s
+BENCHTIME ?= 1s
+
+.PHONY: all build test lint generate bench fuzz demo clean
+
+all: lint test build
+
+build:
+	$(GO) build -o bin/vigie ./cmd/vigie
+
+# The full test suite: vet, then every test (unit and integration) once.
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 $(PKGS)
+
+# gofmt, go vet and staticcheck (pinned in go.mod as a tool), plus a drift
+# check that the generated code matches the generator.
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
+
+generate:
+	$(GO) generate $(PKGS)
+
+# Every benchmark once, with allocations; see docs/PERFORMANCE.md.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+# Every fuzz target for FUZZTIME each (Go runs one fuzz target per invocation).
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; done
+
+clean:
+	rm -rf bin
