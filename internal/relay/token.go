@@ -96,9 +96,9 @@ type Claims map[string]any
 type pyIntResult int
 
 const (
-	pyIntOK        pyIntResult = iota
-	pyIntValueErr              // a string that is not an integer literal
-	pyIntTypeErr               // null, list or object
+	pyIntOK       pyIntResult = iota
+	pyIntValueErr             // a string that is not an integer literal
+	pyIntTypeErr              // null, list or object
 )
 
 // PyInt converts a JSON value the way Python's int() does: integers as
