@@ -115,7 +115,6 @@ type harness struct {
 	roots     *x509.CertPool
 	jwksHost  string
 	jwks      *jwksServer
-	logs      *logBuffer
 	refusedTo string // host:port where nothing listens
 }
 
@@ -706,4 +705,3 @@ func (l *logBuffer) check(t *testing.T, secrets ...string) {
 }
 
 func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }
-
