@@ -225,6 +225,23 @@ func (j *JWKS) cacheTTL(cc string) time.Duration {
 	return min(ttl, j.maxTTL)
 }
 
+// ParseKeySet parses a JWKS document, for key sets known in advance (tests,
+// air-gapped deployments). Structural problems are kept in the set and
+// reported when it is used, as for a fetched set.
+func ParseKeySet(doc []byte) (*KeySet, error) {
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return nil, fmt.Errorf("relay: key set is not JSON: %w", err)
+	}
+	return parseKeySet(v), nil
+}
+
+// StaticKeys is a [KeySource] that serves one key set whatever the host.
+type StaticKeys struct{ Set *KeySet }
+
+// Keys implements [KeySource].
+func (s StaticKeys) Keys(context.Context, string, string) (*KeySet, error) { return s.Set, nil }
+
 // parseKeySet indexes the RSA keys of a JWKS document by kid, with the
 // original relay's error for each structural problem (SPEC §3.1 step 7).
 // Unlike the original, which crashes, a JWK that is not a usable RSA key is
