@@ -2,6 +2,7 @@ package schema
 
 import (
 	"embed"
+	"fmt"
 	"strings"
 )
 
@@ -62,7 +63,16 @@ func draftIndex(draft string) int {
 	return -1
 }
 
-// schemaBytes returns the embedded schema text of a known draft.
+// Source returns a copy of the embedded schema text of draft, e.g. for code generators or
+// for reading a draft's enums.
+func Source(draft string) ([]byte, error) {
+	if draftIndex(draft) < 0 {
+		return nil, fmt.Errorf("unknown IDMEFv2 draft %q", draft)
+	}
+	return schemaBytes(draft)
+}
+
+// schemaBytes returns the embedded schema text of a known draft (embed.FS returns a copy).
 func schemaBytes(draft string) ([]byte, error) {
 	return schemaFS.ReadFile("schemas/" + draft + "/IDMEFv2.schema")
 }

@@ -29,6 +29,10 @@ func TestEmbeddedSchemasMatchReference(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Errorf("schemas/%s/IDMEFv2.schema differs from the reference copy", draft)
 			}
+			embedded, err := schema.Source(draft)
+			if err != nil || !bytes.Equal(embedded, want) {
+				t.Errorf("Source(%s) differs from the reference copy (err %v)", draft, err)
+			}
 		})
 	}
 }
@@ -312,6 +316,9 @@ func TestFormatErrors(t *testing.T) {
 }
 
 func TestValidateUnknownDraft(t *testing.T) {
+	if _, err := schema.Source("V01"); err == nil {
+		t.Error("Source(V01) succeeded")
+	}
 	v := schema.New()
 	if _, err := v.Validate("V01", map[string]any{}); err == nil || !strings.Contains(err.Error(), `"V01"`) {
 		t.Errorf("Validate(V01) error = %v, want one naming the draft", err)
