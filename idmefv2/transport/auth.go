@@ -183,4 +183,3 @@ func connPeer(r *http.Request) Peer {
 	}
 	return Peer{Method: AuthNone, Addr: r.RemoteAddr}
 }
-

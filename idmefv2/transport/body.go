@@ -119,7 +119,12 @@ func malformed(body []byte) *reply {
 	err := json.Unmarshal(body, &raw)
 	rep := errReply(http.StatusBadRequest, "malformed JSON")
 	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		// encoding/json counts the bytes read, the offending one included;
+		// report that byte's index from 0 (the end for a truncated body).
 		off := se.Offset
+		if off > 0 && !strings.Contains(se.Error(), "end of JSON input") {
+			off--
+		}
 		rep.body.Offset = &off
 		rep.body.Error = fmt.Sprintf("malformed JSON at byte offset %d: %v", off, se)
 	}

@@ -6,7 +6,8 @@ package transport
 type Response struct {
 	// Error says what went wrong, for a human.
 	Error string `json:"error"`
-	// Offset is the byte offset of a JSON syntax error in the body.
+	// Offset is the index (from 0) of the byte where the body's JSON
+	// syntax breaks, or its length when it is truncated.
 	Offset *int64 `json:"offset,omitempty"`
 	// Problems are the validation problems of a single message.
 	Problems []Problem `json:"problems,omitempty"`

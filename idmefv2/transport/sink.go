@@ -100,4 +100,6 @@ type Rejecter interface {
 type RejecterFunc func(ctx context.Context, rejected []Rejection) error
 
 // Reject calls f(ctx, rejected).
-func (f RejecterFunc) Reject(ctx context.Context, rejected []Rejection) error { return f(ctx, rejected) }
+func (f RejecterFunc) Reject(ctx context.Context, rejected []Rejection) error {
+	return f(ctx, rejected)
+}
