@@ -2,8 +2,8 @@ package transport
 
 import (
 	"bufio"
-	"context"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -150,7 +150,7 @@ func TestHandlerStatusCodes(t *testing.T) {
 		{name: "204 exact path", opts: func(o *Options) { o.Paths = []string{"/idmef", "/v2/"} }, path: "/idmef", body: okMsg, wantStatus: 204, wantAccepted: []string{okMsg}},
 		{name: "204 path prefix", opts: func(o *Options) { o.Paths = []string{"/idmef", "/v2/"} }, path: "/v2/alerts", body: okMsg, wantStatus: 204, wantAccepted: []string{okMsg}},
 		{name: "404 exact path is not a prefix", opts: func(o *Options) { o.Paths = []string{"/idmef"} }, path: "/idmef/x", body: okMsg, wantStatus: 404},
-		{name: "405 GET", method: http.MethodGet, wantStatus: 405, wantError: "use POST", wantHeader: map[string]string{"Allow": "POST"}},
+		{name: "405 GET", method: http.MethodGet, wantStatus: 405, wantError: "with POST", wantHeader: map[string]string{"Allow": "POST"}},
 		{name: "405 PUT", method: http.MethodPut, body: okMsg, wantStatus: 405, wantHeader: map[string]string{"Allow": "POST"}},
 		{name: "406 Accept text/html", header: map[string]string{"Accept": "text/html"}, body: okMsg, wantStatus: 406, wantError: "application/json"},
 		{name: "406 JSON refused with q=0", header: map[string]string{"Accept": "application/json;q=0, */*"}, body: okMsg, wantStatus: 406},
@@ -185,7 +185,9 @@ func TestHandlerStatusCodes(t *testing.T) {
 		{
 			name: "rewritten message reaches the sink", body: okMsg, wantStatus: 204, wantAccepted: []string{okMsg2},
 			opts: func(o *Options) {
-				o.Validator = ValidatorFunc(func(_ context.Context, _ []byte) Verdict { return Verdict{OK: true, Rewritten: []byte(okMsg2), Value: 42} })
+				o.Validator = ValidatorFunc(func(_ context.Context, _ []byte) Verdict {
+					return Verdict{OK: true, Rewritten: []byte(okMsg2), Value: 42}
+				})
 			},
 			check: func(t *testing.T, _ Response, sink *memSink, _ *memRejecter) {
 				if v := sink.messages()[0].Value; v != 42 {
