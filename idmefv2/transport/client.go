@@ -85,7 +85,8 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	if opts.MaxBackoff < opts.MinBackoff {
 		return nil, fmt.Errorf("idmefv2 client: MaxBackoff %s is less than MinBackoff %s", opts.MaxBackoff, opts.MinBackoff)
 	}
-	tlsCfg := opts.TLS
+	// Clone: http.Transport adds its ALPN protocols to the config in place.
+	tlsCfg := opts.TLS.Clone()
 	if tlsCfg == nil {
 		tlsCfg, _ = ClientTLSConfig(ClientTLSOptions{}) // cannot fail without an allow-list
 	}

@@ -67,3 +67,7 @@ func (s Secret) GoString() string { return redacted }
 
 // LogValue implements slog.LogValuer without revealing the secret.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
+
+// MarshalText implements encoding.TextMarshaler without revealing the
+// secret, so that structs holding one can be dumped as JSON or YAML.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }

@@ -129,9 +129,9 @@ type ClientTLSOptions struct {
 	Allow PeerAllowList
 }
 
-// ClientTLSConfig builds a client TLS configuration: TLS 1.3 only, HTTP/2
-// over ALPN, an optional client certificate and an optional allow-list of
-// server certificates.
+// ClientTLSConfig builds a client TLS configuration: TLS 1.3 only, an
+// optional client certificate and an optional allow-list of server
+// certificates. Client negotiates HTTP/2 over it by ALPN.
 func ClientTLSConfig(opts ClientTLSOptions) (*tls.Config, error) {
 	cfg := &tls.Config{
 		MinVersion:   tls.VersionTLS13,
@@ -139,7 +139,8 @@ func ClientTLSConfig(opts ClientTLSOptions) (*tls.Config, error) {
 		Certificates: opts.Certificates,
 		RootCAs:      opts.RootCAs,
 		ServerName:   opts.ServerName,
-		NextProtos:   []string{"h2", "http/1.1"},
+		// No NextProtos: http.Transport offers h2 and http/1.1 itself,
+		// according to the protocols it has enabled.
 	}
 	if !opts.Allow.empty() {
 		allowed, err := opts.Allow.compile()
