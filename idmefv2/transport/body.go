@@ -227,19 +227,22 @@ func valueEnd(b []byte, i int) int {
 	}
 }
 
-// stringEnd returns the index just after the string starting at b[i] == '"'.
+// stringEnd returns the index just after the string starting at b[i] == '"':
+// the first quote not escaped by an odd run of backslashes.
 func stringEnd(b []byte, i int) int {
-	for j := i + 1; j < len(b); {
-		k := bytes.IndexAny(b[j:], "\"\\")
+	for j := i + 1; j < len(b); j++ {
+		k := bytes.IndexByte(b[j:], '"')
 		if k < 0 {
 			return len(b)
 		}
 		j += k
-		if b[j] == '\\' {
-			j += 2
-			continue
+		bs := 0
+		for bs < j-i-1 && b[j-1-bs] == '\\' {
+			bs++
 		}
-		return j + 1
+		if bs%2 == 0 {
+			return j + 1
+		}
 	}
 	return len(b)
 }
