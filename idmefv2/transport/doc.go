@@ -23,12 +23,15 @@
 //	411  an HTTP/1.x request with neither Content-Length nor chunked
 //	     Transfer-Encoding (chunked bodies are accepted, as the draft
 //	     requires)
-//	413  the body exceeds MaxBatchBytes, a single message exceeds
-//	     MaxMessageBytes, or a batch has more than MaxBatchItems messages
+//	413  the body exceeds MaxBatchBytes (refused before reading when
+//	     Content-Length says so)
+//	429  the peer exceeds its rate (Options.Limiter, counted in messages
+//	     once the body is split), with Retry-After
+//	413  a single message exceeds MaxMessageBytes, or a batch has more
+//	     than MaxBatchItems messages
 //	400  the body is empty, malformed JSON (the answer gives the byte
 //	     offset), not an object or array, or the message is invalid (the
 //	     answer lists the Validator's problems)
-//	429  the peer exceeds its rate (Options.Limiter), with Retry-After
 //	503  the Sink is full or unavailable (ErrBackpressure,
 //	     ErrUnavailable), with Retry-After; nothing was accepted
 //	500  any other Sink failure; the body says only "internal error"
@@ -84,7 +87,10 @@
 // Only application/json is accepted by default: it is the draft's
 // recommended type and the one every known sender uses; no
 // IDMEFv2-specific media type is registered. Options.ContentTypes admits
-// others (e.g. a vendor's type) as JSON.
+// others (e.g. a vendor's type) as JSON. Neither text/plain nor
+// multipart/form-data is ever read: browsers send those cross-site without
+// a CORS preflight, so accepting them would let any web page inject alerts
+// through an analyst's browser.
 //
 // # Plugging in a SIEM
 //
@@ -111,7 +117,9 @@
 // exponential back-off and jitter on network errors, 408, 429 and 5xx,
 // honouring Retry-After, within MaxAttempts and the caller's context.
 // Other answers are final: a *RejectedError carries the receiver's
-// problems or per-message results. Batcher groups messages by count and
+// problems or per-message results. Delivery is at least once: a request
+// whose answer was lost is sent again, so receivers should treat a
+// repeated message ID as the same alert. Batcher groups messages by count and
 // delay and sends them as arrays or one per request, with bounded
 // concurrency.
 package transport
