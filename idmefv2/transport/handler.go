@@ -116,6 +116,11 @@ func NewHandler(opts Options) (*Handler, error) {
 		if err != nil {
 			return nil, fmt.Errorf("transport handler: content type %q: %w", ct, err)
 		}
+		switch mt {
+		case "text/plain", "multipart/form-data", "application/x-www-form-urlencoded":
+			// Browsers send these cross-site without a CORS preflight.
+			return nil, fmt.Errorf("transport handler: content type %q would let web pages post alerts (no CORS preflight)", ct)
+		}
 		h.contentTypes = append(h.contentTypes, mt)
 	}
 	if h.log == nil {

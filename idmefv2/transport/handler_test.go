@@ -327,6 +327,7 @@ func TestNewHandlerRejectsBadOptions(t *testing.T) {
 		{"bad status", Options{Sink: &memSink{}, RateLimitStatus: 400}, "RateLimitStatus 400"},
 		{"relative path", Options{Sink: &memSink{}, Paths: []string{"idmef"}}, `path "idmef"`},
 		{"bad media type", Options{Sink: &memSink{}, ContentTypes: []string{"not a type"}}, "content type"},
+		{"CORS-simple media type", Options{Sink: &memSink{}, ContentTypes: []string{"text/plain; charset=utf-8"}}, "no CORS preflight"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := NewHandler(tc.opts)
