@@ -14,74 +14,74 @@ func (d *decoder) decodeAlert(v *Alert) {
 			if !d.once(&seen, 0, "Version") {
 				continue
 			}
-			d.str("Version", (*string)(&v.Version))
+			d.str("Version", (*string)(&v.Version), "enum")
 		case "ID":
 			if !d.once(&seen, 1, "ID") {
 				continue
 			}
-			d.str("ID", &v.ID)
+			d.str("ID", &v.ID, "type")
 		case "OrganisationName":
 			if !d.once(&seen, 2, "OrganisationName") {
 				continue
 			}
-			d.str("OrganisationName", &v.OrganisationName)
+			d.str("OrganisationName", &v.OrganisationName, "type")
 		case "OrganisationId":
 			if !d.once(&seen, 3, "OrganisationId") {
 				continue
 			}
-			d.str("OrganisationId", &v.OrganisationId)
+			d.str("OrganisationId", &v.OrganisationId, "type")
 		case "EntityName":
 			if !d.once(&seen, 4, "EntityName") {
 				continue
 			}
-			d.str("EntityName", &v.EntityName)
+			d.str("EntityName", &v.EntityName, "type")
 		case "EntityId":
 			if !d.once(&seen, 5, "EntityId") {
 				continue
 			}
-			d.str("EntityId", &v.EntityId)
+			d.str("EntityId", &v.EntityId, "type")
 		case "EntitySector":
 			if !d.once(&seen, 6, "EntitySector") {
 				continue
 			}
-			v.EntitySector = stringList[EntitySector](d, "EntitySector")
+			v.EntitySector = stringList[EntitySector](d, "EntitySector", "enum")
 		case "Type":
 			if !d.once(&seen, 7, "Type") {
 				continue
 			}
-			v.Type = stringList[Type](d, "Type")
+			v.Type = stringList[Type](d, "Type", "enum")
 		case "Category":
 			if !d.once(&seen, 8, "Category") {
 				continue
 			}
-			v.Category = stringList[Category](d, "Category")
+			v.Category = stringList[Category](d, "Category", "enum")
 		case "ext-Category":
 			if !d.once(&seen, 9, "ext-Category") {
 				continue
 			}
-			v.ExtCategory = stringList[string](d, "ext-Category")
+			v.ExtCategory = stringList[string](d, "ext-Category", "type")
 		case "Cause":
 			if !d.once(&seen, 10, "Cause") {
 				continue
 			}
-			if d.str("Cause", (*string)(&v.Cause)) && v.Cause == "" {
+			if d.str("Cause", (*string)(&v.Cause), "enum") && v.Cause == "" {
 				d.emptyValue("Cause", "enum", "empty string is not a valid Cause value")
 			}
 		case "Description":
 			if !d.once(&seen, 11, "Description") {
 				continue
 			}
-			d.str("Description", &v.Description)
+			d.str("Description", &v.Description, "type")
 		case "Status":
 			if !d.once(&seen, 12, "Status") {
 				continue
 			}
-			v.Status = stringList[Status](d, "Status")
+			v.Status = stringList[Status](d, "Status", "enum")
 		case "Priority":
 			if !d.once(&seen, 13, "Priority") {
 				continue
 			}
-			if d.str("Priority", (*string)(&v.Priority)) && v.Priority == "" {
+			if d.str("Priority", (*string)(&v.Priority), "enum") && v.Priority == "" {
 				d.emptyValue("Priority", "enum", "empty string is not a valid Priority value")
 			}
 		case "Confidence":
@@ -93,68 +93,68 @@ func (d *decoder) decodeAlert(v *Alert) {
 			if !d.once(&seen, 15, "Note") {
 				continue
 			}
-			d.str("Note", &v.Note)
+			d.str("Note", &v.Note, "type")
 		case "CreateTime":
 			if !d.once(&seen, 16, "CreateTime") {
 				continue
 			}
-			d.str("CreateTime", &v.CreateTime)
+			d.str("CreateTime", &v.CreateTime, "type")
 		case "StartTime":
 			if !d.once(&seen, 17, "StartTime") {
 				continue
 			}
-			if d.str("StartTime", &v.StartTime) && v.StartTime == "" {
+			if d.str("StartTime", &v.StartTime, "type") && v.StartTime == "" {
 				d.emptyValue("StartTime", "pattern", "empty string is not a valid timestamp")
 			}
 		case "EndTime":
 			if !d.once(&seen, 18, "EndTime") {
 				continue
 			}
-			if d.str("EndTime", &v.EndTime) && v.EndTime == "" {
+			if d.str("EndTime", &v.EndTime, "type") && v.EndTime == "" {
 				d.emptyValue("EndTime", "pattern", "empty string is not a valid timestamp")
 			}
 		case "ReportTime":
 			if !d.once(&seen, 19, "ReportTime") {
 				continue
 			}
-			if d.str("ReportTime", &v.ReportTime) && v.ReportTime == "" {
+			if d.str("ReportTime", &v.ReportTime, "type") && v.ReportTime == "" {
 				d.emptyValue("ReportTime", "pattern", "empty string is not a valid timestamp")
 			}
 		case "AltNames":
 			if !d.once(&seen, 20, "AltNames") {
 				continue
 			}
-			v.AltNames = stringList[string](d, "AltNames")
+			v.AltNames = stringList[string](d, "AltNames", "type")
 		case "AltCategory":
 			if !d.once(&seen, 21, "AltCategory") {
 				continue
 			}
-			v.AltCategory = stringList[string](d, "AltCategory")
+			v.AltCategory = stringList[string](d, "AltCategory", "type")
 		case "Ref":
 			if !d.once(&seen, 22, "Ref") {
 				continue
 			}
-			v.Ref = stringList[string](d, "Ref")
+			v.Ref = stringList[string](d, "Ref", "type")
 		case "CorrelID":
 			if !d.once(&seen, 23, "CorrelID") {
 				continue
 			}
-			v.CorrelID = stringList[string](d, "CorrelID")
+			v.CorrelID = stringList[string](d, "CorrelID", "type")
 		case "AggrCondition":
 			if !d.once(&seen, 24, "AggrCondition") {
 				continue
 			}
-			v.AggrCondition = stringList[string](d, "AggrCondition")
+			v.AggrCondition = stringList[string](d, "AggrCondition", "type")
 		case "PredID":
 			if !d.once(&seen, 25, "PredID") {
 				continue
 			}
-			v.PredID = stringList[string](d, "PredID")
+			v.PredID = stringList[string](d, "PredID", "type")
 		case "RelID":
 			if !d.once(&seen, 26, "RelID") {
 				continue
 			}
-			v.RelID = stringList[string](d, "RelID")
+			v.RelID = stringList[string](d, "RelID", "type")
 		case "Analyzer":
 			if !d.once(&seen, 27, "Analyzer") {
 				continue
@@ -395,80 +395,80 @@ func (d *decoder) decodeAnalyzer(v *Analyzer) {
 			if !d.once(&seen, 0, "ID") {
 				continue
 			}
-			if d.str("ID", &v.ID) && v.ID == "" {
+			if d.str("ID", &v.ID, "type") && v.ID == "" {
 				d.emptyValue("ID", "pattern", "empty string is not a valid UUID")
 			}
 		case "IP":
 			if !d.once(&seen, 1, "IP") {
 				continue
 			}
-			if d.str("IP", &v.IP) && v.IP == "" {
+			if d.str("IP", &v.IP, "type") && v.IP == "" {
 				d.emptyValue("IP", "pattern", "empty string is not a valid IP address")
 			}
 		case "Name":
 			if !d.once(&seen, 2, "Name") {
 				continue
 			}
-			d.str("Name", &v.Name)
+			d.str("Name", &v.Name, "type")
 		case "Hostname":
 			if !d.once(&seen, 3, "Hostname") {
 				continue
 			}
-			d.str("Hostname", &v.Hostname)
+			d.str("Hostname", &v.Hostname, "type")
 		case "Model":
 			if !d.once(&seen, 4, "Model") {
 				continue
 			}
-			d.str("Model", &v.Model)
+			d.str("Model", &v.Model, "type")
 		case "Category":
 			if !d.once(&seen, 5, "Category") {
 				continue
 			}
-			v.Category = stringList[AnalyzerCategory](d, "Category")
+			v.Category = stringList[AnalyzerCategory](d, "Category", "enum")
 		case "ext-Category":
 			if !d.once(&seen, 6, "ext-Category") {
 				continue
 			}
-			v.ExtCategory = stringList[string](d, "ext-Category")
+			v.ExtCategory = stringList[string](d, "ext-Category", "type")
 		case "Data":
 			if !d.once(&seen, 7, "Data") {
 				continue
 			}
-			v.Data = stringList[AnalyzerData](d, "Data")
+			v.Data = stringList[AnalyzerData](d, "Data", "enum")
 		case "ext-Data":
 			if !d.once(&seen, 8, "ext-Data") {
 				continue
 			}
-			v.ExtData = stringList[string](d, "ext-Data")
+			v.ExtData = stringList[string](d, "ext-Data", "type")
 		case "Method":
 			if !d.once(&seen, 9, "Method") {
 				continue
 			}
-			v.Method = stringList[AnalyzerMethod](d, "Method")
+			v.Method = stringList[AnalyzerMethod](d, "Method", "enum")
 		case "ext-Method":
 			if !d.once(&seen, 10, "ext-Method") {
 				continue
 			}
-			v.ExtMethod = stringList[string](d, "ext-Method")
+			v.ExtMethod = stringList[string](d, "ext-Method", "type")
 		case "GeoLocation":
 			if !d.once(&seen, 11, "GeoLocation") {
 				continue
 			}
-			if d.str("GeoLocation", &v.GeoLocation) && v.GeoLocation == "" {
+			if d.str("GeoLocation", &v.GeoLocation, "type") && v.GeoLocation == "" {
 				d.emptyValue("GeoLocation", "pattern", "empty string is not a valid geolocation")
 			}
 		case "UnLocation":
 			if !d.once(&seen, 12, "UnLocation") {
 				continue
 			}
-			if d.str("UnLocation", &v.UnLocation) && v.UnLocation == "" {
+			if d.str("UnLocation", &v.UnLocation, "type") && v.UnLocation == "" {
 				d.emptyValue("UnLocation", "pattern", "empty string is not a valid UN/LOCODE")
 			}
 		case "Location":
 			if !d.once(&seen, 13, "Location") {
 				continue
 			}
-			d.str("Location", &v.Location)
+			d.str("Location", &v.Location, "type")
 		default:
 			d.unknown(analyzerAttrNames)
 		}
@@ -551,55 +551,55 @@ func (d *decoder) decodeSensor(v *Sensor) {
 			if !d.once(&seen, 0, "ID") {
 				continue
 			}
-			if d.str("ID", &v.ID) && v.ID == "" {
+			if d.str("ID", &v.ID, "type") && v.ID == "" {
 				d.emptyValue("ID", "pattern", "empty string is not a valid UUID")
 			}
 		case "IP":
 			if !d.once(&seen, 1, "IP") {
 				continue
 			}
-			if d.str("IP", &v.IP) && v.IP == "" {
+			if d.str("IP", &v.IP, "type") && v.IP == "" {
 				d.emptyValue("IP", "pattern", "empty string is not a valid IP address")
 			}
 		case "Name":
 			if !d.once(&seen, 2, "Name") {
 				continue
 			}
-			d.str("Name", &v.Name)
+			d.str("Name", &v.Name, "type")
 		case "Hostname":
 			if !d.once(&seen, 3, "Hostname") {
 				continue
 			}
-			d.str("Hostname", &v.Hostname)
+			d.str("Hostname", &v.Hostname, "type")
 		case "Model":
 			if !d.once(&seen, 4, "Model") {
 				continue
 			}
-			d.str("Model", &v.Model)
+			d.str("Model", &v.Model, "type")
 		case "GeoLocation":
 			if !d.once(&seen, 5, "GeoLocation") {
 				continue
 			}
-			if d.str("GeoLocation", &v.GeoLocation) && v.GeoLocation == "" {
+			if d.str("GeoLocation", &v.GeoLocation, "type") && v.GeoLocation == "" {
 				d.emptyValue("GeoLocation", "pattern", "empty string is not a valid geolocation")
 			}
 		case "UnLocation":
 			if !d.once(&seen, 6, "UnLocation") {
 				continue
 			}
-			if d.str("UnLocation", &v.UnLocation) && v.UnLocation == "" {
+			if d.str("UnLocation", &v.UnLocation, "type") && v.UnLocation == "" {
 				d.emptyValue("UnLocation", "pattern", "empty string is not a valid UN/LOCODE")
 			}
 		case "Location":
 			if !d.once(&seen, 7, "Location") {
 				continue
 			}
-			d.str("Location", &v.Location)
+			d.str("Location", &v.Location, "type")
 		case "CaptureZone":
 			if !d.once(&seen, 8, "CaptureZone") {
 				continue
 			}
-			d.str("CaptureZone", &v.CaptureZone)
+			d.str("CaptureZone", &v.CaptureZone, "type")
 		default:
 			d.unknown(sensorAttrNames)
 		}
@@ -662,51 +662,51 @@ func (d *decoder) decodeSource(v *Source) {
 			if !d.once(&seen, 0, "ID") {
 				continue
 			}
-			d.str("ID", &v.ID)
+			d.str("ID", &v.ID, "type")
 		case "IP":
 			if !d.once(&seen, 1, "IP") {
 				continue
 			}
-			if d.str("IP", &v.IP) && v.IP == "" {
+			if d.str("IP", &v.IP, "type") && v.IP == "" {
 				d.emptyValue("IP", "pattern", "empty string is not a valid IP address")
 			}
 		case "Hostname":
 			if !d.once(&seen, 2, "Hostname") {
 				continue
 			}
-			d.str("Hostname", &v.Hostname)
+			d.str("Hostname", &v.Hostname, "type")
 		case "Category":
 			if !d.once(&seen, 3, "Category") {
 				continue
 			}
-			v.Category = stringList[SourceCategory](d, "Category")
+			v.Category = stringList[SourceCategory](d, "Category", "enum")
 		case "Note":
 			if !d.once(&seen, 4, "Note") {
 				continue
 			}
-			d.str("Note", &v.Note)
+			d.str("Note", &v.Note, "type")
 		case "TI":
 			if !d.once(&seen, 5, "TI") {
 				continue
 			}
-			v.TI = stringList[string](d, "TI")
+			v.TI = stringList[string](d, "TI", "type")
 		case "User":
 			if !d.once(&seen, 6, "User") {
 				continue
 			}
-			d.str("User", &v.User)
+			d.str("User", &v.User, "type")
 		case "Email":
 			if !d.once(&seen, 7, "Email") {
 				continue
 			}
-			if d.str("Email", &v.Email) && v.Email == "" {
+			if d.str("Email", &v.Email, "type") && v.Email == "" {
 				d.emptyValue("Email", "format", "empty string is not a valid email address")
 			}
 		case "Protocol":
 			if !d.once(&seen, 8, "Protocol") {
 				continue
 			}
-			v.Protocol = stringList[string](d, "Protocol")
+			v.Protocol = stringList[string](d, "Protocol", "type")
 		case "Port":
 			if !d.once(&seen, 9, "Port") {
 				continue
@@ -716,26 +716,26 @@ func (d *decoder) decodeSource(v *Source) {
 			if !d.once(&seen, 10, "GeoLocation") {
 				continue
 			}
-			if d.str("GeoLocation", &v.GeoLocation) && v.GeoLocation == "" {
+			if d.str("GeoLocation", &v.GeoLocation, "type") && v.GeoLocation == "" {
 				d.emptyValue("GeoLocation", "pattern", "empty string is not a valid geolocation")
 			}
 		case "UnLocation":
 			if !d.once(&seen, 11, "UnLocation") {
 				continue
 			}
-			if d.str("UnLocation", &v.UnLocation) && v.UnLocation == "" {
+			if d.str("UnLocation", &v.UnLocation, "type") && v.UnLocation == "" {
 				d.emptyValue("UnLocation", "pattern", "empty string is not a valid UN/LOCODE")
 			}
 		case "Location":
 			if !d.once(&seen, 12, "Location") {
 				continue
 			}
-			d.str("Location", &v.Location)
+			d.str("Location", &v.Location, "type")
 		case "Attachment":
 			if !d.once(&seen, 13, "Attachment") {
 				continue
 			}
-			v.Attachment = stringList[string](d, "Attachment")
+			v.Attachment = stringList[string](d, "Attachment", "type")
 		default:
 			d.unknown(sourceAttrNames)
 		}
@@ -818,44 +818,44 @@ func (d *decoder) decodeTarget(v *Target) {
 			if !d.once(&seen, 0, "ID") {
 				continue
 			}
-			d.str("ID", &v.ID)
+			d.str("ID", &v.ID, "type")
 		case "IP":
 			if !d.once(&seen, 1, "IP") {
 				continue
 			}
-			if d.str("IP", &v.IP) && v.IP == "" {
+			if d.str("IP", &v.IP, "type") && v.IP == "" {
 				d.emptyValue("IP", "pattern", "empty string is not a valid IP address")
 			}
 		case "Hostname":
 			if !d.once(&seen, 2, "Hostname") {
 				continue
 			}
-			d.str("Hostname", &v.Hostname)
+			d.str("Hostname", &v.Hostname, "type")
 		case "Category":
 			if !d.once(&seen, 3, "Category") {
 				continue
 			}
-			v.Category = stringList[TargetCategory](d, "Category")
+			v.Category = stringList[TargetCategory](d, "Category", "enum")
 		case "Note":
 			if !d.once(&seen, 4, "Note") {
 				continue
 			}
-			d.str("Note", &v.Note)
+			d.str("Note", &v.Note, "type")
 		case "Service":
 			if !d.once(&seen, 5, "Service") {
 				continue
 			}
-			d.str("Service", &v.Service)
+			d.str("Service", &v.Service, "type")
 		case "User":
 			if !d.once(&seen, 6, "User") {
 				continue
 			}
-			d.str("User", &v.User)
+			d.str("User", &v.User, "type")
 		case "Email":
 			if !d.once(&seen, 7, "Email") {
 				continue
 			}
-			if d.str("Email", &v.Email) && v.Email == "" {
+			if d.str("Email", &v.Email, "type") && v.Email == "" {
 				d.emptyValue("Email", "format", "empty string is not a valid email address")
 			}
 		case "Port":
@@ -867,26 +867,26 @@ func (d *decoder) decodeTarget(v *Target) {
 			if !d.once(&seen, 9, "GeoLocation") {
 				continue
 			}
-			if d.str("GeoLocation", &v.GeoLocation) && v.GeoLocation == "" {
+			if d.str("GeoLocation", &v.GeoLocation, "type") && v.GeoLocation == "" {
 				d.emptyValue("GeoLocation", "pattern", "empty string is not a valid geolocation")
 			}
 		case "UnLocation":
 			if !d.once(&seen, 10, "UnLocation") {
 				continue
 			}
-			if d.str("UnLocation", &v.UnLocation) && v.UnLocation == "" {
+			if d.str("UnLocation", &v.UnLocation, "type") && v.UnLocation == "" {
 				d.emptyValue("UnLocation", "pattern", "empty string is not a valid UN/LOCODE")
 			}
 		case "Location":
 			if !d.once(&seen, 11, "Location") {
 				continue
 			}
-			d.str("Location", &v.Location)
+			d.str("Location", &v.Location, "type")
 		case "Attachment":
 			if !d.once(&seen, 12, "Attachment") {
 				continue
 			}
-			v.Attachment = stringList[string](d, "Attachment")
+			v.Attachment = stringList[string](d, "Attachment", "type")
 		default:
 			d.unknown(targetAttrNames)
 		}
@@ -965,17 +965,17 @@ func (d *decoder) decodeAttachment(v *Attachment) {
 			if !d.once(&seen, 0, "Name") {
 				continue
 			}
-			d.str("Name", &v.Name)
+			d.str("Name", &v.Name, "type")
 		case "FileName":
 			if !d.once(&seen, 1, "FileName") {
 				continue
 			}
-			d.str("FileName", &v.FileName)
+			d.str("FileName", &v.FileName, "type")
 		case "Hash":
 			if !d.once(&seen, 2, "Hash") {
 				continue
 			}
-			v.Hash = stringList[string](d, "Hash")
+			v.Hash = stringList[string](d, "Hash", "type")
 		case "Size":
 			if !d.once(&seen, 3, "Size") {
 				continue
@@ -985,29 +985,29 @@ func (d *decoder) decodeAttachment(v *Attachment) {
 			if !d.once(&seen, 4, "Ref") {
 				continue
 			}
-			v.Ref = stringList[string](d, "Ref")
+			v.Ref = stringList[string](d, "Ref", "type")
 		case "ExternalURI":
 			if !d.once(&seen, 5, "ExternalURI") {
 				continue
 			}
-			v.ExternalURI = stringList[string](d, "ExternalURI")
+			v.ExternalURI = stringList[string](d, "ExternalURI", "type")
 		case "Note":
 			if !d.once(&seen, 6, "Note") {
 				continue
 			}
-			d.str("Note", &v.Note)
+			d.str("Note", &v.Note, "type")
 		case "ContentType":
 			if !d.once(&seen, 7, "ContentType") {
 				continue
 			}
-			if d.str("ContentType", &v.ContentType) && v.ContentType == "" {
+			if d.str("ContentType", &v.ContentType, "type") && v.ContentType == "" {
 				d.emptyValue("ContentType", "pattern", "empty string is not a valid media type")
 			}
 		case "ContentEncoding":
 			if !d.once(&seen, 8, "ContentEncoding") {
 				continue
 			}
-			d.str("ContentEncoding", &v.ContentEncoding)
+			d.str("ContentEncoding", &v.ContentEncoding, "type")
 		case "Content":
 			if !d.once(&seen, 9, "Content") {
 				continue

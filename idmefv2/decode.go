@@ -184,13 +184,22 @@ func (d *decoder) kind() string {
 // mismatch reports a value of the wrong JSON type at member name (element
 // index of it when index >= 0) and skips it.
 func (d *decoder) mismatch(name string, index int, want string) {
+	d.mismatchRule(name, index, want, "type")
+}
+
+// mismatchRule is mismatch with the rule to report: "type", or "enum" where
+// the schema only lists the allowed values.
+func (d *decoder) mismatchRule(name string, index int, want, rule string) {
 	got := d.kind()
 	if got == "invalid JSON" || got == "end of input" {
 		d.unexpected(want)
 		return
 	}
 	p := d.ptr.pointer(name, index)
-	d.add(p, "type", fmt.Sprintf("expected %s, got %s", want, got), true)
+	if rule == "enum" {
+		want = "an enumerated string"
+	}
+	d.add(p, rule, fmt.Sprintf("expected %s, got %s", want, got), true)
 	d.suppress = append(d.suppress, p)
 	d.skipValue()
 }
@@ -355,13 +364,13 @@ func (d *decoder) emptyValue(name, rule, msg string) {
 	d.add(d.ptr.pointer(name, -1), rule, msg, false)
 }
 
-// str decodes a string member.
-func (d *decoder) str(name string, dst *string) bool {
+// str decodes a string member; rule is reported for a value of another type.
+func (d *decoder) str(name string, dst *string, rule string) bool {
 	if d.fatal {
 		return false
 	}
 	if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-		d.mismatch(name, -1, "string")
+		d.mismatchRule(name, -1, "string", rule)
 		return false
 	}
 	b, ok := d.scanString(false)
@@ -372,14 +381,15 @@ func (d *decoder) str(name string, dst *string) bool {
 	return true
 }
 
-// stringList decodes an array of strings.
-func stringList[T ~string](d *decoder, name string) []T {
+// stringList decodes an array of strings; rule is reported for an element
+// of another type.
+func stringList[T ~string](d *decoder, name, rule string) []T {
 	d.push(name, -1)
 	defer d.pop()
 	var out []T
 	for more := d.arrayStart(); more; more = d.nextElement() {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-			d.mismatch("", len(out), "string")
+			d.mismatchRule("", len(out), "string", rule)
 			out = append(out, "")
 			continue
 		}

@@ -311,21 +311,22 @@ func emitDecode(o *out, c *class) {
 		case a.Kind == kindRaw:
 			o.p("\t\t\td.raw(%q, &%s)", a.Name, f)
 		case a.List && a.Kind == kindEnum:
-			o.p("\t\t\t%s = stringList[%s](d, %q)", f, a.Enum.GoName, a.Name)
+			o.p("\t\t\t%s = stringList[%s](d, %q, \"enum\")", f, a.Enum.GoName, a.Name)
 		case a.List:
-			o.p("\t\t\t%s = stringList[string](d, %q)", f, a.Name)
+			o.p("\t\t\t%s = stringList[string](d, %q, \"type\")", f, a.Name)
 		default:
-			target := "&" + f
+			call := fmt.Sprintf("d.str(%q, &%s, \"type\")", a.Name, f)
 			if a.Kind == kindEnum {
-				target = "(*string)(&" + f + ")"
+				// A JSON-schema enum has no "type": a number where an enum
+				// value belongs fails "enum".
+				call = fmt.Sprintf("d.str(%q, (*string)(&%s), \"enum\")", a.Name, f)
 			}
-			if cond, report := emptyCheck(a); cond != "" {
-				o.p("\t\t\tif d.str(%q, %s) && %s == \"\" {", a.Name, target, f)
+			if report := emptyCheck(a); report != "" {
+				o.p("\t\t\tif %s && %s == \"\" {", call, f)
 				o.p("\t\t\t\td.%s", report)
-				_ = cond
 				o.p("\t\t\t}")
 			} else {
-				o.p("\t\t\td.str(%q, %s)", a.Name, target)
+				o.p("\t\t\t%s", call)
 			}
 		}
 	}
@@ -347,27 +348,27 @@ func emitDecode(o *out, c *class) {
 // emptyCheck tells whether an optional scalar string attribute rejects the
 // empty string. The model cannot tell an empty value from an absent one, so
 // the decoder reports an empty value while it still knows it was present.
-func emptyCheck(a *attr) (cond, report string) {
+func emptyCheck(a *attr) string {
 	if a.Required || a.List {
-		return "", ""
+		return ""
 	}
 	switch a.Kind {
 	case kindPattern:
 		if a.Pattern.EmptyOK {
-			return "", ""
+			return ""
 		}
-		return "empty", fmt.Sprintf("emptyValue(%q, \"pattern\", \"empty string is not a valid %s\")", a.Name, a.Pattern.What)
+		return fmt.Sprintf("emptyValue(%q, \"pattern\", \"empty string is not a valid %s\")", a.Name, a.Pattern.What)
 	case kindEnum:
-		return "empty", fmt.Sprintf("emptyValue(%q, \"enum\", \"empty string is not a valid %s value\")", a.Name, a.Enum.GoName)
+		return fmt.Sprintf("emptyValue(%q, \"enum\", \"empty string is not a valid %s value\")", a.Name, a.Enum.GoName)
 	case kindString:
 		switch a.Format {
 		case "email":
-			return "empty", fmt.Sprintf("emptyValue(%q, \"format\", \"empty string is not a valid email address\")", a.Name)
+			return fmt.Sprintf("emptyValue(%q, \"format\", \"empty string is not a valid email address\")", a.Name)
 		case "uri":
-			return "empty", fmt.Sprintf("emptyValue(%q, \"format\", \"empty string is not a valid absolute URI\")", a.Name)
+			return fmt.Sprintf("emptyValue(%q, \"format\", \"empty string is not a valid absolute URI\")", a.Name)
 		}
 	}
-	return "", ""
+	return ""
 }
 
 func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
