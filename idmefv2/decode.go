@@ -195,13 +195,15 @@ func (d *decoder) mismatchRule(name string, index int, want, rule string) {
 		d.unexpected(want)
 		return
 	}
+	if !d.skipValue() {
+		return // malformed JSON, already reported
+	}
 	p := d.ptr.pointer(name, index)
 	if rule == "enum" {
 		want = "an enumerated string"
 	}
 	d.add(p, rule, fmt.Sprintf("expected %s, got %s", want, got), true)
 	d.suppress = append(d.suppress, p)
-	d.skipValue()
 }
 
 // objectStart enters an object, or reports a type mismatch and skips.

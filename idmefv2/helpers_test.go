@@ -97,3 +97,12 @@ func validExamples(t testing.TB) map[string][]byte {
 	}
 	return out
 }
+
+func readFile(t testing.TB, dir, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
