@@ -77,6 +77,7 @@ type decIssue struct {
 // malformed JSON stops it (fatal).
 type decoder struct {
 	data     []byte
+	text     string // data as a string: string values without escapes are substrings of it
 	pos      int
 	ptr      ptrStack
 	name     []byte // current member name, unescaped
@@ -106,6 +107,9 @@ func (d *decoder) err() error {
 
 // document decodes a whole message: one object and nothing after it.
 func (d *decoder) document(a *Alert) {
+	// One copy of the input gives every string value of the alert without an
+	// allocation each; the alert keeps the copy alive, about its own size.
+	d.text = string(d.data)
 	d.decodeAlert(a)
 	if d.fatal {
 		return
@@ -375,12 +379,25 @@ func (d *decoder) str(name string, dst *string, rule string) bool {
 		d.mismatchRule(name, -1, "string", rule)
 		return false
 	}
-	b, ok := d.scanString(false)
+	v, ok := d.stringValue()
 	if !ok {
 		return false
 	}
-	*dst = string(b)
+	*dst = v
 	return true
+}
+
+// stringValue scans a string value.
+func (d *decoder) stringValue() (string, bool) {
+	start := d.pos + 1
+	b, ok := d.scanString(false)
+	if !ok {
+		return "", false
+	}
+	if d.pos-1-start == len(b) && d.text != "" { // no escapes: b aliases the input
+		return d.text[start : d.pos-1], true
+	}
+	return string(b), true
 }
 
 // stringList decodes an array of strings; rule is reported for an element
@@ -395,11 +412,14 @@ func stringList[T ~string](d *decoder, name, rule string) []T {
 			out = append(out, "")
 			continue
 		}
-		b, ok := d.scanString(false)
+		v, ok := d.stringValue()
 		if !ok {
 			return out
 		}
-		out = append(out, T(b))
+		if out == nil {
+			out = make([]T, 0, 4)
+		}
+		out = append(out, T(v))
 	}
 	return out
 }
@@ -463,7 +483,7 @@ func (d *decoder) number(name string, dst **float64, min float64, hasMin bool, m
 		return
 	}
 	f, err := strconv.ParseFloat(string(raw), 64)
-	p := d.ptr.pointer
+	p := func(name string, index int) string { return d.ptr.pointer(name, index) }
 	if err != nil && math.IsInf(f, 0) {
 		rule, word := "maximum", "greater than the maximum"
 		if f < 0 {
