@@ -44,7 +44,8 @@ func (e *DecodeError) Error() string {
 
 // Decode parses one IDMEFv2 message strictly. It does not check values
 // against the schema's patterns or enums: use Validate (or ValidateJSON) for
-// that. On failure the error is a *DecodeError.
+// that. On failure the error is a *DecodeError. The strings of the Alert
+// share one copy of data; data itself is not retained.
 func Decode(data []byte) (*Alert, error) {
 	a := new(Alert)
 	if err := Unmarshal(data, a); err != nil {

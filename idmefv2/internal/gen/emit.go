@@ -82,17 +82,15 @@ func comment(o *out, indent, text string) {
 	o.p("%s", line)
 }
 
-var classDocs = map[string]string{
-	"Alert": "Alert is an IDMEFv2 message: the top-level object that carries one Analyzer and zero or more Sensor, Source, Target and Attachment objects.",
-}
+const alertDoc = "Alert is an IDMEFv2 message: the top-level object that carries one Analyzer and zero or more Sensor, Source, Target and Attachment objects."
 
 // emitModel writes the structs and enums.
 func emitModel(m *model) ([]byte, error) {
 	o := &out{}
 	header(o, m, "encoding/json")
 	for _, c := range m.Classes {
-		doc := classDocs[c.Name]
-		if doc == "" {
+		doc := alertDoc
+		if c.Name != "Alert" {
 			doc = c.Name + " is the IDMEFv2 " + c.Name + " class. " + classDescription(m, c.Name)
 		}
 		comment(o, "", doc)

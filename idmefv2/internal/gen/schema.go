@@ -68,27 +68,32 @@ type pattern struct {
 // knownPatterns maps each schema regexp, byte for byte, to the hand-written
 // matcher that implements it. A schema whose regexp changes makes the
 // generator fail, so a matcher can never silently drift from its regexp.
-var knownPatterns = map[string]struct{ matcher, what string }{
-	`^[a-zA-Z0-9]+$`: {"matchAttachmentName", "attachment name"},
-	`^[0-9]{4}-(0[0-9]|1[012])-([0-2][0-9]|3[01])T([0-1][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|[-+]([0-1][0-9]|2[0-3]):[0-5][0-9])?$`: {"matchTimestamp", "timestamp"},
-	`^[-+]?([0-9]+(\.[0-9]*)?)(, ?[-+]?([0-9]+(\.[0-9]*)?)){1,2}$`:                                                                                   {"matchGeoLocation", "geolocation"},
-	`^[A-Z]{2} ?[A-Z]{3}$`: {"matchUNLocode", "UN/LOCODE"},
-	`^(((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)|([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$`: {"matchIP", "IP address"},
-	"^[-!#$%&'*+.^_`|~0-9a-zA-Z]+/[-!#$%&'*+.^_`|~0-9a-zA-Z]+([ \t]*;[ \t]*[-!#$%&'*+.^_`|~0-9a-zA-Z]+=([-!#$%&'*+.^_`|~0-9a-zA-Z]+|\"([\\x5D-~\t !#-\\x5B]|\\\\([\t 0-9a-zA-Z]))*\"))*$": {"matchMediaType", "media type"},
-	`^[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$`: {"matchUUID", "UUID"},
-	`^[a-zA-Z0-9](-?[a-zA-Z0-9])*$`:                        {"matchProtocol", "protocol name"},
-	`^[a-zA-Z0-9-]+:([a-fA-F0-9]{2})+$`:                    {"matchHash", "hash (function:hex)"},
+func knownPatterns() map[string]struct{ matcher, what string } {
+	return map[string]struct{ matcher, what string }{
+		`^[a-zA-Z0-9]+$`: {"matchAttachmentName", "attachment name"},
+		`^[0-9]{4}-(0[0-9]|1[012])-([0-2][0-9]|3[01])T([0-1][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|[-+]([0-1][0-9]|2[0-3]):[0-5][0-9])?$`: {"matchTimestamp", "timestamp"},
+		`^[-+]?([0-9]+(\.[0-9]*)?)(, ?[-+]?([0-9]+(\.[0-9]*)?)){1,2}$`:                                                                                   {"matchGeoLocation", "geolocation"},
+		`^[A-Z]{2} ?[A-Z]{3}$`: {"matchUNLocode", "UN/LOCODE"},
+		`^(((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)|([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$`: {"matchIP", "IP address"},
+		"^[-!#$%&'*+.^_`|~0-9a-zA-Z]+/[-!#$%&'*+.^_`|~0-9a-zA-Z]+([ \t]*;[ \t]*[-!#$%&'*+.^_`|~0-9a-zA-Z]+=([-!#$%&'*+.^_`|~0-9a-zA-Z]+|\"([\\x5D-~\t !#-\\x5B]|\\\\([\t 0-9a-zA-Z]))*\"))*$": {"matchMediaType", "media type"},
+		`^[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$`: {"matchUUID", "UUID"},
+		`^[a-zA-Z0-9](-?[a-zA-Z0-9])*$`:                        {"matchProtocol", "protocol name"},
+		`^[a-zA-Z0-9-]+:([a-fA-F0-9]{2})+$`:                    {"matchHash", "hash (function:hex)"},
+	}
 }
 
 // enumTypeNames overrides the mechanical Go name of an enum definition where
 // the schema's lower-case name hides word boundaries.
-var enumTypeNames = map[string]string{
-	"entitysectorEnum": "EntitySector",
+func enumTypeName(def string) (string, bool) {
+	n, ok := map[string]string{"entitysectorEnum": "EntitySector"}[def]
+	return n, ok
 }
 
 // classOrder is the order of the generated classes: the Alert, then the
 // aggregate classes in schema order.
-var classOrder = []string{"Alert", "Analyzer", "Sensor", "Source", "Target", "Attachment"}
+func classOrder() []string {
+	return []string{"Alert", "Analyzer", "Sensor", "Source", "Target", "Attachment"}
+}
 
 // model is everything the templates need.
 type model struct {
@@ -193,7 +198,7 @@ func load(data []byte, extraVersions []string) (*model, error) {
 			enums[name] = e
 			m.Enums = append(m.Enums, e)
 		case d.Pattern != "":
-			known, ok := knownPatterns[d.Pattern]
+			known, ok := knownPatterns()[d.Pattern]
 			if !ok {
 				return nil, fmt.Errorf("definition %s: no hand-written matcher for pattern %s", name, d.Pattern)
 			}
@@ -222,10 +227,10 @@ func load(data []byte, extraVersions []string) (*model, error) {
 		}
 		classes[name] = c
 	}
-	if len(classes) != len(classOrder) {
-		return nil, fmt.Errorf("schema has %d classes, generator knows %v", len(classes), classOrder)
+	if len(classes) != len(classOrder()) {
+		return nil, fmt.Errorf("schema has %d classes, generator knows %v", len(classes), classOrder())
 	}
-	for _, name := range classOrder {
+	for _, name := range classOrder() {
 		c, ok := classes[name]
 		if !ok {
 			return nil, fmt.Errorf("schema has no class %s", name)
@@ -386,7 +391,7 @@ func newEnum(def, goName, doc string, values []string) *enum {
 // enumGoName derives the Go type name of an enum definition: "causeEnum" →
 // "Cause", "analyzerMethodEnum" → "AnalyzerMethod".
 func enumGoName(def string) string {
-	if n, ok := enumTypeNames[def]; ok {
+	if n, ok := enumTypeName(def); ok {
 		return n
 	}
 	base := strings.TrimSuffix(def, "Enum")
