@@ -1,0 +1,221 @@
+package idmefv2
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestRoundTripExamples(t *testing.T) {
+	for name, data := range validExamples(t) {
+		t.Run(name, func(t *testing.T) {
+			a, err := Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			enc, err := Encode(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := Decode(enc)
+			if err != nil {
+				t.Fatalf("decode of encoding: %v\n%s", err, enc)
+			}
+			if d := cmp.Diff(a, b); d != "" {
+				t.Errorf("decode→encode→decode changed the alert (-first +second):\n%s", d)
+			}
+			// The encoding carries the same JSON values as the input.
+			var in, out any
+			if err := json.Unmarshal(data, &in); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(enc, &out); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(in, out); d != "" {
+				t.Errorf("encoding differs from the input as JSON (-in +out):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestContentKeepsItsJSONType(t *testing.T) {
+	for _, tc := range []struct {
+		name, content, want string
+	}{
+		{"object", `{ "a" : [1, 2.5e3, true, null], "b": {"c": "\u00e9"} }`, `{"a":[1,2.5e3,true,null],"b":{"c":"\u00e9"}}`},
+		{"string", `"aGVsbG8="`, `"aGVsbG8="`},
+		{"string with JSON text", `"{\"k\":1}"`, `"{\"k\":1}"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := `{"Version":"2.D.V08","ID":"3f2b8c1e-5d4a-4c6b-9e7f-1a2b3c4d5e6f","CreateTime":"2026-05-10T08:00:00Z",` +
+				`"Analyzer":{"Name":"a"},"Attachment":[{"Name":"x","Content":` + tc.content + `}]}`
+			a, err := Decode([]byte(msg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(a.Attachment[0].Content); got != tc.want {
+				t.Errorf("Content = %s, want %s", got, tc.want)
+			}
+			enc, err := Encode(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(enc), `"Content":`+tc.want) {
+				t.Errorf("encoding %s lacks Content %s", enc, tc.want)
+			}
+		})
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	const base = `"Version":"2.D.V08","ID":"3f2b8c1e-5d4a-4c6b-9e7f-1a2b3c4d5e6f","CreateTime":"2026-05-10T08:00:00Z"`
+	for _, tc := range []struct {
+		name, in, err, pointer, rule string
+	}{
+		{"unknown attribute", `{` + base + `,"Analyzer":{"Name":"a","Type":"Cyber"}}`, `/Analyzer/Type: unknown attribute "Type"`, "/Analyzer", "additionalProperties"},
+		{"unknown with suggestion", `{` + base + `,"analyzer":{}}`, `did you mean "Analyzer"?`, "", "additionalProperties"},
+		{"wrong type", `{` + base + `,"Analyzer":{"Name":"a"},"Status":"Incident"}`, "/Status: expected array, got string", "/Status", "type"},
+		{"wrong item type", `{` + base + `,"Analyzer":{"Name":"a"},"Target":[{"ID":"x","Port":["22"]}]}`, "/Target/0/Port/0: expected integer, got string", "/Target/0/Port/0", "type"},
+		{"enum of wrong type", `{` + base + `,"Analyzer":{"Name":"a","Method":[1]}}`, "/Analyzer/Method/0: expected an enumerated string, got number", "/Analyzer/Method/0", "enum"},
+		{"not an integer", `{` + base + `,"Analyzer":{"Name":"a"},"Attachment":[{"Name":"a","Size":1.5}]}`, "expected integer, got number 1.5", "/Attachment/0/Size", "type"},
+		{"integer too big", `{` + base + `,"Analyzer":{"Name":"a"},"Attachment":[{"Name":"a","Size":1e30}]}`, "does not fit in 64 bits", "/Attachment/0/Size", "spec.integer-range"},
+		{"trailing data", `{` + base + `,"Analyzer":{"Name":"a"}} {}`, "unexpected data after the top-level object", "", "json.syntax"},
+		{"top-level array", `[{` + base + `,"Analyzer":{"Name":"a"}}]`, "/: expected object, got array", "", "type"},
+		{"empty input", ``, "unexpected end of input", "", "json.syntax"},
+		{"truncated", `{` + base + `,"Analyzer":{"Name":"a"`, "unexpected end of input", "/Analyzer", "json.syntax"},
+		{"duplicate attribute", `{` + base + `,"ID":"3f2b8c1e-5d4a-4c6b-9e7f-1a2b3c4d5e6f","Analyzer":{"Name":"a"}}`, `/ID: duplicate attribute "ID"`, "/ID", "json.duplicate-name"},
+		{"duplicate in content", `{` + base + `,"Analyzer":{"Name":"a"},"Attachment":[{"Name":"a","Content":{"k":1,"k":2}}]}`, `duplicate member name "k"`, "/Attachment/0/Content", "json.duplicate-name"},
+		{"invalid UTF-8", "{" + base + ",\"Analyzer\":{\"Name\":\"\xff\"}}", "invalid UTF-8", "/Analyzer", "json.invalid-utf8"},
+		{"lone surrogate", `{` + base + `,"Analyzer":{"Name":"\ud800"}}`, "unpaired surrogate", "/Analyzer", "json.invalid-utf8"},
+		{"control character", "{" + base + ",\"Analyzer\":{\"Name\":\"a\tb\"}}", "control character", "/Analyzer", "json.syntax"},
+		{"bad literal", `{` + base + `,"Analyzer":{"Name":"a"},"Note":nul}`, "invalid character", "", "json.syntax"},
+		{"leading zero", `{` + base + `,"Analyzer":{"Name":"a"},"Confidence":01}`, "invalid character '1'", "", "json.syntax"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Decode([]byte(tc.in))
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("Decode error = %v, want a *DecodeError", err)
+			}
+			if !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("error %q does not contain %q", err, tc.err)
+			}
+			if de.Issues[0].Pointer != tc.pointer || de.Issues[0].Rule != tc.rule {
+				t.Errorf("first issue = %+v, want pointer %q rule %q", de.Issues[0], tc.pointer, tc.rule)
+			}
+			r := ValidateJSON([]byte(tc.in))
+			if r.Valid() || !hasErrorAt(r.Errors(), tc.pointer) {
+				t.Errorf("ValidateJSON = %v, want an error at %q", r.Issues, tc.pointer)
+			}
+		})
+	}
+}
+
+func TestDecodeReportsEveryProblem(t *testing.T) {
+	in := `{"Version":"2.D.V08","ID":"x","Severity":"High","Status":"Open","Analyzer":{"Type":"Cyber"},"Source":[{"Port":[0, "1"]}]}`
+	r := ValidateJSON([]byte(in))
+	var got []string
+	for _, i := range r.Issues {
+		got = append(got, i.Pointer+" "+i.Rule)
+	}
+	want := []string{
+		" additionalProperties",            // Severity
+		"/Status type",                     // a string, not a list
+		"/Analyzer additionalProperties",   // Type
+		"/Analyzer required",               // Name
+		"/Source/0/Port/1 type",            // "1"
+		"/Source/0 required",               // ID
+		" required",                        // CreateTime
+		"/ID pattern",                      // "x"
+		"/Source/0/Port/0 spec.port-range", // 0
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("issues (-want +got):\n%s", d)
+	}
+}
+
+func TestUnmarshalJSONIsStrict(t *testing.T) {
+	var a Alert
+	err := json.Unmarshal([]byte(`{"Version":"2.D.V08","Bogus":1}`), &a)
+	if err == nil || !strings.Contains(err.Error(), `unknown attribute "Bogus"`) {
+		t.Fatalf("json.Unmarshal error = %v, want the unknown attribute", err)
+	}
+	a = Alert{Version: VersionV08, ID: "id", Analyzer: Analyzer{Name: "n"}}
+	out, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"Version":"2.D.V08","ID":"id","CreateTime":"","Analyzer":{"Name":"n"}}`; string(out) != want {
+		t.Errorf("json.Marshal = %s, want %s", out, want)
+	}
+}
+
+func TestEncodeRejectsWhatJSONCannotCarry(t *testing.T) {
+	nan := 0.0
+	nan = nan / nan
+	for name, a := range map[string]*Alert{
+		"NaN Confidence":  {Confidence: &nan},
+		"array Content":   {Attachment: []Attachment{{Name: "a", Content: json.RawMessage(`[1]`)}}},
+		"invalid Content": {Attachment: []Attachment{{Name: "a", Content: json.RawMessage(`{"a":}`)}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Encode(a); err == nil {
+				t.Error("Encode succeeded")
+			}
+		})
+	}
+}
+
+func TestEncodeEscapes(t *testing.T) {
+	a := &Alert{Description: "quote \" backslash \\ newline \n tab \t nul \x00 bad \xff é"}
+	enc, err := Encode(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Decode(enc)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, enc)
+	}
+	if want := "quote \" backslash \\ newline \n tab \t nul \x00 bad \ufffd é"; b.Description != want {
+		t.Errorf("Description = %q, want %q", b.Description, want)
+	}
+}
+
+// FuzzDecode checks that decoding never panics, that whatever decodes
+// round-trips through Encode, and that Validate on the model agrees with
+// ValidateJSON on its encoding.
+func FuzzDecode(f *testing.F) {
+	dir, entries := fastPathEntries(f)
+	for _, e := range entries {
+		f.Add(readFile(f, dir, e.File))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := ValidateJSON(data)
+		a, err := Decode(data)
+		if err != nil {
+			if r.Valid() {
+				t.Fatalf("Decode failed (%v) but ValidateJSON found no error", err)
+			}
+			return
+		}
+		enc, err := Encode(a)
+		if err != nil {
+			t.Fatalf("Encode: %v", err)
+		}
+		b, err := Decode(enc)
+		if err != nil {
+			t.Fatalf("decode of encoding: %v\n%s", err, enc)
+		}
+		if d := cmp.Diff(a, b); d != "" {
+			t.Fatalf("round trip changed the alert:\n%s", d)
+		}
+		model, bytes := a.Validate(), ValidateJSON(enc)
+		if d := cmp.Diff(model.Issues, bytes.Issues); d != "" {
+			t.Fatalf("Validate and ValidateJSON(Encode) differ (-model +bytes):\n%s", d)
+		}
+	})
+}

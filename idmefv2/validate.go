@@ -1,0 +1,152 @@
+package idmefv2
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Validate checks the message against the schema rules of its version
+// (generated from the schema) and the rules of the draft text that the schema
+// does not express (see the package documentation). It reports what a
+// JSON-schema validator would report for Encode(a), plus the spec rules.
+func (a *Alert) Validate() Report {
+	c := checker{}
+	a.validate(&c)
+	checkSpec(a, &c)
+	return Report{Version: appliedVersion(a.Version), Issues: c.issues}
+}
+
+// ValidateJSON decodes data strictly and validates it, turning decoding
+// problems (malformed JSON, wrong JSON types, unknown attributes) into issues
+// with their pointer and rule. It is the fast path for untrusted input.
+//
+// A Version other than VersionV08 and VersionV09Dev is an error at /Version
+// with rule "enum"; the rest of the message is still checked with the V08
+// rules.
+func ValidateJSON(data []byte) Report {
+	var a Alert
+	d := decoder{data: data}
+	d.document(&a)
+	r := Report{Version: appliedVersion(a.Version)}
+	if len(d.issues) > 0 {
+		r.Issues = make([]Issue, 0, len(d.issues)+2)
+		for _, i := range d.issues {
+			r.Issues = append(r.Issues, i.Issue)
+		}
+	}
+	if d.fatal {
+		return r // the model is incomplete: checking it would report noise
+	}
+	c := checker{issues: r.Issues}
+	a.validate(&c)
+	checkSpec(&a, &c)
+	r.Issues = c.issues
+	if len(d.suppress) > 0 {
+		r.Issues = suppressed(r.Issues, len(d.issues), d.suppress)
+	}
+	return r
+}
+
+// suppressed drops the model issues (those after the first n) located at or
+// below a pointer where decoding already reported the problem: a value of
+// the wrong type or a missing attribute is stored as a zero value, whose
+// checks would only repeat it.
+func suppressed(issues []Issue, n int, at []string) []Issue {
+	out := issues[:n]
+	for _, i := range issues[n:] {
+		if !under(i.Pointer, at) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func under(p string, at []string) bool {
+	for _, s := range at {
+		if p == s || strings.HasPrefix(p, s+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func appliedVersion(v Version) string {
+	if v == VersionV09Dev {
+		return string(VersionV09Dev)
+	}
+	return string(VersionV08)
+}
+
+// checker collects the issues of the model checks.
+type checker struct {
+	ptrStack
+	issues []Issue
+}
+
+func (c *checker) add(name string, index int, rule, msg string, sev Severity) {
+	c.issues = append(c.issues, Issue{Pointer: c.pointer(name, index), Rule: rule, Message: msg, Severity: sev})
+}
+
+func (c *checker) errorf(name string, index int, rule, format string, args ...any) {
+	c.add(name, index, rule, fmt.Sprintf(format, args...), SeverityError)
+}
+
+func (c *checker) warnf(name string, index int, rule, format string, args ...any) {
+	c.add(name, index, rule, fmt.Sprintf(format, args...), SeverityWarning)
+}
+
+func (c *checker) pattern(name string, index int, value, re, what string) {
+	if value == "" {
+		c.errorf(name, index, "pattern", "empty string is not a valid %s", what)
+		return
+	}
+	if len(re) > 72 { // the IP and media-type expressions would drown the message
+		c.errorf(name, index, "pattern", "%s is not a valid %s", quoteValue(value), what)
+		return
+	}
+	c.errorf(name, index, "pattern", "%s is not a valid %s (pattern %s)", quoteValue(value), what, re)
+}
+
+func (c *checker) format(name string, index int, value, format string) {
+	what := map[string]string{"email": "email address", "uri": "absolute URI"}[format]
+	c.errorf(name, index, "format", "%s is not a valid %s (format %q)", quoteValue(value), what, format)
+}
+
+func (c *checker) number(name string, x float64, min float64, hasMin bool, max float64, hasMax bool) {
+	switch {
+	case math.IsNaN(x) || math.IsInf(x, 0):
+		c.errorf(name, -1, "type", "%v is not a JSON number", x)
+	case hasMin && x < min:
+		c.errorf(name, -1, "minimum", "%s is less than the minimum %s", formatFloat(x), formatFloat(min))
+	case hasMax && x > max:
+		c.errorf(name, -1, "maximum", "%s is greater than the maximum %s", formatFloat(x), formatFloat(max))
+	}
+}
+
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// version checks the Version attribute: V08 and V09-Dev share one schema.
+func (c *checker) version(v Version) {
+	if v.Valid() {
+		return
+	}
+	c.errorf("Version", -1, "enum", "%s is not a supported Version (want %q or %q)", quoteValue(string(v)), VersionV08, VersionV09Dev)
+}
+
+// reportEnum reports a value that is not in its enumeration, suggesting the
+// value that differs only in case.
+func reportEnum[T ~string](c *checker, name string, index int, v T, values func() []T) {
+	msg := fmt.Sprintf("%s is not a valid %s value", quoteValue(string(v)), strings.TrimPrefix(fmt.Sprintf("%T", v), "idmefv2."))
+	for _, w := range values() {
+		if strings.EqualFold(string(w), string(v)) {
+			msg += fmt.Sprintf(" (did you mean %q? values are case-sensitive)", w)
+			break
+		}
+	}
+	if v == "" {
+		msg = "empty string is not a valid " + strings.TrimPrefix(fmt.Sprintf("%T", v), "idmefv2.") + " value"
+	}
+	c.add(name, index, "enum", msg, SeverityError)
+}
