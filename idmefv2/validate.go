@@ -26,6 +26,13 @@ func (a *Alert) Validate() Report {
 // with rule "enum"; the rest of the message is still checked with the V08
 // rules.
 func ValidateJSON(data []byte) Report {
+	r, _ := validateJSON(data)
+	return r
+}
+
+// validateJSON is ValidateJSON that also returns the Version the message
+// declares ("" when absent or not a string), for the draft dispatcher.
+func validateJSON(data []byte) (Report, Version) {
 	var a Alert
 	d := decoder{data: data}
 	d.document(&a)
@@ -37,7 +44,7 @@ func ValidateJSON(data []byte) Report {
 		}
 	}
 	if d.fatal {
-		return r // the model is incomplete: checking it would report noise
+		return r, a.Version // the model is incomplete: checking it would report noise
 	}
 	c := checker{issues: r.Issues}
 	a.validate(&c)
@@ -46,7 +53,7 @@ func ValidateJSON(data []byte) Report {
 	if len(d.suppress) > 0 {
 		r.Issues = suppressed(r.Issues, len(d.issues), d.suppress)
 	}
-	return r
+	return r, a.Version
 }
 
 // suppressed drops the model issues (those after the first n) located at or

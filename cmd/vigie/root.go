@@ -26,6 +26,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return usageErrorf("%v", err)
 	})
 	root.AddCommand(
+		newDemoCmd(),
 		newIdmefCmd(),
 		newRelayCmd(),
 	)
@@ -38,5 +39,12 @@ func newIdmefCmd() *cobra.Command {
 		Use:   "idmef",
 		Short: "IDMEFv2 tools: validate, upgrade, send, receive, generate",
 	}
+	cmd.AddCommand(
+		newIdmefValidateCmd(),
+		newIdmefUpgradeCmd(),
+		newIdmefSendCmd(),
+		newIdmefReceiveCmd(),
+		newIdmefGenCmd(),
+	)
 	return cmd
 }
