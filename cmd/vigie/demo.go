@@ -203,4 +203,3 @@ func top(m map[string]int, n int) string {
 	}
 	return strings.Join(parts, ", ")
 }
-

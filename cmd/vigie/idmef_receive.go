@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"cmp"
-	"crypto/tls"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
