@@ -1,6 +1,7 @@
 package idmefv2
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -25,6 +26,20 @@ func (s Severity) String() string {
 
 // MarshalText makes a Severity appear as "error" or "warning" in JSON.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads "error" or "warning", so that reports round-trip
+// through JSON.
+func (s *Severity) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "error":
+		*s = SeverityError
+	case "warning":
+		*s = SeverityWarning
+	default:
+		return fmt.Errorf("idmefv2: unknown severity %q (want error or warning)", b)
+	}
+	return nil
+}
 
 // Issue is one problem found in a message.
 type Issue struct {

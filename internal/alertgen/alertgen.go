@@ -42,12 +42,11 @@ type Generator struct {
 
 // burst repeats one scenario with the same actors, as a campaign would.
 type burst struct {
-	sc        scenario
-	left      int
-	attacker  string
-	target    host
-	user      string
-	startedAt time.Time
+	sc       scenario
+	left     int
+	attacker string
+	target   host
+	user     string
 }
 
 type scenario struct {
