@@ -38,5 +38,9 @@ fuzz:
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
 
+# Run Vigie with demo traffic (the README's first command).
+demo:
+	$(GO) run ./cmd/vigie demo
+
 clean:
 	rm -rf bin
