@@ -125,3 +125,15 @@ func hasRule(issues []Issue, rule string) bool {
 	}
 	return false
 }
+
+func TestDecodeValidate(t *testing.T) {
+	good := `{"Version":"2.D.V08","ID":"5a0f0b5c-1b2c-4d3e-8f90-a1b2c3d4e5f6","CreateTime":"2026-01-02T03:04:05Z","Analyzer":{"Name":"probe"}}`
+	a, rep := DecodeValidate([]byte(good))
+	if !rep.Valid() || a == nil || a.ID != "5a0f0b5c-1b2c-4d3e-8f90-a1b2c3d4e5f6" || a.Analyzer.Name != "probe" {
+		t.Fatalf("valid message: alert %+v, report %v", a, rep.Issues)
+	}
+	bad := strings.Replace(good, `"probe"`, `"probe","Type":"Cyber"`, 1)
+	if a, rep := DecodeValidate([]byte(bad)); a != nil || rep.Valid() {
+		t.Errorf("invalid message: alert %v, valid %v", a, rep.Valid())
+	}
+}

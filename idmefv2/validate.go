@@ -30,12 +30,30 @@ func ValidateJSON(data []byte) Report {
 	return r
 }
 
+// DecodeValidate is ValidateJSON that also returns the decoded alert, so that
+// a caller that needs both (ingest) decodes once. The alert is nil when the
+// report is invalid.
+func DecodeValidate(data []byte) (*Alert, Report) {
+	a := new(Alert)
+	r := decodeValidate(data, a)
+	if !r.Valid() {
+		return nil, r
+	}
+	return a, r
+}
+
 // validateJSON is ValidateJSON that also returns the Version the message
 // declares ("" when absent or not a string), for the draft dispatcher.
 func validateJSON(data []byte) (Report, Version) {
 	var a Alert
+	r := decodeValidate(data, &a)
+	return r, a.Version
+}
+
+// decodeValidate decodes data into a and validates it.
+func decodeValidate(data []byte, a *Alert) Report {
 	d := decoder{data: data}
-	d.document(&a)
+	d.document(a)
 	r := Report{Version: appliedVersion(a.Version)}
 	if len(d.issues) > 0 {
 		r.Issues = make([]Issue, 0, len(d.issues)+2)
@@ -44,16 +62,16 @@ func validateJSON(data []byte) (Report, Version) {
 		}
 	}
 	if d.fatal {
-		return r, a.Version // the model is incomplete: checking it would report noise
+		return r // the model is incomplete: checking it would report noise
 	}
 	c := checker{issues: r.Issues}
 	a.validate(&c)
-	checkSpec(&a, &c)
+	checkSpec(a, &c)
 	r.Issues = c.issues
 	if len(d.suppress) > 0 {
 		r.Issues = suppressed(r.Issues, len(d.issues), d.suppress)
 	}
-	return r, a.Version
+	return r
 }
 
 // suppressed drops the model issues (those after the first n) located at or

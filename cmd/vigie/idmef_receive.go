@@ -19,7 +19,7 @@ import (
 
 	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/idmefv2/transport"
-	"github.com/vigie-siem/vigie/idmefv2/upgrade"
+	"github.com/vigie-siem/vigie/internal/ingest"
 )
 
 func newIdmefReceiveCmd() *cobra.Command {
@@ -112,68 +112,12 @@ func serveUntilDone(ctx context.Context, h http.Handler, addr string, tlsCfg *tl
 	return nil
 }
 
-// messageValidator adapts the idmefv2 validator (and optionally the
-// upgrader) to the transport's Validator interface.
-type messageValidator struct {
-	v *idmefv2.Validator
-	u *upgrade.Upgrader // nil: no upgrade
-}
-
-func newMessageValidator(draft string, upgr, lenient bool) (*messageValidator, error) {
-	v, err := idmefv2.NewValidator(idmefv2.ValidatorOptions{Draft: draft})
+func newMessageValidator(draft string, upgr, lenient bool) (*ingest.Validator, error) {
+	v, err := ingest.NewValidator(ingest.ValidatorOptions{Draft: draft, Upgrade: upgr, Lenient: lenient})
 	if err != nil {
 		return nil, usageErrorf("--schema: %v", err)
 	}
-	mv := &messageValidator{v: v}
-	if upgr {
-		if mv.u, err = upgrade.New(upgrade.Options{Lenient: lenient, Validator: v.Schemas()}); err != nil {
-			return nil, fmt.Errorf("upgrader: %w", err)
-		}
-	}
-	return mv, nil
-}
-
-func (mv *messageValidator) Validate(_ context.Context, msg []byte) transport.Verdict {
-	rep := mv.v.Validate(msg)
-	if mv.u == nil || rep.Version == string(idmefv2.VersionV08) && rep.Valid() {
-		return transport.Verdict{OK: rep.Valid(), Problems: problems(rep.Issues)}
-	}
-	out, changes, err := mv.u.Upgrade(msg)
-	if err != nil {
-		var inv *upgrade.InvalidError
-		if errors.As(err, &inv) {
-			ps := make([]transport.Problem, 0, len(inv.Errors))
-			for _, e := range inv.Errors {
-				ps = append(ps, transport.Problem{Pointer: e.Pointer, Rule: e.Keyword, Message: e.Message, Severity: transport.SeverityError})
-			}
-			return transport.Verdict{Problems: ps}
-		}
-		return transport.Verdict{Problems: []transport.Problem{{Rule: "upgrade", Message: err.Error(), Severity: transport.SeverityError}}}
-	}
-	// The upgraded message still goes through the full V08 rules.
-	rep = mv.v.Validate(out)
-	ps := problems(rep.Issues)
-	for _, c := range changes {
-		if c.Kind == upgrade.Repaired {
-			ps = append(ps, transport.Problem{Pointer: c.Pointer, Rule: "upgrade." + string(c.Kind), Message: c.Message, Severity: transport.SeverityWarning})
-		}
-	}
-	return transport.Verdict{OK: rep.Valid(), Problems: ps, Rewritten: out}
-}
-
-func problems(issues []idmefv2.Issue) []transport.Problem {
-	if len(issues) == 0 {
-		return nil
-	}
-	ps := make([]transport.Problem, len(issues))
-	for i, is := range issues {
-		sev := transport.SeverityError
-		if is.Severity == idmefv2.SeverityWarning {
-			sev = transport.SeverityWarning
-		}
-		ps[i] = transport.Problem{Pointer: is.Pointer, Rule: is.Rule, Message: is.Message, Severity: sev}
-	}
-	return ps
+	return v, nil
 }
 
 // printSink writes accepted messages to w, one per line, and calls done

@@ -1,0 +1,116 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/vigie-siem/vigie/idmefv2"
+	"github.com/vigie-siem/vigie/idmefv2/transport"
+	"github.com/vigie-siem/vigie/idmefv2/upgrade"
+)
+
+// ValidatorOptions configures a Validator.
+type ValidatorOptions struct {
+	// Draft forces one draft for every message ("V04", "2.D.V08"…), e.g.
+	// for a test receiver; "" (the default) validates each message against
+	// the draft its Version names.
+	Draft string
+	// Upgrade turns messages of older drafts into current (2.D.V08) ones.
+	// Without it they are validated against their own draft and, when valid,
+	// accepted as they are.
+	Upgrade bool
+	// Lenient, with Upgrade, repairs the defects common in connector output;
+	// each repair is reported as a warning.
+	Lenient bool
+	// Validator is shared with other components; nil means a new one.
+	Validator *idmefv2.Validator
+}
+
+// Validator is the transport.Validator of Vigie's ingest: each message is
+// validated against the draft its Version names. For an accepted
+// current-draft message, Verdict.Value is the decoded *idmefv2.Alert (nil for
+// messages of older drafts accepted without upgrade) and Verdict.Rewritten
+// holds the upgraded bytes when an upgrade happened.
+type Validator struct {
+	v      *idmefv2.Validator
+	u      *upgrade.Upgrader
+	forced bool // a draft is forced: no fast path by Version
+}
+
+// NewValidator returns a Validator for opts.
+func NewValidator(opts ValidatorOptions) (*Validator, error) {
+	v := opts.Validator
+	if v == nil || opts.Draft != "" {
+		vo := idmefv2.ValidatorOptions{Draft: opts.Draft}
+		if v != nil {
+			vo.Schemas = v.Schemas()
+		}
+		var err error
+		if v, err = idmefv2.NewValidator(vo); err != nil {
+			return nil, fmt.Errorf("ingest validator: %w", err)
+		}
+	}
+	iv := &Validator{v: v, forced: opts.Draft != "" && opts.Draft != "auto"}
+	if opts.Upgrade {
+		u, err := upgrade.New(upgrade.Options{Lenient: opts.Lenient, Validator: v.Schemas()})
+		if err != nil {
+			return nil, fmt.Errorf("ingest upgrader: %w", err)
+		}
+		iv.u = u
+	}
+	return iv, nil
+}
+
+// Validate implements transport.Validator.
+func (iv *Validator) Validate(_ context.Context, msg []byte) transport.Verdict {
+	// The hot path: a current-draft message, decoded once.
+	if !iv.forced {
+		if a, rep := idmefv2.DecodeValidate(msg); a != nil {
+			return transport.Verdict{OK: true, Problems: problems(rep.Issues), Value: a}
+		}
+	}
+	rep := iv.v.Validate(msg)
+	if iv.forced || rep.Version == string(idmefv2.VersionV08) || rep.Version == string(idmefv2.VersionV09Dev) || iv.u == nil {
+		return transport.Verdict{OK: rep.Valid(), Problems: problems(rep.Issues)}
+	}
+	out, changes, err := iv.u.Upgrade(msg)
+	if err != nil {
+		return transport.Verdict{Problems: upgradeProblems(err)}
+	}
+	a, rep := idmefv2.DecodeValidate(out)
+	ps := problems(rep.Issues)
+	for _, c := range changes {
+		if c.Kind == upgrade.Repaired {
+			ps = append(ps, transport.Problem{Pointer: c.Pointer, Rule: "upgrade.repaired", Message: c.Message, Severity: transport.SeverityWarning})
+		}
+	}
+	return transport.Verdict{OK: a != nil, Problems: ps, Rewritten: out, Value: a}
+}
+
+func upgradeProblems(err error) []transport.Problem {
+	var inv *upgrade.InvalidError
+	if !errors.As(err, &inv) {
+		return []transport.Problem{{Rule: "upgrade", Message: err.Error(), Severity: transport.SeverityError}}
+	}
+	ps := make([]transport.Problem, 0, len(inv.Errors))
+	for _, e := range inv.Errors {
+		ps = append(ps, transport.Problem{Pointer: e.Pointer, Rule: e.Keyword, Message: e.Message, Severity: transport.SeverityError})
+	}
+	return ps
+}
+
+func problems(issues []idmefv2.Issue) []transport.Problem {
+	if len(issues) == 0 {
+		return nil
+	}
+	ps := make([]transport.Problem, len(issues))
+	for i, is := range issues {
+		sev := transport.SeverityError
+		if is.Severity == idmefv2.SeverityWarning {
+			sev = transport.SeverityWarning
+		}
+		ps[i] = transport.Problem{Pointer: is.Pointer, Rule: is.Rule, Message: is.Message, Severity: sev}
+	}
+	return ps
+}
