@@ -70,13 +70,6 @@ func consume(t *testing.T, b bus.Consumer, subject, durable string, opts bus.Con
 	return r
 }
 
-// stop cancels the Consume call and returns its result.
-func (r *running) stop(t *testing.T) error {
-	t.Helper()
-	r.cancel()
-	return r.wait(t)
-}
-
 // wait returns the Consume call's result once it returns by itself. It puts
 // the result back so that the cleanup does not block.
 func (r *running) wait(t *testing.T) error {
