@@ -97,6 +97,7 @@ func (b *Bus) connect() error {
 		nats.Name(o.Name),
 		nats.Timeout(o.ConnectTimeout),
 		nats.MaxReconnects(-1), // a restarting server must not end the process's bus
+		nats.DrainTimeout(o.RequestTimeout),
 		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
