@@ -1,0 +1,67 @@
+// Package bustest is the contract suite every bus engine must pass. An engine
+// package runs it from its own tests:
+//
+//	func TestContract(t *testing.T) {
+//		bustest.Run(t, func(t *testing.T) bustest.Opener { … })
+//	}
+//
+// The suite uses only the bus package's interfaces and types, so a case that
+// fails names a contract, not an implementation detail. Waits are bounded and
+// event-driven; no case sleeps to assert that something did not happen.
+package bustest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/vigie-siem/vigie/internal/bus"
+)
+
+// Bus is what the suite drives: an engine's bus with its lifecycle. Close may
+// be called more than once.
+type Bus interface {
+	bus.Publisher
+	bus.Consumer
+	Close(ctx context.Context) error
+}
+
+// Opener opens a bus declaring streams over one test's engine state. Calling
+// it again after Close must reopen the same state (same data directory, same
+// server and prefix): the suite relies on it to check durability.
+type Opener func(ctx context.Context, streams []bus.Stream) (Bus, error)
+
+// Factory prepares fresh, isolated engine state for one test (its own data
+// directory or subject prefix), registers its cleanup on t, and returns an
+// Opener over it.
+type Factory func(t *testing.T) Opener
+
+// waitTimeout bounds every wait of the suite. It is generous: the suite runs
+// on busy CI machines and a timeout always means a failure.
+const waitTimeout = 30 * time.Second
+
+// Run runs the contract suite against the engine that factory builds.
+func Run(t *testing.T, factory Factory) {
+	cases := []struct {
+		name string
+		fn   func(t *testing.T, open Opener)
+	}{
+		{"RoundTrip", testRoundTrip},
+		{"InvalidUse", testInvalidUse},
+		{"AtLeastOnce", testAtLeastOnce},
+		{"PermanentErrorDeadLetters", testPermanent},
+		{"MaxDeliverDeadLetters", testMaxDeliver},
+		{"PanicIsAnError", testPanic},
+		{"DedupByKeyAndData", testDedup},
+		{"BackpressureMaxMsgs", testBackpressureMaxMsgs},
+		{"BackpressureMaxBytes", testBackpressureMaxBytes},
+		{"DurableAcrossReopen", testDurableAcrossReopen},
+		{"GracefulDrain", testGracefulDrain},
+		{"Concurrency", testConcurrency},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.fn(t, factory(t))
+		})
+	}
+}

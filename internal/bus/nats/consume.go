@@ -1,0 +1,248 @@
+package nats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vigie-siem/vigie/internal/bus"
+)
+
+// Consume runs h on the messages of subject through the durable pull
+// consumer named durable; see bus.Consumer for the contract.
+//
+// The server-side consumer has no delivery limit (MaxDeliver -1): this
+// package counts attempts itself and dead-letters a message before
+// terminating it, so a message is never left undeliverable, even when its
+// earlier attempts ended in AckWait expiry or a crash.
+func (b *Bus) Consume(ctx context.Context, subject, durable string, opts bus.ConsumeOptions, h bus.Handler) error {
+	if h == nil {
+		return fmt.Errorf("consume %s: nil handler", subject)
+	}
+	if err := bus.ValidateName(durable); err != nil {
+		return fmt.Errorf("consume %s: %w", subject, err)
+	}
+	opts = opts.WithDefaults()
+	if err := opts.Validate(); err != nil {
+		return fmt.Errorf("consume %s as %s: %w", subject, durable, err)
+	}
+	st, err := b.stream(subject)
+	if err != nil {
+		return fmt.Errorf("consume: %w", err)
+	}
+	dead, err := b.stream(opts.DeadLetterSubject)
+	if err != nil {
+		return fmt.Errorf("consume %s: dead-letter %w", subject, err)
+	}
+	cons, err := b.js.CreateOrUpdateConsumer(ctx, st.name, jetstream.ConsumerConfig{
+		Durable:       durable,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       opts.AckWait,
+		MaxDeliver:    -1,
+		MaxAckPending: opts.MaxInFlight,
+		FilterSubject: st.subject,
+	})
+	if err != nil {
+		return fmt.Errorf("consume %s: create or update durable consumer %s: %w", subject, durable, err)
+	}
+	r := &runner{
+		b: b, st: st, dead: dead, durable: durable, opts: opts, h: h,
+		log:       b.log.With("subject", subject, "consumer", durable),
+		delivered: b.metrics.delivered.WithLabelValues(subject, durable),
+		acked:     b.metrics.acked.WithLabelValues(subject, durable),
+		naked:     b.metrics.naked.WithLabelValues(subject, durable),
+		pending:   b.metrics.pending.WithLabelValues(subject, durable),
+		deadPerm:  b.metrics.deadLettered.WithLabelValues(subject, durable, reasonPermanent),
+		deadMax:   b.metrics.deadLettered.WithLabelValues(subject, durable, reasonMaxDeliver),
+	}
+	return r.run(ctx, cons)
+}
+
+// runner is one running Consume call.
+type runner struct {
+	b       *Bus
+	st      stream // consumed
+	dead    stream // dead letters go here
+	durable string
+	opts    bus.ConsumeOptions
+	h       bus.Handler
+	log     *slog.Logger
+
+	delivered, acked, naked, deadPerm, deadMax prometheus.Counter
+	pending                                    prometheus.Gauge
+}
+
+// run pulls messages and hands each to a goroutine, at most
+// opts.Concurrency at a time, until ctx ends or the subscription fails.
+func (r *runner) run(ctx context.Context, cons jetstream.Consumer) error {
+	it, err := cons.Messages(jetstream.PullMaxMessages(r.opts.MaxInFlight))
+	if err != nil {
+		return fmt.Errorf("consume %s as %s: %w", r.st.cfg.Subject, r.durable, err)
+	}
+	r.log.Info("consumer started", "concurrency", r.opts.Concurrency, "max_in_flight", r.opts.MaxInFlight)
+	slots := make(chan struct{}, r.opts.Concurrency)
+	var wg sync.WaitGroup
+	var runErr error
+	for runErr == nil {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		msg, err := it.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			<-slots
+			runErr = r.nextError(ctx, err)
+			continue
+		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			r.handle(ctx, msg)
+		})
+	}
+	r.drain(it)
+	wg.Wait()
+	// Naks of returned messages are fire-and-forget: push them out.
+	if err := r.b.nc.FlushTimeout(r.b.opts.RequestTimeout); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+		r.log.Warn("flush after drain", "err", err)
+	}
+	r.log.Info("consumer stopped", "err", runErr)
+	if ctx.Err() != nil && runErr == nil {
+		return nil
+	}
+	return runErr
+}
+
+// nextError decides whether an iterator error ends the run.
+func (r *runner) nextError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, jetstream.ErrConsumerDeleted) ||
+		errors.Is(err, jetstream.ErrBadRequest) || errors.Is(err, nats.ErrConnectionClosed) {
+		return fmt.Errorf("consume %s as %s: %w", r.st.cfg.Subject, r.durable, err)
+	}
+	r.log.Warn("pull consumer", "err", err) // transient: the iterator retries by itself
+	return nil
+}
+
+// drain stops pulling and hands prefetched, unhandled messages back to the
+// server for immediate redelivery (to this or another instance).
+func (r *runner) drain(it jetstream.MessagesContext) {
+	it.Drain()
+	returned := 0
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			break
+		}
+		if err := msg.Nak(); err == nil {
+			returned++
+		}
+	}
+	if returned > 0 {
+		r.log.Debug("returned prefetched messages", "count", returned)
+	}
+}
+
+// handle runs the handler on one message and settles it: ack, nak with
+// back-off, or dead-letter then terminate.
+func (r *runner) handle(ctx context.Context, msg jetstream.Msg) {
+	md, err := msg.Metadata()
+	if err != nil { // not a JetStream delivery; cannot happen with a pull consumer
+		r.log.Error("delivery without JetStream metadata", "err", err)
+		return
+	}
+	r.delivered.Inc()
+	r.pending.Set(float64(md.NumPending))
+	attempt := int(md.NumDelivered)
+	if attempt > r.opts.MaxDeliver {
+		// Earlier attempts ended without a verdict (AckWait expiry, crash).
+		r.giveUp(ctx, msg, md, reasonMaxDeliver,
+			fmt.Sprintf("no verdict after %d deliveries (handler timed out or process stopped)", attempt-1))
+		return
+	}
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.AckWait)
+	err = r.call(hctx, r.delivery(msg, md))
+	cancel()
+	switch {
+	case err == nil:
+		r.ack(ctx, msg, md)
+	case errors.Is(err, bus.ErrPermanent):
+		r.giveUp(ctx, msg, md, reasonPermanent, err.Error())
+	case attempt >= r.opts.MaxDeliver:
+		r.giveUp(ctx, msg, md, reasonMaxDeliver, fmt.Sprintf("failed %d deliveries, last error: %v", attempt, err))
+	default:
+		r.retry(msg, md, err)
+	}
+}
+
+// call runs the handler, turning a panic into an error.
+func (r *runner) call(ctx context.Context, d bus.Delivery) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("handler panic", "seq", d.Sequence, "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("handler panic: %v", p)
+		}
+	}()
+	return r.h(ctx, d)
+}
+
+func (r *runner) delivery(msg jetstream.Msg, md *jetstream.MsgMetadata) bus.Delivery {
+	d := bus.Delivery{
+		Message:   bus.Message{Subject: r.st.cfg.Subject, Data: msg.Data()},
+		Sequence:  md.Sequence.Stream,
+		Attempt:   int(md.NumDelivered),
+		Published: md.Timestamp,
+	}
+	hdr := msg.Headers()
+	for k, v := range hdr {
+		if len(v) == 0 {
+			continue
+		}
+		switch k {
+		case headerKey:
+			d.Key = v[0]
+		case nats.MsgIdHdr:
+		default:
+			if d.Header == nil {
+				d.Header = make(map[string]string, len(hdr))
+			}
+			d.Header[k] = v[0]
+		}
+	}
+	return d
+}
+
+// ack acknowledges and waits for the server's confirmation, so that a
+// confirmed message is not redelivered after a clean restart.
+func (r *runner) ack(ctx context.Context, msg jetstream.Msg, md *jetstream.MsgMetadata) {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.b.opts.RequestTimeout)
+	defer cancel()
+	if err := msg.DoubleAck(actx); err != nil {
+		// The message will be redelivered after AckWait: at-least-once.
+		r.log.Warn("ack not confirmed", "seq", md.Sequence.Stream, "err", err)
+		return
+	}
+	r.acked.Inc()
+}
+
+func (r *runner) retry(msg jetstream.Msg, md *jetstream.MsgMetadata, cause error) {
+	delay := r.opts.BackoffFor(int(md.NumDelivered))
+	r.log.Debug("handler failed, will redeliver", "seq", md.Sequence.Stream, "attempt", md.NumDelivered, "delay", delay, "err", cause)
+	if err := msg.NakWithDelay(delay); err != nil {
+		r.log.Warn("nak", "seq", md.Sequence.Stream, "err", err)
+		return
+	}
+	r.naked.Inc()
+}
