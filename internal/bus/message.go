@@ -34,6 +34,16 @@ const (
 	HeaderDeadConsumer = "Vigie-Dead-Consumer"
 	// HeaderDeadAttempts is the number of delivery attempts made, in decimal.
 	HeaderDeadAttempts = "Vigie-Dead-Attempts"
+	// HeaderReceived is when Vigie received the message from its sender,
+	// RFC 3339 with nanoseconds: the start of the acknowledgement-to-queryable
+	// latency. Ingest sets it; stages carry it on.
+	HeaderReceived = "Vigie-Received"
+	// HeaderDeadStatus is the HTTP status the sender got for an input that
+	// ingest refused, in decimal.
+	HeaderDeadStatus = "Vigie-Dead-Status"
+	// HeaderDeadProblems is the JSON array of the validation problems of an
+	// input that ingest refused.
+	HeaderDeadProblems = "Vigie-Dead-Problems"
 )
 
 // Message is what a publisher hands to the bus.

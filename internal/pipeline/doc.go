@@ -1,0 +1,16 @@
+// Package pipeline runs Vigie's processing stages as durable consumers of the
+// bus (ARCHITECTURE.md §2):
+//
+//	alerts.in ──enrich──▶ alerts.enriched ──store──▶ the alert store
+//	alerts.dead ──deadletters──▶ the dead-letter store
+//
+// Every stage is at-least-once: a message is acknowledged only after its
+// effect is durable (published to the next subject, or committed to the
+// store), and every effect is idempotent by alert ID, so a crash or restart
+// loses and duplicates nothing. Stages batch their work: each delivery waits
+// in a Batcher until its batch is written, then returns, and the bus
+// acknowledges it.
+//
+// Enrichment and correlation plug in through the Enricher interface and by
+// consuming alerts.enriched with their own durable name.
+package pipeline
