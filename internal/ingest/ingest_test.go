@@ -181,3 +181,33 @@ func TestProblemsJSONIsBounded(t *testing.T) {
 		t.Errorf("truncation not said: %+v", last)
 	}
 }
+
+func TestValidatorWithoutUpgrade(t *testing.T) {
+	v04 := `{"Version":"2.D.V04","ID":"5a0f0b5c-1b2c-4d3e-8f90-a1b2c3d4e5f6","CreateTime":"2026-01-02T03:04:05Z",
+		"Analyzer":{"IP":"192.0.2.1","Name":"probe"}}`
+	ctx := context.Background()
+	lax, err := NewValidator(ValidatorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := lax.Validate(ctx, []byte(v04)); !v.OK || v.Value != nil || v.Rewritten != nil {
+		t.Errorf("test-receiver mode: a valid V04 message must be accepted as is: %+v", v)
+	}
+	strict, err := NewValidator(ValidatorOptions{RequireCurrent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := strict.Validate(ctx, []byte(v04))
+	if v.OK || len(v.Problems) == 0 || v.Problems[len(v.Problems)-1].Rule != "draft-not-accepted" {
+		t.Errorf("SIEM mode: a V04 message without upgrade must be refused with a reason: %+v", v)
+	}
+	upg, err := NewValidator(ValidatorOptions{RequireCurrent: true, Upgrade: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v = upg.Validate(ctx, []byte(v04))
+	a, ok := v.Value.(*idmefv2.Alert)
+	if !v.OK || !ok || a.Version != idmefv2.VersionV08 || v.Rewritten == nil {
+		t.Errorf("upgrade: want an accepted V08 alert, got %+v", v)
+	}
+}

@@ -18,8 +18,12 @@ type ValidatorOptions struct {
 	Draft string
 	// Upgrade turns messages of older drafts into current (2.D.V08) ones.
 	// Without it they are validated against their own draft and, when valid,
-	// accepted as they are.
+	// accepted as they are — unless RequireCurrent is set.
 	Upgrade bool
+	// RequireCurrent refuses messages that are not of the current drafts
+	// (2.D.V08, 2.D.V09-Dev) after any upgrade: what the SIEM pipeline,
+	// which works on the current model, needs.
+	RequireCurrent bool
 	// Lenient, with Upgrade, repairs the defects common in connector output;
 	// each repair is reported as a warning.
 	Lenient bool
@@ -33,9 +37,10 @@ type ValidatorOptions struct {
 // messages of older drafts accepted without upgrade) and Verdict.Rewritten
 // holds the upgraded bytes when an upgrade happened.
 type Validator struct {
-	v      *idmefv2.Validator
-	u      *upgrade.Upgrader
-	forced bool // a draft is forced: no fast path by Version
+	v       *idmefv2.Validator
+	u       *upgrade.Upgrader
+	forced  bool // a draft is forced: no fast path by Version
+	current bool // RequireCurrent
 }
 
 // NewValidator returns a Validator for opts.
@@ -51,7 +56,7 @@ func NewValidator(opts ValidatorOptions) (*Validator, error) {
 			return nil, fmt.Errorf("ingest validator: %w", err)
 		}
 	}
-	iv := &Validator{v: v, forced: opts.Draft != "" && opts.Draft != "auto"}
+	iv := &Validator{v: v, forced: opts.Draft != "" && opts.Draft != "auto", current: opts.RequireCurrent}
 	if opts.Upgrade {
 		u, err := upgrade.New(upgrade.Options{Lenient: opts.Lenient, Validator: v.Schemas()})
 		if err != nil {
@@ -71,8 +76,15 @@ func (iv *Validator) Validate(_ context.Context, msg []byte) transport.Verdict {
 		}
 	}
 	rep := iv.v.Validate(msg)
-	if iv.forced || rep.Version == string(idmefv2.VersionV08) || rep.Version == string(idmefv2.VersionV09Dev) || iv.u == nil {
-		return transport.Verdict{OK: rep.Valid(), Problems: problems(rep.Issues)}
+	isCurrent := rep.Version == string(idmefv2.VersionV08) || rep.Version == string(idmefv2.VersionV09Dev)
+	if iv.forced || isCurrent || iv.u == nil {
+		v := transport.Verdict{OK: rep.Valid(), Problems: problems(rep.Issues)}
+		if v.OK && iv.current && !isCurrent {
+			v.OK = false
+			v.Problems = append(v.Problems, transport.Problem{Pointer: "/Version", Rule: "draft-not-accepted", Severity: transport.SeverityError,
+				Message: fmt.Sprintf("messages of draft %s are valid but not accepted here: only %s is; enable upgrades of older drafts", rep.Version, idmefv2.VersionV08)})
+		}
+		return v
 	}
 	out, changes, err := iv.u.Upgrade(msg)
 	if err != nil {
