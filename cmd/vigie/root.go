@@ -27,6 +27,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	})
 	root.AddCommand(
 		newDemoCmd(),
+		newBenchCmd(),
 		newIdmefCmd(),
 		newRelayCmd(),
 	)

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigie-siem/vigie/idmefv2"
+	"github.com/vigie-siem/vigie/idmefv2/transport"
+	"github.com/vigie-siem/vigie/internal/alertgen"
+)
+
+func newBenchCmd() *cobra.Command {
+	var (
+		cf          clientFlags
+		api         string
+		apiUser     string
+		apiPassword string
+		duration    time.Duration
+		sampleEvery int
+		seed        uint64
+	)
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Drive a running Vigie over HTTP and report sustained alerts/s and acknowledgement-to-queryable latency",
+		Long: `Send generated alerts to a running Vigie's ingest (--url) as fast as it acknowledges
+them, in JSON-array batches (--batch) from --concurrency senders, for --duration. Every
+--sample-every-th batch, one of its alert IDs is polled on the REST API (--api,
+GET /api/v1/alerts/{id}) until it is queryable: the time from the batch's acknowledgement
+to that moment is the acknowledgement-to-queryable latency.
+
+Report: alerts acknowledged per second, rejected and failed counts, and the latency
+percentiles. The instance is loaded for real: run it against a test instance.`,
+		Example: `  VIGIE_ADMIN_PASSWORD=secret vigie serve --ingest-auth none &
+  vigie bench --url http://127.0.0.1:4690/ --api http://127.0.0.1:8080 --api-user admin --api-password secret`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			g, err := alertgen.New(alertgen.Options{Seed: seed})
+			if err != nil {
+				return err
+			}
+			b := &bench{
+				client: c, gen: g, batch: max(cf.batch, 1), api: api, user: apiUser,
+				password: firstNonEmpty(apiPassword, os.Getenv("VIGIE_ADMIN_PASSWORD")),
+				sampleEvery: max(sampleEvery, 1), http: &http.Client{Timeout: 5 * time.Second},
+			}
+			res, err := b.run(cmd.Context(), duration, max(cf.concurrency, 1))
+			if err != nil {
+				return err
+			}
+			res.print(cmd.OutOrStdout())
+			return nil
+		},
+	}
+	cf.register(cmd, true)
+	fs := cmd.Flags()
+	fs.StringVar(&api, "api", "", "REST API base URL for latency sampling, e.g. http://127.0.0.1:8080 (empty: no latency)")
+	fs.StringVar(&apiUser, "api-user", "admin", "REST API user (HTTP Basic)")
+	fs.StringVar(&apiPassword, "api-password", "", "REST API password (default $VIGIE_ADMIN_PASSWORD)")
+	fs.DurationVar(&duration, "duration", 30*time.Second, "how long to send")
+	fs.IntVar(&sampleEvery, "sample-every", 10, "sample the latency of one alert every this many batches")
+	fs.Uint64Var(&seed, "seed", 1, "generator seed")
+	return cmd
+}
+
+type bench struct {
+	client      *transport.Client
+	gen         *alertgen.Generator
+	genMu       sync.Mutex
+	batch       int
+	api         string
+	user        string
+	password    string
+	sampleEvery int
+	http        *http.Client
+}
+
+type benchResult struct {
+	elapsed                    time.Duration
+	accepted, rejected, failed atomic.Int64
+	mu                         sync.Mutex
+	latencies                  []time.Duration
+	lost                       int // samples never queryable
+}
+
+func (b *bench) nextBatch() ([][]byte, string, error) {
+	b.genMu.Lock()
+	defer b.genMu.Unlock()
+	msgs := make([][]byte, b.batch)
+	var id string
+	for i := range msgs {
+		a := b.gen.Next()
+		data, err := idmefv2.Encode(a)
+		if err != nil {
+			return nil, "", err
+		}
+		msgs[i], id = data, a.ID
+	}
+	return msgs, id, nil
+}
+
+func (b *bench) run(ctx context.Context, d time.Duration, senders int) (*benchResult, error) {
+	res := &benchResult{}
+	sendCtx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var (
+		wg      sync.WaitGroup
+		samples sync.WaitGroup
+		batches atomic.Int64
+		genErr  atomic.Value
+	)
+	start := time.Now()
+	for range senders {
+		wg.Go(func() {
+			for sendCtx.Err() == nil {
+				msgs, id, err := b.nextBatch()
+				if err != nil {
+					genErr.Store(err)
+					return
+				}
+				results, err := b.client.SendBatch(sendCtx, msgs)
+				acked := time.Now()
+				if results == nil {
+					if sendCtx.Err() == nil {
+						res.failed.Add(int64(len(msgs)))
+					}
+					continue
+				}
+				lastOK := false
+				for i, r := range results {
+					if r.Accepted() {
+						res.accepted.Add(1)
+						lastOK = i == len(results)-1
+					} else {
+						res.rejected.Add(1)
+					}
+				}
+				_ = err // per-item rejections are counted above
+				if b.api != "" && lastOK && batches.Add(1)%int64(b.sampleEvery) == 0 {
+					samples.Go(func() { b.sample(ctx, res, id, acked) })
+				}
+			}
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	samples.Wait()
+	if err, _ := genErr.Load().(error); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	return res, nil
+}
+
+// sample polls the API until the alert id is queryable, and records the
+// latency from its acknowledgement.
+func (b *bench) sample(ctx context.Context, res *benchResult, id string, acked time.Time) {
+	deadline := acked.Add(60 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.api+"/api/v1/alerts/"+id, nil)
+		if err != nil {
+			break
+		}
+		req.SetBasicAuth(b.user, b.password)
+		resp, err := b.http.Do(req)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				res.mu.Lock()
+				res.latencies = append(res.latencies, time.Since(acked))
+				res.mu.Unlock()
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	res.mu.Lock()
+	res.lost++
+	res.mu.Unlock()
+}
+
+func (r *benchResult) print(w io.Writer) {
+	acc := r.accepted.Load()
+	fmt.Fprintf(w, "sent for %s: %d alerts acknowledged (%.0f alerts/s), %d rejected, %d failed\n",
+		r.elapsed.Round(time.Millisecond), acc, float64(acc)/r.elapsed.Seconds(), r.rejected.Load(), r.failed.Load())
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.latencies) == 0 && r.lost == 0 {
+		return
+	}
+	slices.Sort(r.latencies)
+	fmt.Fprintf(w, "acknowledgement → queryable over %d samples: p50 %s, p90 %s, p99 %s, max %s; %d never queryable within 60 s\n",
+		len(r.latencies), pct(r.latencies, 50), pct(r.latencies, 90), pct(r.latencies, 99), pct(r.latencies, 100), r.lost)
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (len(sorted)*p + 99) / 100
+	i = min(max(i-1, 0), len(sorted)-1)
+	return sorted[i].Round(time.Millisecond)
+}
