@@ -53,7 +53,7 @@ percentiles. The instance is loaded for real: run it against a test instance.`,
 			}
 			b := &bench{
 				client: c, gen: g, batch: max(cf.batch, 1), api: api, user: apiUser,
-				password: firstNonEmpty(apiPassword, os.Getenv("VIGIE_ADMIN_PASSWORD")),
+				password:    firstNonEmpty(apiPassword, os.Getenv("VIGIE_ADMIN_PASSWORD")),
 				sampleEvery: max(sampleEvery, 1), http: &http.Client{Timeout: 5 * time.Second},
 			}
 			res, err := b.run(cmd.Context(), duration, max(cf.concurrency, 1))
