@@ -55,6 +55,10 @@ func TestBadConfigs(t *testing.T) {
 			"line 4: ingest.max_batch_items: cannot read !!str `lots` into int",
 			`line 6: log.level = "loud": want one of`,
 		}},
+		{"self-merge.bad.yaml", ErrSyntax, []string{"anchor &limits refers to itself"}},
+		// Nested aliases that would expand to 10^7 values must be refused
+		// quickly, not walked.
+		{"laughs.bad.yaml", ErrInvalid, []string{"line 2: x: unknown setting", "cannot read !!seq into string"}},
 		{"password.bad.yaml", ErrInvalid, []string{`line 3: auth.password_min_length = "4": must be between 8 and 128`}},
 	}
 	listed := map[string]bool{}

@@ -122,6 +122,9 @@ func decode(data []byte, c *Config, lines map[string]int) []Problem {
 		return []Problem{p}
 	}
 	var probs []Problem
+	if p, ok := aliasCycle(root, map[*yaml.Node]bool{}); ok {
+		return []Problem{p}
+	}
 	checkKeys(root, reflect.TypeFor[Config](), "", lines, &probs)
 	// Decode even with unknown keys (they are skipped), so that the
 	// values' problems are reported in the same run.
@@ -198,6 +201,32 @@ func checkKeys(n *yaml.Node, t reflect.Type, prefix string, lines map[string]int
 	}
 }
 
+// aliasCycle finds an anchor whose value refers to itself (e.g. a merge
+// key pointing at its own mapping), which would make any walk endless.
+// Nodes are coloured as in a depth-first search (open: on the current
+// path; done: fully explored), so that each is explored once even when
+// aliases fan out ("billion laughs").
+func aliasCycle(n *yaml.Node, state map[*yaml.Node]bool) (Problem, bool) {
+	if open, seen := state[n]; seen {
+		if open {
+			return Problem{Line: n.Line, Err: ErrSyntax, Msg: fmt.Sprintf("anchor &%s refers to itself", n.Anchor)}, true
+		}
+		return Problem{}, false
+	}
+	state[n] = true
+	defer func() { state[n] = false }()
+	kids := n.Content
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		kids = []*yaml.Node{n.Alias}
+	}
+	for _, c := range kids {
+		if p, ok := aliasCycle(c, state); ok {
+			return p, true
+		}
+	}
+	return Problem{}, false
+}
+
 func resolveAlias(n *yaml.Node) *yaml.Node {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
@@ -267,7 +296,9 @@ func valueLines(n *yaml.Node, prefix string) map[int]string {
 	out := map[int]string{}
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
-		n = resolveAlias(n)
+		// Aliases are not followed: the decoder's errors about an alias's
+		// content name the anchor's lines, which the anchor's own walk
+		// maps, and following them could take exponential time.
 		switch n.Kind {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
@@ -310,6 +341,9 @@ func typeProblems(err error, paths map[int]string) []Problem {
 		p.Msg = strings.Replace(p.Msg, "cannot unmarshal", "cannot read", 1)
 		if strings.Contains(p.Msg, "already defined") {
 			p.Err = ErrSyntax // a duplicate key
+		}
+		if len(probs) > 0 && probs[len(probs)-1] == p {
+			continue // an alias repeats the same error
 		}
 		probs = append(probs, p)
 	}
