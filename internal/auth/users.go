@@ -27,6 +27,13 @@ func NormalizeName(name string) (string, error) {
 
 // CreateUser adds a user with a password that meets the policy.
 func (s *Service) CreateUser(ctx context.Context, name string, role Role, password Secret) (User, error) {
+	return s.createUser(ctx, name, role, password, true)
+}
+
+// createUser is CreateUser with the password policy optional: the bootstrap
+// admin's password, set by the operator through the environment, is the
+// operator's choice (a weak one is warned about, not refused).
+func (s *Service) createUser(ctx context.Context, name string, role Role, password Secret, checkPolicy bool) (User, error) {
 	n, err := NormalizeName(name)
 	if err != nil {
 		return User{}, err
@@ -34,8 +41,12 @@ func (s *Service) CreateUser(ctx context.Context, name string, role Role, passwo
 	if !role.UserRole() {
 		return User{}, fmt.Errorf("user %q: role %q: want admin, analyst or viewer", n, role)
 	}
-	if err := s.opts.Policy.Check(n, password); err != nil {
-		return User{}, err
+	if checkPolicy {
+		if err := s.opts.Policy.Check(n, password); err != nil {
+			return User{}, err
+		}
+	} else if password == "" {
+		return User{}, fmt.Errorf("user %q: empty password: %w", n, ErrWeakPassword)
 	}
 	h, err := s.hash(ctx, password)
 	if err != nil {
@@ -198,6 +209,9 @@ type BootstrapResult struct {
 	// Password is the generated password, to be shown once; empty when
 	// it was given (the caller must not echo a given password).
 	Password Secret
+	// Weak says why a given password does not meet the password policy
+	// (it was accepted all the same: the operator chose it); "" otherwise.
+	Weak string
 }
 
 // Bootstrap makes sure an admin exists: when no user has the admin role,
@@ -222,12 +236,15 @@ func (s *Service) Bootstrap(ctx context.Context, opts BootstrapOptions) (Bootstr
 		pw = GeneratePassword()
 		generated = pw
 	}
-	u, err := s.CreateUser(ctx, name, RoleAdmin, pw)
-	if err != nil {
-		if errors.Is(err, ErrWeakPassword) && opts.Password != "" {
-			return BootstrapResult{}, fmt.Errorf("bootstrap: %s: %w", AdminPasswordEnv, err)
+	var weak string
+	if generated == "" {
+		if err := s.opts.Policy.Check(name, pw); err != nil {
+			weak = err.Error()
 		}
+	}
+	u, err := s.createUser(ctx, name, RoleAdmin, pw, false)
+	if err != nil {
 		return BootstrapResult{}, fmt.Errorf("bootstrap: %w", err)
 	}
-	return BootstrapResult{Created: true, Name: u.Name, Password: generated}, nil
+	return BootstrapResult{Created: true, Name: u.Name, Password: generated, Weak: weak}, nil
 }

@@ -149,13 +149,14 @@ func TestBootstrap(t *testing.T) {
 		pw          Secret
 		wantCreated bool
 		wantShown   bool // a generated password is returned
+		wantWeak    bool // a policy warning for the given password
 		err         string
 	}{
-		{"empty store, generated password", "", "", true, true, ""},
-		{"empty store, password from the environment", "", "from the environment!", true, false, ""},
-		{"weak environment password", "", "admin", false, false, "VIGIE_ADMIN_PASSWORD: password does not meet the policy"},
-		{"an admin exists: nothing changes", RoleAdmin, "from the environment!", false, false, ""},
-		{"only an analyst exists: admin created", RoleAnalyst, "", true, true, ""},
+		{"empty store, generated password", "", "", true, true, false, ""},
+		{"empty store, password from the environment", "", "from the environment!", true, false, false, ""},
+		{"weak environment password: the operator's choice, with a warning", "", "admin", true, false, true, ""},
+		{"an admin exists: nothing changes", RoleAdmin, "from the environment!", false, false, false, ""},
+		{"only an analyst exists: admin created", RoleAnalyst, "", true, true, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,7 +174,7 @@ func TestBootstrap(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Created != tt.wantCreated || (res.Password != "") != tt.wantShown {
+			if res.Created != tt.wantCreated || (res.Password != "") != tt.wantShown || (res.Weak != "") != tt.wantWeak {
 				t.Fatalf("result %+v (password shown: %v)", res, res.Password != "")
 			}
 			if !tt.wantCreated {
