@@ -9,7 +9,7 @@ import (
 
 // bulkRows is the number of rows per multi-row INSERT: statements with
 // many rows amortise the per-statement cost, which dominates in SQLite.
-const bulkRows = 64
+const bulkRows = 200
 
 // insertRows inserts rows (flat args, cols per row) with cached prepared
 // statements: full chunks of bulkRows rows in one statement, the remainder

@@ -95,22 +95,13 @@ func extractValues(a *idmefv2.Alert) []value {
 	for _, c := range a.Category {
 		str(pathCategory, string(c))
 	}
-	for _, t := range a.Type {
-		str(pathType, string(t))
-	}
-	str(pathAnalyzerHostname, a.Analyzer.Hostname)
-	str(pathAnalyzerIP, a.Analyzer.IP)
 	for _, s := range a.Sensor {
 		str(pathSensorName, s.Name)
-		str(pathSensorHostname, s.Hostname)
 	}
 	for _, s := range a.Source {
 		str(pathSourceIP, s.IP)
 		str(pathSourceHostname, s.Hostname)
 		str(pathSourceUser, s.User)
-		for _, p := range s.Port {
-			add(pathSourcePort, p)
-		}
 		str(pathSourceEmail, s.Email)
 	}
 	for _, t := range a.Target {

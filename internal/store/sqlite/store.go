@@ -54,11 +54,14 @@ type Options struct {
 
 // Store is the SQLite engine. It is safe for concurrent use.
 type Store struct {
-	opts    Options
-	log     *slog.Logger
-	w       *sql.DB // one connection: SQLite has one writer at a time
-	r       *sql.DB // readers, query_only
-	metrics *metrics
+	opts     Options
+	log      *slog.Logger
+	w        *sql.DB // one connection: SQLite has one writer at a time
+	r        *sql.DB // readers, query_only
+	ckpt     *sql.DB // one connection for WAL checkpoints
+	metrics  *metrics
+	wg       sync.WaitGroup
+	stopCkpt context.CancelFunc
 
 	wmu     sync.Mutex // serialises write transactions and guards the fields below
 	nextSeq int64
@@ -120,7 +123,10 @@ func (s *Store) open(ctx context.Context) error {
 	var err error
 	// auto_vacuum must be set before the first table is created; it is a
 	// no-op on an existing database.
-	if s.w, err = sql.Open("sqlite", s.dsn("_pragma=auto_vacuum(INCREMENTAL)", "_txlock=immediate")); err != nil {
+	// The writer does not checkpoint: checkpointer does, on its own
+	// connection, so that commits do not wait for the copy into the
+	// database file.
+	if s.w, err = sql.Open("sqlite", s.dsn("_pragma=auto_vacuum(INCREMENTAL)", "_pragma=wal_autocheckpoint(0)", "_txlock=immediate")); err != nil {
 		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
 	}
 	s.w.SetMaxOpenConns(1)
@@ -140,6 +146,13 @@ func (s *Store) open(ctx context.Context) error {
 	}
 	s.r.SetMaxOpenConns(s.opts.Readers)
 	s.r.SetMaxIdleConns(s.opts.Readers)
+	if s.ckpt, err = sql.Open("sqlite", s.dsn()); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
+	}
+	s.ckpt.SetMaxOpenConns(1)
+	ckctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopCkpt = cancel
+	s.wg.Go(func() { s.checkpointer(ckctx) })
 	if err := s.w.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM alerts`).Scan(&s.nextSeq); err != nil {
 		return fmt.Errorf("sqlite: open: read last seq: %w", err)
 	}
@@ -181,7 +194,14 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) closeDBs() error {
+	if s.stopCkpt != nil {
+		s.stopCkpt()
+		s.wg.Wait()
+	}
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.Close())
+	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
@@ -277,4 +297,24 @@ func (s *Store) now() time.Time { return s.opts.Now() }
 func isConstraint(err error) bool {
 	se, ok := errors.AsType[*msqlite.Error](err)
 	return ok && se.Code()&0xff == 19
+}
+
+// checkpointInterval is how often the WAL is copied into the database.
+const checkpointInterval = 250 * time.Millisecond
+
+// checkpointer copies the WAL into the database file in the background
+// (PASSIVE: it never blocks readers or the writer) until ctx ends.
+func (s *Store) checkpointer(ctx context.Context) {
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := s.ckpt.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil && ctx.Err() == nil {
+			s.log.Warn("store checkpoint failed", "err", err)
+		}
+	}
 }
