@@ -107,11 +107,11 @@ func (w *where) exists(f query.Field) error {
 		w.add("a.seq IN (SELECT seq FROM alert_values WHERE field = ?)", p.code)
 		return nil
 	}
-	from, _, err := jsonSource(f)
+	from, src, err := jsonSource(f)
 	if err != nil {
 		return err
 	}
-	w.add("EXISTS (SELECT 1 FROM " + from + ")")
+	w.add("EXISTS (SELECT 1 FROM "+from+")", src.args...)
 	return nil
 }
 
