@@ -26,6 +26,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return usageErrorf("%v", err)
 	})
 	root.AddCommand(
+		newConfigCmd(),
 		newDemoCmd(),
 		newIdmefCmd(),
 		newRelayCmd(),

@@ -1,0 +1,297 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Load reads the configuration: the defaults, then the file at path (none
+// when path is empty), then the VIGIE_ environment overrides; and
+// validates the result. Every problem found is reported in one *Error.
+func Load(path string) (*Config, error) {
+	return LoadEnv(path, os.Environ())
+}
+
+// LoadEnv is Load with the environment given as KEY=VALUE strings, as
+// os.Environ returns them.
+func LoadEnv(path string, environ []string) (*Config, error) {
+	c := Default()
+	lines := map[string]int{}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("config: working directory: %w", err)
+	}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		lookup := envLookup(environ)
+		if probs := decode(data, c, lines); len(probs) > 0 {
+			return nil, &Error{File: path, Problems: probs}
+		}
+		if probs := expandAll(c, lookup, lines); len(probs) > 0 {
+			return nil, &Error{File: path, Problems: probs}
+		}
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		resolvePaths(c, filepath.Dir(abs))
+	} else {
+		resolvePaths(c, cwd)
+	}
+	fromEnv, probs := applyEnv(c, environ, cwd)
+	if len(probs) > 0 {
+		return nil, &Error{File: path, Problems: probs}
+	}
+	if err := c.Validate(); err != nil {
+		var ve *Error
+		if errors.As(err, &ve) {
+			for i := range ve.Problems {
+				p := &ve.Problems[i]
+				base, _, _ := strings.Cut(p.Path, "[")
+				if env, ok := fromEnv[base]; ok {
+					p.Env = env
+				} else {
+					p.Line = lines[base]
+				}
+			}
+			ve.File = path
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// Parse decodes a configuration document over the defaults, strictly,
+// without environment overrides, path resolution or validation. It is
+// what Load does with the file's bytes.
+func Parse(data []byte) (*Config, error) {
+	c := Default()
+	if probs := decode(data, c, map[string]int{}); len(probs) > 0 {
+		return nil, &Error{Problems: probs}
+	}
+	return c, nil
+}
+
+// decode checks the version, refuses unknown keys and decodes data into c.
+// lines receives the line of every key by setting path.
+func decode(data []byte, c *Config, lines map[string]int) []Problem {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return []Problem{emptyFile()}
+		}
+		return []Problem{{Msg: strings.TrimPrefix(err.Error(), "yaml: "), Err: ErrSyntax}}
+	}
+	if len(doc.Content) == 0 {
+		return []Problem{emptyFile()}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return []Problem{{Line: extra.Line, Msg: "the file holds more than one YAML document", Err: ErrSyntax}}
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return []Problem{{Line: root.Line, Msg: "the file must be a mapping of settings (key: value)", Err: ErrSyntax}}
+	}
+	if p, ok := checkVersion(root); !ok {
+		return []Problem{p}
+	}
+	var probs []Problem
+	checkKeys(root, reflect.TypeFor[Config](), "", lines, &probs)
+	if len(probs) > 0 {
+		return probs
+	}
+	if err := root.Decode(c); err != nil {
+		return typeProblems(err, valueLines(root, ""))
+	}
+	return nil
+}
+
+func emptyFile() Problem {
+	return Problem{Msg: fmt.Sprintf("the file is empty; it needs at least \"version: %d\"", CurrentVersion), Err: ErrVersion}
+}
+
+func checkVersion(root *yaml.Node) (Problem, bool) {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "version" {
+			continue
+		}
+		v := root.Content[i+1]
+		if n, err := strconv.Atoi(v.Value); err != nil || v.Kind != yaml.ScalarNode || n != CurrentVersion {
+			return Problem{Path: "version", Line: v.Line, Value: v.Value, Err: ErrVersion,
+				Msg: fmt.Sprintf("this Vigie reads configuration version %d only", CurrentVersion)}, false
+		}
+		return Problem{}, true
+	}
+	return Problem{Line: root.Line, Err: ErrVersion,
+		Msg: fmt.Sprintf("missing \"version: %d\" (it comes first, so that a newer file is refused as a whole)", CurrentVersion)}, false
+}
+
+// checkKeys reports every key of n that t has no field for.
+func checkKeys(n *yaml.Node, t reflect.Type, prefix string, lines map[string]int, probs *[]Problem) {
+	n = resolveAlias(n)
+	if n.Kind != yaml.MappingNode {
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			return // "section:" with nothing under it keeps the defaults
+		}
+		*probs = append(*probs, Problem{Path: strings.TrimSuffix(prefix, "."), Line: n.Line, Err: ErrInvalid,
+			Msg: "want a mapping of settings (key: value)"})
+		return
+	}
+	known := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		if k := yamlKey(t.Field(i)); k != "" {
+			known[k] = t.Field(i).Type
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Value == "<<" { // a YAML merge key: its mapping must fit t too
+			checkKeys(v, t, prefix, lines, probs)
+			continue
+		}
+		path := prefix + k.Value
+		lines[path] = k.Line
+		ft, ok := known[k.Value]
+		if !ok {
+			*probs = append(*probs, Problem{Path: path, Line: k.Line, Err: ErrUnknownSetting, Msg: unknownMsg(k.Value, prefix, known)})
+			continue
+		}
+		if !isLeaf(ft) {
+			checkKeys(v, ft, path+".", lines, probs)
+		}
+	}
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func unknownMsg(key, prefix string, known map[string]reflect.Type) string {
+	msg := "unknown setting"
+	if prefix == "" {
+		msg = "unknown setting or section (this version of Vigie does not have it)"
+	}
+	keys := make([]string, 0, len(known))
+	for k := range known {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if closeTo(key, k) {
+			return msg + fmt.Sprintf("; did you mean %q?", k)
+		}
+	}
+	return msg + "; known here: " + strings.Join(keys, ", ")
+}
+
+// closeTo reports whether a and b differ by at most one edit or only in
+// case and separators (maxBatchBytes vs max_batch_bytes).
+func closeTo(a, b string) bool {
+	norm := func(s string) string {
+		return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s))
+	}
+	if norm(a) == norm(b) {
+		return true
+	}
+	return editDistance(a, b) <= 1
+}
+
+// editDistance is the optimal-string-alignment distance: insertions,
+// deletions, substitutions and transpositions of neighbours ("brust").
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
+
+// valueLines maps the line of every scalar value to its setting path, to
+// put paths into the decoder's "line N: cannot unmarshal …" messages.
+func valueLines(n *yaml.Node, prefix string) map[int]string {
+	out := map[int]string{}
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		n = resolveAlias(n)
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				p := path
+				if n.Content[i].Value != "<<" {
+					p = strings.TrimPrefix(path+"."+n.Content[i].Value, ".")
+				}
+				walk(n.Content[i+1], p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s[%d]", path, i))
+			}
+		default:
+			if _, seen := out[n.Line]; !seen {
+				out[n.Line] = path
+			}
+		}
+	}
+	walk(n, prefix)
+	return out
+}
+
+var lineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// typeProblems turns the decoder's errors into Problems with paths.
+func typeProblems(err error, paths map[int]string) []Problem {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return []Problem{{Msg: err.Error(), Err: ErrInvalid}}
+	}
+	probs := make([]Problem, 0, len(te.Errors))
+	for _, e := range te.Errors {
+		p := Problem{Msg: e, Err: ErrInvalid}
+		if m := lineRE.FindStringSubmatch(e); m != nil {
+			p.Line, _ = strconv.Atoi(m[1])
+			p.Msg = m[2]
+			p.Path = paths[p.Line]
+		}
+		p.Msg = strings.Replace(p.Msg, "cannot unmarshal", "cannot read", 1)
+		if strings.Contains(p.Msg, "already defined") {
+			p.Err = ErrSyntax // a duplicate key
+		}
+		probs = append(probs, p)
+	}
+	return probs
+}
