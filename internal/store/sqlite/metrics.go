@@ -1,0 +1,45 @@
+package sqlite
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	written  *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	deleted  prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		written: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigie_store_alerts_written_total",
+			Help: "Alerts given to PutAlerts, by result (inserted, updated, unchanged).",
+		}, []string{"result"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "vigie_store_operation_duration_seconds",
+			Help:    "Duration of store operations.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 12),
+		}, []string{"op"}),
+		deleted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vigie_store_alerts_deleted_total",
+			Help: "Alerts deleted by retention.",
+		}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.written, m.duration, m.deleted} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("sqlite: register metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func (m *metrics) observe(op string, start time.Time) {
+	m.duration.WithLabelValues(op).Observe(time.Since(start).Seconds())
+}

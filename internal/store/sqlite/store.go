@@ -1,0 +1,320 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/prometheus/client_golang/prometheus"
+	msqlite "modernc.org/sqlite" // also registers the "sqlite" driver
+
+	"github.com/vigie-siem/vigie/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Compile-time checks that Store implements every store interface.
+var (
+	_ store.Store          = (*Store)(nil)
+	_ store.Alerts         = (*Store)(nil)
+	_ store.LifecycleStore = (*Store)(nil)
+	_ store.DeadLetters    = (*Store)(nil)
+	_ store.Sensors        = (*Store)(nil)
+	_ store.Accounts       = (*Store)(nil)
+)
+
+// Options configures Open. Zero values mean defaults.
+type Options struct {
+	Path       string                // database file (required); created when missing
+	Logger     *slog.Logger          // nil: discard
+	Registerer prometheus.Registerer // nil: metrics are not registered
+	// Readers is the size of the read connection pool; 0 means
+	// max(2, GOMAXPROCS).
+	Readers int
+	// BusyTimeout is how long a connection waits for a lock; 0 means 5 s.
+	BusyTimeout time.Duration
+	// CacheBytes is the page cache of each connection; 0 means 64 MiB.
+	CacheBytes int64
+	// MaxDeadLetterBytes bounds the raw input kept per dead letter; 0
+	// means 64 KiB.
+	MaxDeadLetterBytes int
+	// Now is the clock for stored/changed times; nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is the SQLite engine. It is safe for concurrent use.
+type Store struct {
+	opts     Options
+	log      *slog.Logger
+	w        *sql.DB // one connection: SQLite has one writer at a time
+	r        *sql.DB // readers, query_only
+	ckpt     *sql.DB // one connection for WAL checkpoints
+	metrics  *metrics
+	wg       sync.WaitGroup
+	stopCkpt context.CancelFunc
+
+	wmu     sync.Mutex // serialises write transactions and guards the fields below
+	nextSeq int64
+	pending int64 // rows in pending_supersessions; 0 skips the lookup
+	stmts   map[string]*sql.Stmt
+}
+
+// Open opens or creates the database at opts.Path and migrates it to the
+// current schema.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Path == "" {
+		return nil, errors.New("sqlite: open: Options.Path is empty")
+	}
+	if strings.ContainsAny(opts.Path, "?#") {
+		return nil, fmt.Errorf("sqlite: open: path %q: ? and # are not allowed", opts.Path)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Readers <= 0 {
+		opts.Readers = max(2, runtime.GOMAXPROCS(0))
+	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = 5 * time.Second
+	}
+	if opts.CacheBytes <= 0 {
+		opts.CacheBytes = 64 << 20
+	}
+	if opts.MaxDeadLetterBytes <= 0 {
+		opts.MaxDeadLetterBytes = 64 << 10
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{opts: opts, log: opts.Logger, metrics: m, stmts: map[string]*sql.Stmt{}}
+	if err := s.open(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) dsn(extra ...string) string {
+	p := []string{
+		fmt.Sprintf("_pragma=busy_timeout(%d)", s.opts.BusyTimeout.Milliseconds()),
+		"_pragma=journal_mode(WAL)",
+		"_pragma=synchronous(NORMAL)",
+		"_pragma=temp_store(MEMORY)",
+		fmt.Sprintf("_pragma=cache_size(%d)", -s.opts.CacheBytes/1024),
+	}
+	return s.opts.Path + "?" + strings.Join(append(p, extra...), "&")
+}
+
+func (s *Store) open(ctx context.Context) error {
+	var err error
+	// auto_vacuum must be set before the first table is created; it is a
+	// no-op on an existing database.
+	// The writer does not checkpoint: checkpointer does, on its own
+	// connection, so that commits do not wait for the copy into the
+	// database file.
+	if s.w, err = sql.Open("sqlite", s.dsn("_pragma=auto_vacuum(INCREMENTAL)", "_pragma=wal_autocheckpoint(0)", "_txlock=immediate")); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	if err := s.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	if err := s.prepare(ctx); err != nil {
+		return err
+	}
+	if s.r, err = sql.Open("sqlite", s.dsn("_pragma=query_only(1)")); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
+	}
+	s.r.SetMaxOpenConns(s.opts.Readers)
+	s.r.SetMaxIdleConns(s.opts.Readers)
+	if s.ckpt, err = sql.Open("sqlite", s.dsn()); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
+	}
+	s.ckpt.SetMaxOpenConns(1)
+	ckctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopCkpt = cancel
+	s.wg.Go(func() { s.checkpointer(ckctx) })
+	if err := s.w.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM alerts`).Scan(&s.nextSeq); err != nil {
+		return fmt.Errorf("sqlite: open: read last seq: %w", err)
+	}
+	if err := s.w.QueryRowContext(ctx, `SELECT count(*) FROM pending_supersessions`).Scan(&s.pending); err != nil {
+		return fmt.Errorf("sqlite: open: count pending supersessions: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	dir, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, dir,
+		goose.WithDisableGlobalRegistry(true), goose.WithSlog(s.log))
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate %s: %w", s.opts.Path, err)
+	}
+	for _, r := range res {
+		s.log.Info("store migration applied", "version", r.Source.Version, "duration", r.Duration)
+	}
+	return nil
+}
+
+// Close closes the database. Write methods running concurrently may fail.
+func (s *Store) Close() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = map[string]*sql.Stmt{}
+	return s.closeDBs()
+}
+
+func (s *Store) closeDBs() error {
+	if s.stopCkpt != nil {
+		s.stopCkpt()
+		s.wg.Wait()
+	}
+	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.Close())
+	}
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		// Fold the WAL back so the file is self-contained after Close.
+		_, _ = s.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		errs = append(errs, s.w.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+// bulkInserts are the INSERT heads that insertRows uses, with their
+// column counts; their statements are prepared once at Open.
+var bulkInserts = []struct {
+	head string
+	cols int
+}{
+	{insertAlertsHead, 13},
+	{insertDocsHead, 2},
+	{insertValuesHead, 4},
+	{insertTextHead, 2},
+	{insertDeadLettersHead, 7},
+}
+
+// prepare prepares the bulk insert statements on the writer connection.
+// It runs at Open: preparing later, while a transaction holds the only
+// writer connection, would wait for it forever.
+func (s *Store) prepare(ctx context.Context) error {
+	for _, b := range bulkInserts {
+		for _, rows := range []int{1, bulkRows} {
+			q := insertSQL(b.head, "", b.cols, rows)
+			st, err := s.w.PrepareContext(ctx, q)
+			if err != nil {
+				return fmt.Errorf("sqlite: prepare %s: %w", b.head, err)
+			}
+			s.stmts[q] = st
+		}
+	}
+	return nil
+}
+
+// stmt returns query as a statement of tx: the cached one when prepared at
+// Open, else one prepared in tx.
+func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts[query]; ok {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, query)
+}
+
+// writeTx runs fn in a write transaction holding wmu.
+func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	start := time.Now()
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: %s: commit: %w", op, err)
+	}
+	s.metrics.observe(op, start)
+	return nil
+}
+
+// readTx runs fn in a read transaction, so that its queries see one snapshot.
+func (s *Store) readTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	start := time.Now()
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	if err := fn(tx); err != nil {
+		return err
+	}
+	s.metrics.observe(op, start)
+	return nil
+}
+
+func (s *Store) now() time.Time { return s.opts.Now() }
+
+// isConstraint reports whether err is a SQLite constraint violation
+// (SQLITE_CONSTRAINT and its extended codes).
+func isConstraint(err error) bool {
+	se, ok := errors.AsType[*msqlite.Error](err)
+	return ok && se.Code()&0xff == 19
+}
+
+// checkpointInterval is how often the WAL is copied into the database.
+const checkpointInterval = 250 * time.Millisecond
+
+// checkpointer copies the WAL into the database file in the background
+// (PASSIVE: it never blocks readers or the writer) until ctx ends.
+func (s *Store) checkpointer(ctx context.Context) {
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := s.ckpt.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil && ctx.Err() == nil {
+			s.log.Warn("store checkpoint failed", "err", err)
+		}
+	}
+}

@@ -1,0 +1,13 @@
+package store
+
+// Store is everything an engine provides. Consumers declare the narrow
+// interface they need instead of depending on Store.
+type Store interface {
+	Alerts
+	LifecycleStore
+	DeadLetters
+	Sensors
+	Accounts
+	// Close releases the engine's resources; calls in flight may fail.
+	Close() error
+}

@@ -1,0 +1,241 @@
+package storetest
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vigie-siem/vigie/idmefv2"
+	"github.com/vigie-siem/vigie/internal/store"
+)
+
+func testDeadLetters(t *testing.T, o Opener) {
+	s, ctx := open(t, o)
+	big := bytes.Repeat([]byte("x"), 1<<20)
+	var dls []store.DeadLetter
+	for i := range 10 {
+		sender := "sensor-a"
+		if i%2 == 1 {
+			sender = "sensor-b"
+		}
+		dls = append(dls, store.DeadLetter{ReceivedAt: base.Add(time.Duration(i) * time.Minute), Sender: sender,
+			Reason: "schema", Problems: []byte(`[{"pointer":"/ID"}]`), Raw: []byte(`{"bad":` + string(rune('0'+i)) + `}`)})
+	}
+	dls = append(dls, store.DeadLetter{ReceivedAt: base.Add(time.Hour), Sender: "sensor-c", Reason: "json", Raw: big})
+	if err := s.PutDeadLetters(ctx, dls); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("bounded raw", func(t *testing.T) {
+		got, err := s.DeadLetters(ctx, store.DeadLetterFilter{Sender: "sensor-c"})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("got %d, %v", len(got), err)
+		}
+		if !got[0].Truncated() || got[0].RawSize != 1<<20 || len(got[0].Raw) >= 1<<20 {
+			t.Errorf("raw %d bytes of %d, truncated %v", len(got[0].Raw), got[0].RawSize, got[0].Truncated())
+		}
+	})
+	t.Run("filter and page", func(t *testing.T) {
+		var all []string
+		f := store.DeadLetterFilter{Sender: "sensor-a", Limit: 2}
+		for {
+			page, err := s.DeadLetters(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, d := range page {
+				all = append(all, string(d.Raw))
+			}
+			f.Before = page[len(page)-1].ID
+		}
+		want := []string{`{"bad":8}`, `{"bad":6}`, `{"bad":4}`, `{"bad":2}`, `{"bad":0}`}
+		if diff := cmp.Diff(want, all); diff != "" {
+			t.Errorf("pages (-want +got):\n%s", diff)
+		}
+		n, err := s.CountDeadLetters(ctx, store.DeadLetterFilter{Reason: "schema", From: base.Add(5 * time.Minute)})
+		if err != nil || n != 5 {
+			t.Errorf("count = %d, %v; want 5", n, err)
+		}
+		got, _ := s.DeadLetters(ctx, store.DeadLetterFilter{Limit: 1})
+		if string(got[0].Problems) != "" || got[0].Reason != "json" {
+			t.Errorf("newest = %+v", got[0])
+		}
+	})
+	t.Run("delete and prune", func(t *testing.T) {
+		page, _ := s.DeadLetters(ctx, store.DeadLetterFilter{Limit: 2})
+		n, err := s.DeleteDeadLetters(ctx, []int64{page[0].ID, page[1].ID, 999999})
+		if err != nil || n != 2 {
+			t.Errorf("delete = %d, %v; want 2", n, err)
+		}
+		n, err = s.PruneDeadLetters(ctx, base.Add(3*time.Minute))
+		if err != nil || n != 3 {
+			t.Errorf("prune = %d, %v; want 3", n, err)
+		}
+		if left, _ := s.CountDeadLetters(ctx, store.DeadLetterFilter{}); left != 6 {
+			t.Errorf("left %d, want 6", left)
+		}
+		st, _ := s.Stats(ctx, store.Filter{})
+		if st.DeadLetters != 6 {
+			t.Errorf("Stats.DeadLetters = %d, want 6", st.DeadLetters)
+		}
+	})
+}
+
+func testSensors(t *testing.T, o Opener) {
+	s, ctx := open(t, o)
+	put(t, ctx, s,
+		alert(id(1), base, func(a *idmefv2.Alert) {
+			a.Analyzer = idmefv2.Analyzer{Name: "suricata", ID: "an-1", Hostname: "ids.example"}
+			a.Sensor = []idmefv2.Sensor{{Name: "tap-1", IP: "10.0.0.5"}, {Name: "tap-2"}}
+		}),
+		alert(id(2), base, func(a *idmefv2.Alert) {
+			a.Analyzer = idmefv2.Analyzer{Name: "suricata", ID: "an-1"}
+			a.Sensor = []idmefv2.Sensor{{Name: "tap-1"}}
+		}))
+	if err := s.Heartbeat(ctx, store.Heartbeat{Kind: store.KindAnalyzer, Name: "wazuh", At: time.Now().Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Heartbeat(ctx, store.Heartbeat{Kind: "robot", Name: "x"}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("bad kind: %v", err)
+	}
+	got, err := s.Sensors(ctx, store.SensorFilter{OfflineAfter: 10 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		Kind           store.SensorKind
+		Name, ID, Host string
+		IP             string
+		Alerts         int64
+		Online         bool
+	}
+	var rows []row
+	for _, g := range got {
+		rows = append(rows, row{g.Kind, g.Name, g.ID, g.Hostname, g.IP, g.Alerts, g.Online})
+	}
+	want := []row{
+		{store.KindAnalyzer, "suricata", "an-1", "ids.example", "", 2, true},
+		{store.KindAnalyzer, "wazuh", "", "", "", 0, false},
+		{store.KindSensor, "tap-1", "", "", "10.0.0.5", 2, true},
+		{store.KindSensor, "tap-2", "", "", "", 1, true},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("sensors (-want +got):\n%s", diff)
+	}
+	only, _ := s.Sensors(ctx, store.SensorFilter{Kind: store.KindSensor})
+	if len(only) != 2 {
+		t.Errorf("sensors of kind sensor: %d, want 2", len(only))
+	}
+}
+
+func testAccounts(t *testing.T, o Opener) {
+	s, ctx := open(t, o)
+	t.Run("users", func(t *testing.T) {
+		if err := s.CreateUser(ctx, store.User{Name: "admin", Role: "admin", PasswordHash: "$argon2id$x"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateUser(ctx, store.User{Name: "admin", Role: "viewer"}); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("duplicate user: %v", err)
+		}
+		if err := s.CreateUser(ctx, store.User{Name: "ana", Role: "analyst", PasswordHash: "h1"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpdateUser(ctx, "ana", store.UserUpdate{PasswordHash: ptr("h2"), Disabled: ptr(true)}); err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.User(ctx, "ana")
+		if err != nil || u.PasswordHash != "h2" || !u.Disabled || u.Role != "analyst" {
+			t.Errorf("user = %+v, %v", u, err)
+		}
+		if err := s.UpdateUser(ctx, "nobody", store.UserUpdate{Disabled: ptr(true)}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("update unknown: %v", err)
+		}
+		us, _ := s.Users(ctx)
+		if len(us) != 2 || us[0].Name != "admin" {
+			t.Errorf("users = %+v", us)
+		}
+	})
+	t.Run("tokens", func(t *testing.T) {
+		tok := store.Token{ID: "tk1", Name: "sensor", Owner: "ana", Role: "sensor", Hash: "hash1", ExpiresAt: base.Add(time.Hour)}
+		if err := s.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateToken(ctx, store.Token{ID: "tk2", Role: "sensor", Hash: "hash1"}); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("duplicate hash: %v", err)
+		}
+		if err := s.TouchToken(ctx, "tk1", base); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.TokenByHash(ctx, "hash1")
+		if err != nil || got.ID != "tk1" || !got.LastUsed.Equal(base) || !got.ExpiresAt.Equal(base.Add(time.Hour)) {
+			t.Errorf("token = %+v, %v", got, err)
+		}
+		if err := s.RevokeToken(ctx, "tk1"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.TokenByHash(ctx, "hash1"); !got.Revoked {
+			t.Error("revoked token not revoked")
+		}
+		if _, err := s.TokenByHash(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown hash: %v", err)
+		}
+		if list, _ := s.Tokens(ctx, "ana"); len(list) != 1 {
+			t.Errorf("tokens of ana: %d", len(list))
+		}
+		if err := s.DeleteToken(ctx, "tk1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteToken(ctx, "tk1"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("delete twice: %v", err)
+		}
+	})
+	t.Run("sessions", func(t *testing.T) {
+		se := store.Session{Hash: "sh1", User: "ana", CSRF: "c", ExpiresAt: base.Add(time.Hour)}
+		if err := s.CreateSession(ctx, se); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateSession(ctx, se); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("duplicate session: %v", err)
+		}
+		if err := s.CreateSession(ctx, store.Session{Hash: "sh2", User: "admin", ExpiresAt: base.Add(-time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ExtendSession(ctx, "sh1", base.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.SessionByHash(ctx, "sh1")
+		if err != nil || got.User != "ana" || got.CSRF != "c" || !got.ExpiresAt.Equal(base.Add(2*time.Hour)) {
+			t.Errorf("session = %+v, %v", got, err)
+		}
+		if n, err := s.PruneSessions(ctx, base); err != nil || n != 1 {
+			t.Errorf("prune = %d, %v; want 1", n, err)
+		}
+		if err := s.DeleteSession(ctx, "sh1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SessionByHash(ctx, "sh1"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("deleted session: %v", err)
+		}
+	})
+	t.Run("delete user cascades", func(t *testing.T) {
+		_ = s.CreateToken(ctx, store.Token{ID: "tk3", Owner: "ana", Role: "analyst", Hash: "hash3"})
+		_ = s.CreateSession(ctx, store.Session{Hash: "sh3", User: "ana", ExpiresAt: base.Add(time.Hour)})
+		if err := s.DeleteUser(ctx, "ana"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.TokenByHash(ctx, "hash3"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("token of a deleted user: %v", err)
+		}
+		if _, err := s.SessionByHash(ctx, "sh3"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("session of a deleted user: %v", err)
+		}
+		if err := s.DeleteUser(ctx, "ana"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("delete twice: %v", err)
+		}
+	})
+}
