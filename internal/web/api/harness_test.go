@@ -3,12 +3,12 @@ package api
 import (
 	"bytes"
 	"context"
-	"strconv"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -208,7 +208,7 @@ type scenario struct {
 	header http.Header // extra headers (Content-Type overrides)
 	// want
 	status int
-	code   string                                    // error code, for error statuses
+	code   string                                      // error code, for error statuses
 	check  func(t *testing.T, f *fixture, body []byte) // further JSON assertions
 }
 
