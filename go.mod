@@ -2,6 +2,8 @@ module github.com/vigie-siem/vigie
 
 go 1.26.0
 
+tool honnef.co/go/tools/cmd/staticcheck
+
 require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/google/go-cmp v0.7.0
@@ -58,5 +60,3 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
-
-tool honnef.co/go/tools/cmd/staticcheck
