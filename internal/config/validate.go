@@ -207,7 +207,7 @@ func (c *Config) validateListeners(v *validator) {
 	for _, l := range []struct{ path, addr string }{
 		{"ingest.addr", c.Ingest.Addr}, {"http.addr", c.HTTP.Addr}, {"metrics.addr", c.Metrics.Addr},
 	} {
-		if l.addr == "" {
+		if l.addr == "" || strings.HasSuffix(l.addr, ":0") { // port 0: the system picks a free port each time
 			continue
 		}
 		if other, dup := seen[l.addr]; dup {

@@ -21,7 +21,9 @@ import (
 )
 
 // newIngest serves the ingest handler over an embedded bus.
-func newIngest(t *testing.T) (*httptest.Server, *nats.Bus) {
+func newIngest(t *testing.T) (*httptest.Server, *nats.Bus) { return newIngestTB(t) }
+
+func newIngestTB(t testing.TB) (*httptest.Server, *nats.Bus) {
 	t.Helper()
 	ctx := context.Background()
 	b, err := nats.Open(ctx, nats.Options{DataDir: t.TempDir()})

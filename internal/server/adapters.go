@@ -1,0 +1,60 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/vigie-siem/vigie/idmefv2"
+	"github.com/vigie-siem/vigie/internal/pipeline"
+	"github.com/vigie-siem/vigie/internal/store"
+)
+
+// alertWriter writes the pipeline's alert batches to the store.
+type alertWriter struct {
+	st interface {
+		PutAlerts(ctx context.Context, alerts []*idmefv2.Alert) (store.PutResult, error)
+	}
+}
+
+func (w alertWriter) WriteAlerts(ctx context.Context, recs []pipeline.Record) error {
+	alerts := make([]*idmefv2.Alert, len(recs))
+	for i, r := range recs {
+		alerts[i] = r.Alert
+	}
+	if _, err := w.st.PutAlerts(ctx, alerts); err != nil {
+		return fmt.Errorf("store alerts: %w", err)
+	}
+	return nil
+}
+
+// deadLetterWriter writes the pipeline's dead letters to the store.
+type deadLetterWriter struct {
+	st interface {
+		PutDeadLetters(ctx context.Context, dls []store.DeadLetter) error
+	}
+}
+
+func (w deadLetterWriter) WriteDeadLetters(ctx context.Context, dls []pipeline.DeadLetter) error {
+	out := make([]store.DeadLetter, len(dls))
+	for i, d := range dls {
+		sender, addr := d.Sender, ""
+		if a, ok := strings.CutPrefix(d.Sender, "addr:"); ok {
+			sender, addr = "", a
+		}
+		reason := d.Reason
+		if d.Stage != "" && d.Stage != "ingest" {
+			reason = d.Stage + ": " + reason
+		}
+		var problems json.RawMessage
+		if json.Valid([]byte(d.Problems)) {
+			problems = json.RawMessage(d.Problems)
+		}
+		out[i] = store.DeadLetter{ReceivedAt: d.Received, Sender: sender, RemoteAddr: addr, Reason: reason, Problems: problems, Raw: d.Data, RawSize: len(d.Data)}
+	}
+	if err := w.st.PutDeadLetters(ctx, out); err != nil {
+		return fmt.Errorf("store dead letters: %w", err)
+	}
+	return nil
+}

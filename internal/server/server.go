@@ -1,0 +1,325 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/vigie-siem/vigie/idmefv2/transport"
+	"github.com/vigie-siem/vigie/internal/auth"
+	"github.com/vigie-siem/vigie/internal/bus"
+	"github.com/vigie-siem/vigie/internal/bus/nats"
+	"github.com/vigie-siem/vigie/internal/config"
+	"github.com/vigie-siem/vigie/internal/ingest"
+	"github.com/vigie-siem/vigie/internal/pipeline"
+	"github.com/vigie-siem/vigie/internal/store"
+	"github.com/vigie-siem/vigie/internal/store/sqlite"
+)
+
+// Options configures New.
+type Options struct {
+	// Config is the validated configuration.
+	Config *config.Config
+	// Logger receives every component's logs.
+	Logger *slog.Logger
+	// Notice receives what an operator must see once at start (the
+	// generated admin password, the addresses); default os.Stderr.
+	Notice io.Writer
+	// Getenv reads VIGIE_ADMIN_PASSWORD; default os.Getenv.
+	Getenv func(string) string
+}
+
+// Server is an assembled Vigie.
+type Server struct {
+	cfg    *config.Config
+	log    *slog.Logger
+	notice io.Writer
+	reg    *prometheus.Registry
+
+	store  *sqlite.Store
+	bus    *nats.Bus
+	auth   *auth.Service
+	runner *pipeline.Runner
+
+	ingestLn, apiLn   net.Listener
+	ingestSrv, apiSrv *http.Server
+	ready             atomic.Bool
+}
+
+// New opens the store and the bus, makes sure an admin account exists,
+// builds every component and binds the listeners, so that configuration and
+// port problems surface before Run.
+func New(ctx context.Context, opts Options) (_ *Server, err error) {
+	cfg := opts.Config
+	if opts.Notice == nil {
+		opts.Notice = os.Stderr
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, log: opts.Logger, notice: opts.Notice, reg: prometheus.NewRegistry()}
+	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	defer func() {
+		if err != nil {
+			s.closeAll(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+
+	if s.store, err = sqlite.Open(ctx, sqlite.Options{Path: cfg.StorePath(), Logger: s.component("store"), Registerer: s.reg}); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if s.bus, err = openBus(ctx, cfg, s.component("bus"), s.reg); err != nil {
+		return nil, fmt.Errorf("open bus: %w", err)
+	}
+	if s.auth, err = newAuth(cfg, s.store, s.component("auth"), s.reg); err != nil {
+		return nil, err
+	}
+	if err := s.bootstrapAdmin(ctx, opts.Getenv); err != nil {
+		return nil, err
+	}
+	if err := s.buildIngest(); err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	if s.runner, err = pipeline.New(pipeline.Options{
+		Bus:         s.bus,
+		Store:       alertWriter{st: s.store},
+		DeadLetters: deadLetterWriter{st: s.store},
+		BatchSize:   cfg.Store.BatchSize,
+		BatchDelay:  cfg.Store.FlushInterval.Std(),
+		Consume:     bus.ConsumeOptions{AckWait: cfg.Bus.AckWait.Std(), MaxDeliver: cfg.Bus.MaxDeliver},
+		Logger:      opts.Logger,
+	}); err != nil {
+		return nil, err
+	}
+	if err := s.buildAPI(); err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Server) component(name string) *slog.Logger { return s.log.With("component", name) }
+
+func openBus(ctx context.Context, cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) (*nats.Bus, error) {
+	streams := bus.DefaultStreams()
+	for i := range streams {
+		streams[i].MaxBytes = int64(cfg.Bus.Stream.MaxBytes)
+		streams[i].MaxMsgs = cfg.Bus.Stream.MaxMsgs
+		streams[i].MaxAge = cfg.Bus.Stream.MaxAge.Std()
+		streams[i].DuplicateWindow = cfg.Bus.Stream.DedupWindow.Std()
+	}
+	opts := nats.Options{URL: cfg.Bus.URL, CredsFile: cfg.Bus.CredsFile, Prefix: cfg.Bus.SubjectPrefix, Streams: streams, Logger: log, Registerer: reg}
+	if cfg.Bus.URL == "" {
+		opts.DataDir = cfg.BusDir()
+	}
+	return nats.Open(ctx, opts)
+}
+
+// bootstrapAdmin creates the first admin when there is none, with
+// VIGIE_ADMIN_PASSWORD or a generated password printed once.
+func (s *Server) bootstrapAdmin(ctx context.Context, getenv func(string) string) error {
+	res, err := s.auth.Bootstrap(ctx, auth.BootstrapOptions{Password: auth.Secret(getenv(auth.AdminPasswordEnv))})
+	if err != nil {
+		return fmt.Errorf("create the first admin: %w", err)
+	}
+	switch {
+	case !res.Created:
+	case res.Password != "":
+		fmt.Fprintf(s.notice, "\nCreated the first admin account.\n  user:     %s\n  password: %s\nThis password is shown once: keep it now.\n\n", res.Name, string(res.Password))
+	case res.Weak != "":
+		s.log.Warn("first admin created with a password from "+auth.AdminPasswordEnv+" that does not meet the password policy", "user", res.Name, "policy", res.Weak)
+	default:
+		s.log.Info("first admin created with the password from "+auth.AdminPasswordEnv, "user", res.Name)
+	}
+	return nil
+}
+
+func (s *Server) buildIngest() error {
+	cfg := s.cfg.Ingest
+	v, err := ingest.NewValidator(ingest.ValidatorOptions{Upgrade: cfg.Drafts.Upgrade, Lenient: cfg.Drafts.Lenient, RequireCurrent: true})
+	if err != nil {
+		return err
+	}
+	opts := transport.Options{
+		Sink:            ingest.NewSink(s.bus),
+		Validator:       v,
+		Rejecter:        ingest.NewDeadLetters(s.bus),
+		MaxMessageBytes: int64(cfg.MaxMessageBytes),
+		MaxBatchBytes:   int64(cfg.MaxBatchBytes),
+		MaxBatchItems:   cfg.MaxBatchItems,
+		Logger:          s.component("ingest"),
+		Registerer:      s.reg,
+	}
+	switch cfg.Auth {
+	case "none":
+		s.log.Warn("ingest accepts alerts from anyone: ingest.auth is none")
+	default:
+		opts.Auth = s.auth.IngestAuthenticator(auth.IngestOptions{ClientCerts: cfg.TLS.ClientCA != ""})
+	}
+	if cfg.RateLimit.Rate > 0 {
+		l, err := transport.NewRateLimiter(transport.RateLimitOptions{Rate: cfg.RateLimit.Rate, Burst: cfg.RateLimit.Burst, MaxPeers: cfg.RateLimit.MaxSensors})
+		if err != nil {
+			return fmt.Errorf("ingest.rate_limit: %w", err)
+		}
+		opts.Limiter = l
+	}
+	h, err := transport.NewHandler(opts)
+	if err != nil {
+		return err
+	}
+	tlsCfg, err := serverTLS(cfg.TLS)
+	if err != nil {
+		return err
+	}
+	if s.ingestLn, err = listen(cfg.Addr, tlsCfg); err != nil {
+		return err
+	}
+	s.ingestSrv = transport.NewServer(h, transport.ServerOptions{TLS: tlsCfg, Logger: s.component("ingest")})
+	return nil
+}
+
+func listen(addr string, tlsCfg *tls.Config) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	if tlsCfg != nil {
+		ln = tls.NewListener(ln, tlsCfg)
+	}
+	return ln, nil
+}
+
+// IngestAddr is the address ingest listens on.
+func (s *Server) IngestAddr() net.Addr { return s.ingestLn.Addr() }
+
+// APIAddr is the address the REST API (and later the UI) listens on.
+func (s *Server) APIAddr() net.Addr { return s.apiLn.Addr() }
+
+// Run serves until ctx ends, then shuts down in order (see the package
+// documentation) and closes everything New opened.
+func (s *Server) Run(ctx context.Context) error {
+	errc := make(chan error, 4)
+	serve := func(name string, srv *http.Server, ln net.Listener) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	go serve("api", s.apiSrv, s.apiLn)
+
+	pctx, stopPipeline := context.WithCancel(context.WithoutCancel(ctx))
+	pipeDone := make(chan error, 1)
+	go func() { pipeDone <- s.runner.Run(pctx) }()
+	mctx, stopMaint := context.WithCancel(ctx)
+	maintDone := make(chan struct{})
+	go func() { s.maintain(mctx); close(maintDone) }()
+
+	go serve("ingest", s.ingestSrv, s.ingestLn)
+	s.ready.Store(true)
+	s.log.Info("vigie is running", "ingest", s.IngestAddr().String(), "api", s.APIAddr().String(), "data_dir", s.cfg.DataDir)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	case err := <-pipeDone:
+		runErr = fmt.Errorf("pipeline stopped: %w", err)
+		pipeDone <- nil
+	}
+	s.ready.Store(false)
+	timeout := s.cfg.Pipeline.ShutdownTimeout.Std()
+	shutdown := func(srv *http.Server) {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}
+	// Ingest first: after this, no sender gets a 2xx for anything not on the bus.
+	shutdown(s.ingestSrv)
+	// Then the pipeline drains what is in flight.
+	stopPipeline()
+	select {
+	case err := <-pipeDone:
+		if err != nil && runErr == nil {
+			runErr = err
+		}
+	case <-time.After(timeout):
+		s.log.Warn("pipeline did not drain in time; unacknowledged messages will be redelivered", "timeout", timeout)
+	}
+	stopMaint()
+	<-maintDone
+	shutdown(s.apiSrv)
+	// The bus and the store last: everything above uses them.
+	s.closeAll(context.WithoutCancel(ctx))
+	s.log.Info("vigie stopped")
+	return runErr
+}
+
+// closeAll closes what New opened, in reverse order.
+func (s *Server) closeAll(ctx context.Context) {
+	for _, ln := range []net.Listener{s.ingestLn, s.apiLn} {
+		if ln != nil {
+			_ = ln.Close()
+		}
+	}
+	if s.bus != nil {
+		if err := s.bus.Close(ctx); err != nil {
+			s.log.Error("close bus", "err", err)
+		}
+	}
+	if s.store != nil {
+		if err := s.store.Close(); err != nil {
+			s.log.Error("close store", "err", err)
+		}
+	}
+}
+
+// maintain runs retention and the session purge periodically.
+func (s *Server) maintain(ctx context.Context) {
+	ret := s.cfg.Store.Retention
+	interval := ret.Interval.Std()
+	if interval <= 0 {
+		interval = time.Hour
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		s.maintainOnce(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Server) maintainOnce(ctx context.Context) {
+	ret := s.cfg.Store.Retention
+	if ret.MaxAge > 0 || ret.MaxSize > 0 {
+		res, err := s.store.Retain(ctx, store.RetentionPolicy{MaxAge: ret.MaxAge.Std(), MaxBytes: int64(ret.MaxSize)})
+		if err != nil {
+			s.log.Error("retention", "err", err)
+		} else {
+			s.log.Debug("retention", "result", res)
+		}
+	}
+	if n, err := s.auth.PurgeSessions(ctx); err != nil {
+		s.log.Error("purge sessions", "err", err)
+	} else if n > 0 {
+		s.log.Debug("purged sessions", "count", n)
+	}
+}
