@@ -115,4 +115,3 @@ func newLogger(cmd *cobra.Command, c config.Log) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
-
