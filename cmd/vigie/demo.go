@@ -3,14 +3,13 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"maps"
-	"net"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +17,7 @@ import (
 	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/idmefv2/transport"
 	"github.com/vigie-siem/vigie/internal/alertgen"
+	"github.com/vigie-siem/vigie/internal/server"
 )
 
 // flushTimeout bounds the final flush of queued alerts after an interrupt.
@@ -25,7 +25,7 @@ const flushTimeout = 10 * time.Second
 
 func newDemoCmd() *cobra.Command {
 	var (
-		listen   string
+		f        serveFlags
 		rate     float64
 		count    int
 		seed     uint64
@@ -33,94 +33,120 @@ func newDemoCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run Vigie with demo traffic: generated alerts sent over HTTP to a validating receiver",
-		Long: `Start an IDMEFv2 receiver (draft-lehmann-idmefv2-https-transport) on --listen, and a
-generator that sends it realistic alerts over HTTP. Every alert is validated on arrival;
-a summary of what arrived is printed every --interval. Other senders can post to the
-same address meanwhile (vigie idmef send --url …).
+		Short: "Run Vigie (vigie serve) with built-in demo traffic",
+		Long: `Run the whole SIEM, exactly as "vigie serve" does, plus a generator that sends it
+realistic IDMEFv2 alerts over HTTP as a sensor (with its own sensor token), so that a
+first run shows a populated system: search it with the REST API while it runs.
 
-Until the SIEM core (vigie serve) lands, this is the pipeline's front half: generation,
-transport, validation. Stop it with Ctrl-C.`,
+A summary of what is stored is printed every --interval. Stop with Ctrl-C; with
+--count, the demo stops by itself once that many alerts are stored.`,
+		Example: `  go run ./cmd/vigie demo
+  VIGIE_ADMIN_PASSWORD='correct horse battery' vigie demo --data-dir ./demo-data --rate 50`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
-			out := cmd.OutOrStdout()
-			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-
-			v, err := newMessageValidator("auto", true, true)
+			cfg, err := f.load(cmd)
 			if err != nil {
 				return err
 			}
-			stats := newDemoStats()
-			h, err := transport.NewHandler(transport.Options{
-				Sink: stats, Validator: v, Rejecter: stats, Logger: logger,
+			if !cmd.Flags().Changed("rate") {
+				rate = cfg.Demo.Rate
+			}
+			ctx, stop := context.WithCancel(cmd.Context())
+			defer stop()
+			return runServer(ctx, cmd, cfg, func(srv *server.Server) error {
+				err := runDemoTraffic(ctx, cmd.OutOrStdout(), srv, rate, count, seed, interval)
+				stop()
+				return err
 			})
-			if err != nil {
-				return err
-			}
-			ln, err := net.Listen("tcp", listen)
-			if err != nil {
-				return usageErrorf("--listen: %v", err)
-			}
-			srv := transport.NewServer(h, transport.ServerOptions{Logger: logger, BaseContext: func(net.Listener) context.Context { return ctx }})
-			go func() { _ = srv.Serve(ln) }()
-			defer func() {
-				sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
-				defer scancel()
-				_ = srv.Shutdown(sctx)
-			}()
-			url := "http://" + ln.Addr().String() + "/"
-			fmt.Fprintf(out, "Vigie demo: IDMEFv2 receiver on %s, sending %s alerts/s. Ctrl-C to stop.\n", url, fmtRate(rate))
-			fmt.Fprintf(out, "Send your own: vigie idmef send --url %s alert.json\n\n", url)
-
-			c, err := transport.NewClient(transport.ClientOptions{URL: url, UserAgent: "vigie-demo/" + version})
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			b, err := transport.NewBatcher(c, transport.BatcherOptions{MaxItems: 50, MaxDelay: 200 * time.Millisecond})
-			if err != nil {
-				return err
-			}
-			g, err := alertgen.New(alertgen.Options{Seed: seed})
-			if err != nil {
-				return err
-			}
-			genDone := make(chan error, 1)
-			go func() {
-				_, err := g.Run(ctx, count, rate, func(a *idmefv2.Alert) error {
-					data, err := idmefv2.Encode(a)
-					if err != nil {
-						return err
-					}
-					return b.Add(ctx, data)
-				})
-				fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
-				defer fcancel()
-				_ = b.Close(fctx)
-				genDone <- err
-			}()
-
-			tick := time.NewTicker(interval)
-			defer tick.Stop()
-			for {
-				select {
-				case <-tick.C:
-					stats.report(out)
-				case err := <-genDone:
-					stats.report(out)
-					return ignoreCancel(ctx, err)
-				}
-			}
 		},
 	}
+	f.register(cmd)
 	fs := cmd.Flags()
-	fs.StringVar(&listen, "listen", "127.0.0.1:4690", "receiver listen address")
-	fs.Float64Var(&rate, "rate", 20, "alerts per second (0: as fast as possible)")
-	fs.IntVarP(&count, "count", "n", 0, "alerts to send before stopping (0: until interrupted)")
+	fs.Float64Var(&rate, "rate", 20, "alerts per second (0: as fast as possible; default demo.rate)")
+	fs.IntVarP(&count, "count", "n", 0, "stop once this many alerts are stored (0: run until interrupted)")
 	fs.Uint64Var(&seed, "seed", uint64(time.Now().UnixNano()), "random seed for the traffic")
 	fs.DurationVar(&interval, "interval", 2*time.Second, "how often to print the summary")
 	return cmd
+}
+
+// runDemoTraffic sends generated alerts to srv's ingest as the sensor
+// "vigie-demo" and prints what the store holds every interval.
+func runDemoTraffic(ctx context.Context, out io.Writer, srv *server.Server, rate float64, count int, seed uint64, interval time.Duration) error {
+	token, err := srv.IssueSensorToken(ctx, "vigie-demo")
+	if err != nil {
+		return err
+	}
+	c, err := transport.NewClient(transport.ClientOptions{URL: "http://" + srv.IngestAddr().String() + "/", BearerToken: transport.Secret(token), UserAgent: "vigie-demo/" + version})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	var sendErr atomic.Pointer[error] // the first send failure
+	b, err := transport.NewBatcher(c, transport.BatcherOptions{MaxItems: 200, MaxDelay: 200 * time.Millisecond,
+		OnResult: func(_ [][]byte, _ []transport.ItemResult, err error) {
+			if err != nil {
+				sendErr.CompareAndSwap(nil, &err)
+			}
+		}})
+	if err != nil {
+		return err
+	}
+	g, err := alertgen.New(alertgen.Options{Seed: seed})
+	if err != nil {
+		return err
+	}
+	api := "http://" + srv.APIAddr().String()
+	fmt.Fprintf(out, "Vigie demo: sending %s alerts/s as sensor vigie-demo. Try:\n  curl -u admin:$VIGIE_ADMIN_PASSWORD '%s/api/v1/alerts?q=Priority%%3DHigh&limit=5'\n  curl -u admin:$VIGIE_ADMIN_PASSWORD '%s/api/v1/alerts/groups?by=Category'\nCtrl-C to stop.\n\n", fmtRate(rate), api, api)
+
+	genDone := make(chan error, 1)
+	go func() {
+		_, err := g.Run(ctx, count, rate, func(a *idmefv2.Alert) error {
+			data, err := idmefv2.Encode(a)
+			if err != nil {
+				return err
+			}
+			return b.Add(ctx, data)
+		})
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
+		defer cancel()
+		if cerr := b.Close(fctx); err == nil {
+			err = cerr
+		}
+		genDone <- err
+	}()
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	last, lastAt := 0, time.Now()
+	report := func() int {
+		st, err := srv.Stats(ctx)
+		if err != nil {
+			return last
+		}
+		now := time.Now()
+		fmt.Fprintf(out, "%s  %d alerts stored (%.0f/s) · %s · %d dead letters\n", now.Format("15:04:05"), st.Total,
+			float64(st.Total-last)/now.Sub(lastAt).Seconds(), topCounts(st.ByPriority, 5), st.DeadLetters)
+		last, lastAt = st.Total, now
+		return st.Total
+	}
+	generated := false
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-genDone:
+			if err != nil && ctx.Err() == nil {
+				return fmt.Errorf("demo traffic: %w", err)
+			}
+			if p := sendErr.Load(); p != nil && !errors.Is(*p, context.Canceled) {
+				return fmt.Errorf("demo traffic: %w", *p)
+			}
+			generated = true
+			genDone = nil
+		case <-tick.C:
+			if total := report(); generated && count > 0 && total >= count {
+				return nil
+			}
+		}
+	}
 }
 
 func fmtRate(r float64) string {
@@ -130,76 +156,14 @@ func fmtRate(r float64) string {
 	return fmt.Sprintf("%g", r)
 }
 
-// demoStats is the demo receiver's sink: it counts what arrives.
-type demoStats struct {
-	mu         sync.Mutex
-	received   int
-	rejected   int
-	since      int // received since the last report
-	last       time.Time
-	categories map[string]int
-	priorities map[string]int
-	latest     *idmefv2.Alert
-}
-
-func newDemoStats() *demoStats {
-	return &demoStats{last: time.Now(), categories: map[string]int{}, priorities: map[string]int{}}
-}
-
-func (s *demoStats) Accept(_ context.Context, msgs []transport.Message) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, m := range msgs {
-		a, err := idmefv2.Decode(m.Data)
-		if err != nil {
-			return fmt.Errorf("decode accepted message: %w", err)
-		}
-		s.received++
-		s.since++
-		for _, c := range a.Category {
-			s.categories[string(c)]++
-		}
-		s.priorities[string(cmp.Or(a.Priority, "Unknown"))]++
-		s.latest = a
-	}
-	return nil
-}
-
-func (s *demoStats) Reject(_ context.Context, rs []transport.Rejection) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rejected += len(rs)
-	return nil
-}
-
-func (s *demoStats) report(w io.Writer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := time.Now()
-	r := float64(s.since) / now.Sub(s.last).Seconds()
-	s.since, s.last = 0, now
-	fmt.Fprintf(w, "%s  %d alerts (%.0f/s), %d rejected · priority %s · top %s\n",
-		now.Format("15:04:05"), s.received, r, s.rejected, top(s.priorities, 5), top(s.categories, 3))
-	if a := s.latest; a != nil {
-		src, dst := "", ""
-		if len(a.Source) > 0 {
-			src = cmp.Or(a.Source[0].IP, a.Source[0].Hostname, a.Source[0].Email, a.Source[0].User)
-		}
-		if len(a.Target) > 0 {
-			dst = cmp.Or(a.Target[0].Hostname, a.Target[0].IP, a.Target[0].Email, a.Target[0].Location)
-		}
-		fmt.Fprintf(w, "          latest: [%s] %s  %s → %s (%s)\n", a.Priority, a.Description, cmp.Or(src, "-"), cmp.Or(dst, "-"), a.Analyzer.Name)
-	}
-}
-
-// top formats the n largest counts as "k1 12, k2 7".
-func top(m map[string]int, n int) string {
+// topCounts formats the n largest counts as "k1 12, k2 7".
+func topCounts(m map[string]int, n int) string {
 	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int {
 		return cmp.Or(cmp.Compare(m[b], m[a]), strings.Compare(a, b))
 	})
 	parts := make([]string, 0, n)
 	for _, k := range keys[:min(n, len(keys))] {
-		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+		parts = append(parts, fmt.Sprintf("%s %d", cmp.Or(k, "no priority"), m[k]))
 	}
 	return strings.Join(parts, ", ")
 }

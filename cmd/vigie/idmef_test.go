@@ -230,12 +230,16 @@ func TestSendReceive(t *testing.T) {
 }
 
 func TestDemoRunsToCount(t *testing.T) {
-	out, _, code := run(t, "", "demo", "--listen", "127.0.0.1:0", "--rate", "0", "-n", "500", "--seed", "3")
+	out, stderr, code := run(t, "", "demo", "--data-dir", t.TempDir(), "--ingest-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+		"--rate", "0", "-n", "300", "--seed", "3", "--interval", "100ms")
 	if code != 0 {
-		t.Fatalf("demo exit status %d:\n%s", code, out)
+		t.Fatalf("demo exit status %d:\n%s\n%s", code, out, stderr)
 	}
-	if !strings.Contains(out, "500 alerts") || !strings.Contains(out, "0 rejected") {
+	if !strings.Contains(out, "300 alerts stored") || !strings.Contains(out, "0 dead letters") {
 		t.Errorf("demo summary:\n%s", out)
+	}
+	if !strings.Contains(stderr, "password:") {
+		t.Errorf("the generated admin password is not shown once:\n%s", stderr)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -75,18 +76,17 @@ VIGIE_ADMIN_PASSWORD, or a generated one printed once.`,
 			if err != nil {
 				return err
 			}
-			return runServer(cmd, cfg, nil)
+			return runServer(cmd.Context(), cmd, cfg, nil)
 		},
 	}
 	f.register(cmd)
 	return cmd
 }
 
-// runServer assembles and runs Vigie until the command's context ends.
-// started, if set, runs once the server listens.
-func runServer(cmd *cobra.Command, cfg *config.Config, started func(*server.Server) error) error {
+// runServer assembles and runs Vigie until ctx ends. started, if set, runs
+// once the server listens, beside it; the caller cancels ctx to stop.
+func runServer(ctx context.Context, cmd *cobra.Command, cfg *config.Config, started func(*server.Server) error) error {
 	logger := newLogger(cmd, cfg.Log)
-	ctx := cmd.Context()
 	srv, err := server.New(ctx, server.Options{Config: cfg, Logger: logger, Notice: cmd.ErrOrStderr()})
 	if err != nil {
 		return err

@@ -323,3 +323,33 @@ func (s *Server) maintainOnce(ctx context.Context) {
 		s.log.Debug("purged sessions", "count", n)
 	}
 }
+
+// IssueSensorToken creates an ingest token for sensor name, revoking the
+// earlier tokens of that sensor, and returns its secret. vigie demo uses it
+// so that its generator authenticates like any sensor.
+func (s *Server) IssueSensorToken(ctx context.Context, name string) (auth.Secret, error) {
+	system := auth.Principal{Name: "vigie", Role: auth.RoleAdmin, Kind: auth.KindBasic}
+	tokens, err := s.auth.ListTokens(ctx, system)
+	if err != nil {
+		return "", fmt.Errorf("list tokens: %w", err)
+	}
+	for _, t := range tokens {
+		if t.Sensor == name && t.RevokedAt.IsZero() {
+			if err := s.auth.RevokeToken(ctx, system, t.ID); err != nil {
+				return "", fmt.Errorf("revoke token %s: %w", t.ID, err)
+			}
+		}
+	}
+	secret, _, err := s.auth.CreateToken(ctx, system, auth.TokenRequest{
+		Name: fmt.Sprintf("%s-%d", name, time.Now().UnixNano()), Role: auth.RoleSensor, Sensor: name,
+	})
+	if err != nil {
+		return "", fmt.Errorf("create token: %w", err)
+	}
+	return secret, nil
+}
+
+// Stats returns the store's totals, for status displays.
+func (s *Server) Stats(ctx context.Context) (store.Stats, error) {
+	return s.store.Stats(ctx, store.Filter{})
+}
