@@ -239,3 +239,38 @@ func testAccounts(t *testing.T, o Opener) {
 		}
 	})
 }
+
+func testConcurrent(t *testing.T, o Opener) {
+	s, ctx := open(t, o)
+	batches := [][]*idmefv2.Alert{generated(t, 21, 300, base), generated(t, 22, 300, base), generated(t, 23, 300, base)}
+	errs := make(chan error, len(batches)*2)
+	for _, b := range batches {
+		go func() {
+			for i := 0; i < len(b); i += 50 {
+				if _, err := s.PutAlerts(ctx, b[i:i+50]); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+		go func() {
+			for range 10 {
+				if _, err := s.Search(ctx, store.SearchRequest{Filter: store.Filter{Query: "exists Source.IP"}}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range len(batches) * 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := s.Stats(ctx, store.Filter{})
+	if err != nil || st.Total != 900 {
+		t.Errorf("after concurrent writes: total %d, %v; want 900", st.Total, err)
+	}
+}
