@@ -253,3 +253,22 @@ func freeAddr(t *testing.T) string {
 	defer ln.Close()
 	return ln.Addr().String()
 }
+
+func TestImport(t *testing.T) {
+	dir := examples(t)
+	data := t.TempDir()
+	alerts, _, _ := run(t, "", "idmef", "gen", "-n", "250", "--seed", "4")
+	out, stderr, code := run(t, alerts, "import", "--data-dir", data, "-")
+	if code != 0 || !strings.Contains(out, "250 alerts imported (250 new") {
+		t.Fatalf("import of generated alerts: exit %d\n%s\n%s", code, out, stderr)
+	}
+	// Re-importing updates nothing; invalid examples are refused into the dead letters.
+	out, _, code = run(t, alerts, "import", "--data-dir", data, "-")
+	if code != 0 || !strings.Contains(out, "0 new, 0 updated, 250 unchanged") {
+		t.Errorf("re-import: exit %d: %s", code, out)
+	}
+	out, _, code = run(t, "", "import", "--data-dir", data, filepath.Join(dir, "invalid", "semantic"), filepath.Join(dir, "valid", "V04"))
+	if code != 1 || !strings.Contains(out, "7 refused") {
+		t.Errorf("import with invalid messages: exit %d: %s", code, out)
+	}
+}
