@@ -371,6 +371,13 @@ func (s *Store) Stats(ctx context.Context, f store.Filter) (store.Stats, error) 
 	if err != nil {
 		return st, fmt.Errorf("sqlite: stats: %w", err)
 	}
+	if strings.TrimSpace(f.Query) == "" {
+		err = s.readTx(ctx, "stats", func(tx *sql.Tx) error { return fastStats(ctx, tx, f, &st) })
+		if err != nil {
+			return st, fmt.Errorf("sqlite: stats: %w", err)
+		}
+		return st, nil
+	}
 	err = s.readTx(ctx, "stats", func(tx *sql.Tx) error {
 		rs, err := tx.QueryContext(ctx, `SELECT a.priority, a.state, count(*), sum(a.superseded_by IS NOT NULL), min(a.create_ns), max(a.create_ns)
 			FROM alerts a WHERE `+w.sql.String()+` GROUP BY 1, 2`, w.args...)
@@ -405,4 +412,62 @@ func (s *Store) Stats(ctx context.Context, f store.Filter) (store.Stats, error) 
 		return st, fmt.Errorf("sqlite: stats: %w", err)
 	}
 	return st, nil
+}
+
+// fastStats answers an unfiltered Stats (time range only) from covering
+// index scans: (priority, create_ns), (state, create_ns) and the partial
+// superseded index, instead of reading every alert row.
+func fastStats(ctx context.Context, tx *sql.Tx, f store.Filter, st *store.Stats) error {
+	cond, args := "1", []any{}
+	if !f.From.IsZero() {
+		cond += " AND create_ns >= ?"
+		args = append(args, f.From.UnixNano())
+	}
+	if !f.To.IsZero() {
+		cond += " AND create_ns < ?"
+		args = append(args, f.To.UnixNano())
+	}
+	rs, err := tx.QueryContext(ctx, `SELECT priority, count(*), min(create_ns), max(create_ns) FROM alerts INDEXED BY alerts_priority WHERE `+cond+` GROUP BY priority`, args...)
+	if err != nil {
+		return err
+	}
+	for rs.Next() {
+		var prio, lo, hi int64
+		var n int
+		if err := rs.Scan(&prio, &n, &lo, &hi); err != nil {
+			rs.Close()
+			return err
+		}
+		st.Total += n
+		st.ByPriority[priorityName(prio)] += n
+		if t := unixNS(lo); st.Oldest.IsZero() || t.Before(st.Oldest) {
+			st.Oldest = t
+		}
+		if t := unixNS(hi); t.After(st.Newest) {
+			st.Newest = t
+		}
+	}
+	if err := rs.Close(); err != nil {
+		return err
+	}
+	rs, err = tx.QueryContext(ctx, `SELECT state, count(*) FROM alerts INDEXED BY alerts_state WHERE `+cond+` GROUP BY state`, args...)
+	if err != nil {
+		return err
+	}
+	for rs.Next() {
+		var state string
+		var n int
+		if err := rs.Scan(&state, &n); err != nil {
+			rs.Close()
+			return err
+		}
+		st.ByState[store.State(state)] += n
+	}
+	if err := rs.Close(); err != nil {
+		return err
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alerts WHERE superseded_by IS NOT NULL AND `+cond, args...).Scan(&st.Superseded); err != nil {
+		return err
+	}
+	return tx.QueryRowContext(ctx, `SELECT count(*) FROM dead_letters`).Scan(&st.DeadLetters)
 }

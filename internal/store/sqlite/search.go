@@ -198,8 +198,11 @@ func (s *Store) Search(ctx context.Context, req store.SearchRequest) (store.Sear
 		c, a := sp.after(keys)
 		pageCond, pageArgs = cond+" AND "+c, append(append([]any(nil), args...), a...)
 	}
-	q := `SELECT ` + alertColumns + ` FROM alerts a JOIN alert_docs d ON d.seq = a.seq WHERE ` + pageCond +
-		` ORDER BY ` + sp.orderBy() + ` LIMIT ` + strconv.Itoa(limit+1)
+	// The page is chosen on the narrow alerts table first; documents are
+	// joined for its rows only, so a sort over many matches never moves
+	// their JSON.
+	q := `SELECT ` + alertColumns + ` FROM (SELECT * FROM alerts a WHERE ` + pageCond +
+		` ORDER BY ` + sp.orderBy() + ` LIMIT ` + strconv.Itoa(limit+1) + `) a JOIN alert_docs d ON d.seq = a.seq ORDER BY ` + sp.orderBy()
 	err = s.readTx(ctx, "search", func(tx *sql.Tx) error {
 		rows, err := queryAlerts(ctx, tx, q, pageArgs)
 		if err != nil {

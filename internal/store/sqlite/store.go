@@ -54,14 +54,11 @@ type Options struct {
 
 // Store is the SQLite engine. It is safe for concurrent use.
 type Store struct {
-	opts     Options
-	log      *slog.Logger
-	w        *sql.DB // one connection: SQLite has one writer at a time
-	r        *sql.DB // readers, query_only
-	ckpt     *sql.DB // one connection for WAL checkpoints
-	metrics  *metrics
-	wg       sync.WaitGroup
-	stopCkpt context.CancelFunc
+	opts    Options
+	log     *slog.Logger
+	w       *sql.DB // one connection: SQLite has one writer at a time
+	r       *sql.DB // readers, query_only
+	metrics *metrics
 
 	wmu     sync.Mutex // serialises write transactions and guards the fields below
 	nextSeq int64
@@ -123,10 +120,11 @@ func (s *Store) open(ctx context.Context) error {
 	var err error
 	// auto_vacuum must be set before the first table is created; it is a
 	// no-op on an existing database.
-	// The writer does not checkpoint: checkpointer does, on its own
-	// connection, so that commits do not wait for the copy into the
-	// database file.
-	if s.w, err = sql.Open("sqlite", s.dsn("_pragma=auto_vacuum(INCREMENTAL)", "_pragma=wal_autocheckpoint(0)", "_txlock=immediate")); err != nil {
+	// The writer checkpoints itself, right after its commits, once the WAL
+	// holds 4096 pages (16 MiB): a checkpoint by another connection
+	// races the writer under sustained load, never completes, and the WAL
+	// then grows without bound.
+	if s.w, err = sql.Open("sqlite", s.dsn("_pragma=auto_vacuum(INCREMENTAL)", "_pragma=wal_autocheckpoint(4096)", "_txlock=immediate")); err != nil {
 		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
 	}
 	s.w.SetMaxOpenConns(1)
@@ -146,13 +144,6 @@ func (s *Store) open(ctx context.Context) error {
 	}
 	s.r.SetMaxOpenConns(s.opts.Readers)
 	s.r.SetMaxIdleConns(s.opts.Readers)
-	if s.ckpt, err = sql.Open("sqlite", s.dsn()); err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
-	}
-	s.ckpt.SetMaxOpenConns(1)
-	ckctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s.stopCkpt = cancel
-	s.wg.Go(func() { s.checkpointer(ckctx) })
 	if err := s.w.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM alerts`).Scan(&s.nextSeq); err != nil {
 		return fmt.Errorf("sqlite: open: read last seq: %w", err)
 	}
@@ -194,14 +185,7 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) closeDBs() error {
-	if s.stopCkpt != nil {
-		s.stopCkpt()
-		s.wg.Wait()
-	}
 	var errs []error
-	if s.ckpt != nil {
-		errs = append(errs, s.ckpt.Close())
-	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
@@ -297,24 +281,4 @@ func (s *Store) now() time.Time { return s.opts.Now() }
 func isConstraint(err error) bool {
 	se, ok := errors.AsType[*msqlite.Error](err)
 	return ok && se.Code()&0xff == 19
-}
-
-// checkpointInterval is how often the WAL is copied into the database.
-const checkpointInterval = 250 * time.Millisecond
-
-// checkpointer copies the WAL into the database file in the background
-// (PASSIVE: it never blocks readers or the writer) until ctx ends.
-func (s *Store) checkpointer(ctx context.Context) {
-	t := time.NewTicker(checkpointInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := s.ckpt.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil && ctx.Err() == nil {
-			s.log.Warn("store checkpoint failed", "err", err)
-		}
-	}
 }

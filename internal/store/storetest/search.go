@@ -222,6 +222,17 @@ func testAggregations(t *testing.T, o Opener) {
 			t.Errorf("stats (-want +got):\n%s", diff)
 		}
 	})
+	t.Run("stats filtered", func(t *testing.T) {
+		st, err := s.Stats(ctx, store.Filter{Query: "Source.IP = 10.0.0.1", To: base.Add(2 * time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := store.Stats{Total: 2, ByPriority: map[string]int{"High": 2},
+			ByState: map[store.State]int{store.StateNew: 2}, Oldest: base, Newest: base.Add(time.Minute)}
+		if diff := cmp.Diff(want, st); diff != "" {
+			t.Errorf("stats (-want +got):\n%s", diff)
+		}
+	})
 	t.Run("bad paths", func(t *testing.T) {
 		if _, err := s.GroupBy(ctx, store.GroupRequest{Paths: []string{"Nope"}}); err == nil {
 			t.Error("GroupBy(Nope) succeeded")

@@ -1,0 +1,135 @@
+package sqlite
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vigie-siem/vigie/idmefv2"
+	"github.com/vigie-siem/vigie/internal/alertgen"
+	"github.com/vigie-siem/vigie/internal/store"
+)
+
+const millionAlerts = 1_000_000
+
+// millionEnd is the CreateTime of the last alert of the 1M store; the
+// alerts cover the 24 hours before it.
+var millionEnd = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+
+// millionStore opens the 1M-alert store, building it the first time. The
+// file is kept in the system temp directory (vigie-store-bench-1m-v1.db)
+// so that later benchmark runs reuse it; delete it after a schema change.
+func millionStore(b *testing.B) *Store {
+	b.Helper()
+	ctx := context.Background()
+	path := filepath.Join(os.TempDir(), "vigie-store-bench-1m-v1.db")
+	_, statErr := os.Stat(path)
+	s, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM alerts`).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	if statErr == nil && n == millionAlerts {
+		return s
+	}
+	step := 24 * time.Hour / millionAlerts
+	t := millionEnd.Add(-24 * time.Hour)
+	g, err := alertgen.New(alertgen.Options{Seed: 42, Now: func() time.Time { t = t.Add(step); return t }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	batch := make([]*idmefv2.Alert, 0, 5000)
+	for i := n; i < millionAlerts; i++ {
+		batch = append(batch, g.Next())
+		if len(batch) == cap(batch) || i == millionAlerts-1 {
+			if _, err := s.PutAlerts(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	if _, err := s.w.ExecContext(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("built %d alerts in %s (%.0f alerts/s)", millionAlerts-n, time.Since(start).Round(time.Second),
+		float64(millionAlerts-n)/time.Since(start).Seconds())
+	return s
+}
+
+// BenchmarkMillion measures reads over 1,000,000 stored alerts (goals:
+// filtered search < 200 ms, group-by < 1 s).
+func BenchmarkMillion(b *testing.B) {
+	s := millionStore(b)
+	defer s.Close()
+	ctx := context.Background()
+	lastHour := store.Filter{From: millionEnd.Add(-time.Hour), To: millionEnd}
+	searches := []struct {
+		name string
+		req  store.SearchRequest
+	}{
+		{"search/source-ip", store.SearchRequest{Filter: store.Filter{Query: "Source.IP = 198.51.100.23"}}},
+		{"search/cidr-and-priority", store.SearchRequest{Filter: store.Filter{Query: "Source.IP = 203.0.113.0/24 and Priority >= High"}}},
+		{"search/target-user", store.SearchRequest{Filter: store.Filter{Query: "Target.User = alice"}}},
+		{"search/free-text", store.SearchRequest{Filter: store.Filter{Query: `"failed password"`}}},
+		{"search/state-new", store.SearchRequest{Filter: store.Filter{Query: "state = new"}}},
+		{"search/priority-sort", store.SearchRequest{Filter: store.Filter{Query: "Category = Recon.Network"}, Sort: store.SortPriorityDesc}},
+		{"search/json-fallback", store.SearchRequest{Filter: store.Filter{Query: "Source.Protocol = SSH"}}},
+		{"search/source-ip-total", store.SearchRequest{Filter: store.Filter{Query: "Source.IP = 198.51.100.23"}, Total: true}},
+	}
+	for _, sc := range searches {
+		b.Run(sc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.Search(ctx, sc.req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	groups := []struct {
+		name string
+		req  store.GroupRequest
+	}{
+		{"group/category", store.GroupRequest{Paths: []string{"Category"}}},
+		{"group/category-source-ip", store.GroupRequest{Paths: []string{"Category", "Source(*).IP"}}},
+		{"group/category-source-ip-last-hour", store.GroupRequest{Filter: lastHour, Paths: []string{"Category", "Source(*).IP"}}},
+		{"group/analyzer-filtered", store.GroupRequest{Filter: store.Filter{Query: "Priority >= High"}, Paths: []string{"Analyzer.Name"}}},
+	}
+	for _, sc := range groups {
+		b.Run(sc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.GroupBy(ctx, sc.req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("top/source-ip", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.Top(ctx, store.TopRequest{Path: "Source.IP"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("histogram/auto-by-priority", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.Histogram(ctx, store.HistogramRequest{SplitBy: "Priority"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("stats", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.Stats(ctx, store.Filter{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
