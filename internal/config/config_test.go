@@ -50,6 +50,15 @@ func TestBadConfigs(t *testing.T) {
 			`line 8: store.engine = "postgres": want one of: sqlite`,
 			`line 7: store.batch_size = "-1": must be at least 1`,
 		}},
+		{"mixed.bad.yaml", ErrUnknownSetting, []string{
+			`line 3: ingest.adr: unknown setting; did you mean "addr"?`,
+			"line 4: ingest.max_batch_items: cannot read !!str `lots` into int",
+			`line 6: log.level = "loud": want one of`,
+		}},
+		{"self-merge.bad.yaml", ErrSyntax, []string{"anchor &limits refers to itself"}},
+		// Nested aliases that would expand to 10^7 values must be refused
+		// quickly, not walked.
+		{"laughs.bad.yaml", ErrInvalid, []string{"line 2: x: unknown setting", "cannot read !!seq into string"}},
 		{"password.bad.yaml", ErrInvalid, []string{`line 3: auth.password_min_length = "4": must be between 8 and 128`}},
 	}
 	listed := map[string]bool{}
@@ -77,7 +86,7 @@ func TestBadConfigs(t *testing.T) {
 					t.Errorf("error does not contain %q:\n%s", w, msg)
 				}
 			}
-			if tt.file == "many.bad.yaml" && len(ce.Problems) != len(tt.want) {
+			if (tt.file == "many.bad.yaml" || tt.file == "mixed.bad.yaml") && len(ce.Problems) != len(tt.want) {
 				t.Errorf("got %d problems, want all %d:\n%s", len(ce.Problems), len(tt.want), msg)
 			}
 		})

@@ -28,6 +28,7 @@ func Load(path string) (*Config, error) {
 func LoadEnv(path string, environ []string) (*Config, error) {
 	c := Default()
 	lines := map[string]int{}
+	var fileProbs []Problem // problems of the file, reported with the rest
 	cwd, err := os.Getwd()
 	if err != nil {
 		return nil, fmt.Errorf("config: working directory: %w", err)
@@ -38,12 +39,11 @@ func LoadEnv(path string, environ []string) (*Config, error) {
 			return nil, fmt.Errorf("config: %w", err)
 		}
 		lookup := envLookup(environ)
-		if probs := decode(data, c, lines); len(probs) > 0 {
-			return nil, &Error{File: path, Problems: probs}
+		fileProbs = decode(data, c, lines)
+		if fatal(fileProbs) {
+			return nil, &Error{File: path, Problems: fileProbs}
 		}
-		if probs := expandAll(c, lookup, lines); len(probs) > 0 {
-			return nil, &Error{File: path, Problems: probs}
-		}
+		fileProbs = append(fileProbs, expandAll(c, lookup, lines)...)
 		abs, err := filepath.Abs(path)
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
@@ -52,27 +52,37 @@ func LoadEnv(path string, environ []string) (*Config, error) {
 	} else {
 		resolvePaths(c, cwd)
 	}
-	fromEnv, probs := applyEnv(c, environ, cwd)
+	fromEnv, envProbs := applyEnv(c, environ, cwd)
+	probs := append(fileProbs, envProbs...)
+	var ve *Error
+	if err := c.Validate(); errors.As(err, &ve) {
+		for _, p := range ve.Problems {
+			base, _, _ := strings.Cut(p.Path, "[")
+			if reported(probs, base) {
+				continue // its value did not decode: the default is being validated
+			}
+			if env, ok := fromEnv[base]; ok {
+				p.Env = env
+			} else {
+				p.Line = lines[base]
+			}
+			probs = append(probs, p)
+		}
+	}
 	if len(probs) > 0 {
 		return nil, &Error{File: path, Problems: probs}
 	}
-	if err := c.Validate(); err != nil {
-		var ve *Error
-		if errors.As(err, &ve) {
-			for i := range ve.Problems {
-				p := &ve.Problems[i]
-				base, _, _ := strings.Cut(p.Path, "[")
-				if env, ok := fromEnv[base]; ok {
-					p.Env = env
-				} else {
-					p.Line = lines[base]
-				}
-			}
-			ve.File = path
-		}
-		return nil, err
-	}
 	return c, nil
+}
+
+// reported reports whether a problem about path is already listed.
+func reported(probs []Problem, path string) bool {
+	for _, p := range probs {
+		if p.Path == path {
+			return true
+		}
+	}
+	return false
 }
 
 // Parse decodes a configuration document over the defaults, strictly,
@@ -112,14 +122,27 @@ func decode(data []byte, c *Config, lines map[string]int) []Problem {
 		return []Problem{p}
 	}
 	var probs []Problem
+	if p, ok := aliasCycle(root, map[*yaml.Node]bool{}); ok {
+		return []Problem{p}
+	}
 	checkKeys(root, reflect.TypeFor[Config](), "", lines, &probs)
-	if len(probs) > 0 {
-		return probs
-	}
+	// Decode even with unknown keys (they are skipped), so that the
+	// values' problems are reported in the same run.
 	if err := root.Decode(c); err != nil {
-		return typeProblems(err, valueLines(root, ""))
+		probs = append(probs, typeProblems(err, valueLines(root, ""))...)
 	}
-	return nil
+	return probs
+}
+
+// fatal reports whether problems stop loading before validation: a wrong
+// version or broken YAML says nothing reliable about the values.
+func fatal(probs []Problem) bool {
+	for _, p := range probs {
+		if errors.Is(p.Err, ErrVersion) || errors.Is(p.Err, ErrSyntax) {
+			return true
+		}
+	}
+	return false
 }
 
 func emptyFile() Problem {
@@ -176,6 +199,32 @@ func checkKeys(n *yaml.Node, t reflect.Type, prefix string, lines map[string]int
 			checkKeys(v, ft, path+".", lines, probs)
 		}
 	}
+}
+
+// aliasCycle finds an anchor whose value refers to itself (e.g. a merge
+// key pointing at its own mapping), which would make any walk endless.
+// Nodes are coloured as in a depth-first search (open: on the current
+// path; done: fully explored), so that each is explored once even when
+// aliases fan out ("billion laughs").
+func aliasCycle(n *yaml.Node, state map[*yaml.Node]bool) (Problem, bool) {
+	if open, seen := state[n]; seen {
+		if open {
+			return Problem{Line: n.Line, Err: ErrSyntax, Msg: fmt.Sprintf("anchor &%s refers to itself", n.Anchor)}, true
+		}
+		return Problem{}, false
+	}
+	state[n] = true
+	defer func() { state[n] = false }()
+	kids := n.Content
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		kids = []*yaml.Node{n.Alias}
+	}
+	for _, c := range kids {
+		if p, ok := aliasCycle(c, state); ok {
+			return p, true
+		}
+	}
+	return Problem{}, false
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {
@@ -247,7 +296,9 @@ func valueLines(n *yaml.Node, prefix string) map[int]string {
 	out := map[int]string{}
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
-		n = resolveAlias(n)
+		// Aliases are not followed: the decoder's errors about an alias's
+		// content name the anchor's lines, which the anchor's own walk
+		// maps, and following them could take exponential time.
 		switch n.Kind {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
@@ -290,6 +341,9 @@ func typeProblems(err error, paths map[int]string) []Problem {
 		p.Msg = strings.Replace(p.Msg, "cannot unmarshal", "cannot read", 1)
 		if strings.Contains(p.Msg, "already defined") {
 			p.Err = ErrSyntax // a duplicate key
+		}
+		if len(probs) > 0 && probs[len(probs)-1] == p {
+			continue // an alias repeats the same error
 		}
 		probs = append(probs, p)
 	}
