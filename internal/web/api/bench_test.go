@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/vigie-siem/vigie/internal/store"
 )
 
 // benchFixture is shared by the benchmarks of one run: filling 100k alerts
@@ -46,6 +48,22 @@ func BenchmarkAlertDetail(b *testing.B) {
 		rec := f.do("GET", path, f.creds["analyst-token"], "")
 		if rec.Code != http.StatusOK {
 			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
+}
+
+// BenchmarkSummarize measures building the 50 summaries of a page, the
+// API's own share of a search.
+func BenchmarkSummarize(b *testing.B) {
+	f := benchFixture(b, 50)
+	res, err := f.store.Search(b.Context(), store.SearchRequest{Limit: 50})
+	if err != nil || len(res.Alerts) != 50 {
+		b.Fatalf("search: %d alerts, %v", len(res.Alerts), err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, a := range res.Alerts {
+			_ = summarize(a)
 		}
 	}
 }
