@@ -42,6 +42,14 @@ func TestSessions(t *testing.T) {
 	for _, sc := range steps {
 		t.Run(sc.name, func(t *testing.T) { f.run(t, sc) })
 	}
+	t.Run("password reset ends sessions", func(t *testing.T) {
+		f.creds["session2"] = f.login("vic", viewerPassword)
+		f.run(t, scenario{method: "GET", path: "/api/v1/me", as: "session2", status: 200})
+		f.run(t, scenario{method: "PATCH", path: "/api/v1/users/vic", as: "admin", body: `{"password":"a-brand-new-password"}`, status: 200})
+		f.run(t, scenario{method: "GET", path: "/api/v1/me", as: "session2", status: 401, code: CodeUnauthenticated})
+		f.creds["session3"] = f.login("vic", "a-brand-new-password")
+		f.run(t, scenario{method: "GET", path: "/api/v1/me", as: "session3", status: 200})
+	})
 	t.Run("audit names the session user", func(t *testing.T) {
 		es, err := f.store.Audit(t.Context(), id)
 		if err != nil || len(es) != 1 || es[0].Actor != "ana" {
