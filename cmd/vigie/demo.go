@@ -75,7 +75,7 @@ func runDemoTraffic(ctx context.Context, out io.Writer, srv *server.Server, rate
 	if err != nil {
 		return err
 	}
-	c, err := transport.NewClient(transport.ClientOptions{URL: "http://" + srv.IngestAddr().String() + "/", BearerToken: transport.Secret(token), UserAgent: "vigie-demo/" + version})
+	c, err := transport.NewClient(transport.ClientOptions{URL: "http://" + server.URLHost(srv.IngestAddr()) + "/", BearerToken: transport.Secret(token), UserAgent: "vigie-demo/" + version})
 	if err != nil {
 		return err
 	}
@@ -94,8 +94,8 @@ func runDemoTraffic(ctx context.Context, out io.Writer, srv *server.Server, rate
 	if err != nil {
 		return err
 	}
-	api := "http://" + srv.APIAddr().String()
-	fmt.Fprintf(out, "Vigie demo: sending %s alerts/s as sensor vigie-demo. Try:\n  curl -u admin:$VIGIE_ADMIN_PASSWORD '%s/api/v1/alerts?q=Priority%%3DHigh&limit=5'\n  curl -u admin:$VIGIE_ADMIN_PASSWORD '%s/api/v1/alerts/groups?by=Category'\nCtrl-C to stop.\n\n", fmtRate(rate), api, api)
+	api := "http://" + server.URLHost(srv.APIAddr())
+	fmt.Fprintf(out, "Vigie demo: sending %s alerts/s as sensor vigie-demo. Try:\n  curl -u \"admin:$VIGIE_ADMIN_PASSWORD\" '%s/api/v1/alerts?q=Priority%%3DHigh&limit=5'\n  curl -u \"admin:$VIGIE_ADMIN_PASSWORD\" '%s/api/v1/alerts/groups?path=Category&path=Source.IP'\nCtrl-C to stop.\n\n", fmtRate(rate), api, api)
 
 	genDone := make(chan error, 1)
 	go func() {

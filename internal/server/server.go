@@ -353,3 +353,16 @@ func (s *Server) IssueSensorToken(ctx context.Context, name string) (auth.Secret
 func (s *Server) Stats(ctx context.Context) (store.Stats, error) {
 	return s.store.Stats(ctx, store.Filter{})
 }
+
+// URLHost is addr as a host:port a local client can use: a wildcard listen
+// address ("[::]:8080", "0.0.0.0:8080") becomes "localhost:8080".
+func URLHost(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
