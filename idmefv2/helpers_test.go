@@ -1,52 +1,19 @@
 package idmefv2
 
 import (
-	"encoding/json"
+	"github.com/vigie-siem/vigie/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// examplesDir returns ../shared/idmefv2/examples relative to the repository
-// root (found by walking up to go.mod), skipping the test when it is absent.
-func examplesDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	ex := filepath.Join(dir, "..", "shared", "idmefv2", "examples")
-	if _, err := os.Stat(filepath.Join(ex, "manifest.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("../shared is missing in CI: %v", err)
-		}
-		t.Skipf("examples not available: %v", err)
-	}
-	return ex
-}
-
 // manifestEntry is one file of examples/manifest.json.
-type manifestEntry struct {
-	File   string   `json:"file"`
-	Expect string   `json:"expect"`
-	Schema string   `json:"schema"`
-	Errors []string `json:"errors_python_jsonschema"`
-}
+type manifestEntry = sharedtest.ManifestEntry
 
-// pointers turns the Python jsonschema error prefixes ("Analyzer/IP: …",
-// ": …" for the root) into JSON pointers.
-func (m manifestEntry) pointers() []string {
+// pointers turns the Python jsonschema error prefixes of an entry
+// ("Analyzer/IP: …", ": …" for the root) into JSON pointers.
+func pointers(m manifestEntry) []string {
 	var out []string
 	for _, e := range m.Errors {
 		path, _, _ := strings.Cut(e, ": ")
@@ -58,19 +25,7 @@ func (m manifestEntry) pointers() []string {
 	return out
 }
 
-func loadManifest(t testing.TB) (string, []manifestEntry) {
-	t.Helper()
-	dir := examplesDir(t)
-	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var entries []manifestEntry
-	if err := json.Unmarshal(data, &entries); err != nil {
-		t.Fatal(err)
-	}
-	return dir, entries
-}
+func loadManifest(t testing.TB) (string, []manifestEntry) { return sharedtest.Manifest(t) }
 
 // fastPathEntries returns the manifest entries this package validates.
 func fastPathEntries(t testing.TB) (string, []manifestEntry) {

@@ -34,7 +34,7 @@ func TestManifestVerdicts(t *testing.T) {
 				if len(errs) == 0 {
 					t.Fatalf("want invalid, got no errors (warnings %v)", r.Warnings())
 				}
-				for _, p := range e.pointers() {
+				for _, p := range pointers(e) {
 					if !hasErrorAt(errs, p) {
 						t.Errorf("want an error at %q, got %v", p, errs)
 					}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/vigie-siem/vigie/internal/sharedtest"
 	"io"
 	"net"
 	"os"
@@ -47,14 +48,7 @@ func codeOf(err error) int {
 
 func examples(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "idmefv2", "examples")
-	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("../shared is missing in CI: %v", err)
-		}
-		t.Skipf("examples not available: %v", err)
-	}
-	return dir
+	return sharedtest.Dir(t, "idmefv2", "examples")
 }
 
 func TestValidateMatchesManifest(t *testing.T) {

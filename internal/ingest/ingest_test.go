@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"encoding/json"
+	"github.com/vigie-siem/vigie/internal/sharedtest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -121,12 +122,9 @@ func TestAcceptedAlertsReachTheBus(t *testing.T) {
 }
 
 func TestOlderDraftsAreUpgradedOnTheWayIn(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "idmefv2", "examples", "valid", "V04", "official-IDMEFv2-Cyb1.json"))
+	data, err := os.ReadFile(filepath.Join(sharedtest.Dir(t, "idmefv2", "examples", "valid", "V04"), "official-IDMEFv2-Cyb1.json"))
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skipf("examples not available: %v", err)
+		t.Fatal(err)
 	}
 	srv, b := newIngest(t)
 	if code, body := post(t, srv.URL, string(data)); code != http.StatusNoContent {
