@@ -85,7 +85,8 @@ func New(ctx context.Context, opts Options) (_ *Server, err error) {
 	if s.store, err = sqlite.Open(ctx, sqlite.Options{Path: cfg.StorePath(), Logger: s.component("store"), Registerer: s.reg}); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if s.bus, err = openBus(ctx, cfg, s.component("bus"), s.reg); err != nil {
+	// The bus names its own log component.
+	if s.bus, err = openBus(ctx, cfg, s.log, s.reg); err != nil {
 		return nil, fmt.Errorf("open bus: %w", err)
 	}
 	if s.auth, err = newAuth(cfg, s.store, s.component("auth"), s.reg); err != nil {
