@@ -262,7 +262,7 @@ func (s *Store) Histogram(ctx context.Context, req store.HistogramRequest) (stor
 			}
 			h.Bucket = autoBucket(span)
 		}
-		counts, err := histogramCounts(ctx, tx, w, key, h.Bucket)
+		counts, err := histogramCounts(ctx, tx, w, key, histogramIndex(req.Filter, req.SplitBy), h.Bucket)
 		if err != nil {
 			return err
 		}
@@ -281,7 +281,14 @@ func (s *Store) span(ctx context.Context, tx *sql.Tx, f store.Filter, w *where) 
 	from, to := f.From.UnixNano(), f.To.UnixNano()
 	if f.From.IsZero() || f.To.IsZero() {
 		var lo, hi sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT min(a.create_ns), max(a.create_ns) FROM alerts a WHERE `+w.sql.String(), w.args...).Scan(&lo, &hi); err != nil {
+		q, args := `SELECT min(a.create_ns), max(a.create_ns) FROM alerts a WHERE `+w.sql.String(), w.args
+		if strings.TrimSpace(f.Query) == "" {
+			// min and max apart: SQLite reads each from one end of the
+			// time index, but computes them together by a full scan.
+			q = `SELECT (SELECT min(a.create_ns) FROM alerts a WHERE ` + w.sql.String() + `), (SELECT max(a.create_ns) FROM alerts a WHERE ` + w.sql.String() + `)`
+			args = append(append([]any(nil), w.args...), w.args...)
+		}
+		if err := tx.QueryRowContext(ctx, q, args...).Scan(&lo, &hi); err != nil {
 			return 0, err
 		}
 		if f.From.IsZero() {
@@ -300,7 +307,28 @@ type bucketCount struct {
 	n     int
 }
 
-func histogramCounts(ctx context.Context, tx *sql.Tx, w *where, key *keySource, bucket time.Duration) ([]bucketCount, error) {
+// histogramIndex names the covering index an unfiltered histogram reads
+// instead of the alerts rows (3 to 5 times fewer pages), or "" if it needs
+// the rows: the time index without a split, (column, create_ns) for a
+// split by an indexed column.
+func histogramIndex(f store.Filter, split string) string {
+	if strings.TrimSpace(f.Query) != "" {
+		return ""
+	}
+	switch split {
+	case "":
+		return " INDEXED BY alerts_time"
+	case "Priority":
+		return " INDEXED BY alerts_priority"
+	case "state":
+		return " INDEXED BY alerts_state"
+	case "Analyzer.Name":
+		return " INDEXED BY alerts_analyzer"
+	}
+	return ""
+}
+
+func histogramCounts(ctx context.Context, tx *sql.Tx, w *where, key *keySource, index string, bucket time.Duration) ([]bucketCount, error) {
 	keyExpr, join, args := "''", "", []any{int64(bucket)}
 	format := formatAny
 	if key != nil {
@@ -308,7 +336,7 @@ func histogramCounts(ctx context.Context, tx *sql.Tx, w *where, key *keySource, 
 		args = append(args, key.args...)
 	}
 	args = append(args, w.args...)
-	q := `SELECT a.create_ns / ? AS b, ` + keyExpr + `, count(*) FROM alerts a` + join + ` WHERE ` + w.sql.String() + ` GROUP BY 1, 2 ORDER BY 1`
+	q := `SELECT a.create_ns / ? AS b, ` + keyExpr + `, count(*) FROM alerts a` + index + join + ` WHERE ` + w.sql.String() + ` GROUP BY 1, 2 ORDER BY 1`
 	rs, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err

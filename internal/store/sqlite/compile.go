@@ -16,7 +16,22 @@ type where struct {
 	sql  strings.Builder
 	args []any
 	now  time.Time
+	// probe compiles indexed terms (probeValues) and free text
+	// (probeText) as correlated EXISTS lookups keyed by the current alert
+	// instead of IN-lists: right when the plan tests few rows (see
+	// plan.go), wrong when SQLite should drive from the term's matches.
+	probe probeMode
 }
+
+// probeMode selects which terms compile to per-alert probes.
+type probeMode int
+
+const (
+	probeNone   probeMode = 0
+	probeValues probeMode = 1 << iota
+	probeText
+	probeAll = probeValues | probeText
+)
 
 func (w *where) add(sql string, args ...any) {
 	w.sql.WriteString(sql)
@@ -30,7 +45,13 @@ func compileFilter(f store.Filter, now time.Time) (*where, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", store.ErrInvalidQuery, err)
 	}
-	w := &where{now: now}
+	return compileExpr(e, f, now, probeNone)
+}
+
+// compileExpr compiles a parsed filter; probe selects the EXISTS form of
+// indexed terms (see where.probe).
+func compileExpr(e query.Expr, f store.Filter, now time.Time, probe probeMode) (*where, error) {
+	w := &where{now: now, probe: probe}
 	w.add("(")
 	if e == nil {
 		w.add("1")
@@ -61,6 +82,10 @@ func (w *where) expr(e query.Expr) error {
 		w.add(")")
 		return nil
 	case *query.Text:
+		if w.probe&probeText != 0 {
+			w.add("EXISTS (SELECT 1 FROM alert_text WHERE alert_text MATCH ? AND rowid = a.seq)", ftsQuery(e))
+			return nil
+		}
 		w.add("a.seq IN (SELECT rowid FROM alert_text WHERE alert_text MATCH ?)", ftsQuery(e))
 		return nil
 	case *query.Exists:
@@ -86,8 +111,11 @@ func (w *where) binary(x query.Expr, op string, y query.Expr) error {
 
 // ftsQuery quotes free text for FTS5 MATCH: the text is always a quoted
 // string, so FTS5 operators in it are just words.
+// A NUL ends an FTS5 string early ("unterminated string"); the tokenizer
+// separates words on it anyway, so it becomes a space.
 func ftsQuery(t *query.Text) string {
-	q := `"` + strings.ReplaceAll(t.Text, `"`, `""`) + `"`
+	text := strings.ReplaceAll(t.Text, "\x00", " ")
+	q := `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
 	if t.Prefix {
 		q += " *"
 	}
@@ -135,9 +163,52 @@ func (w *where) compare(c *query.Compare) error {
 		return w.compareSet("a.seq IN (SELECT seq FROM alert_tags WHERE ", "tag", "", c, kindText)
 	}
 	if p, ok := lookupIndexed(c.Field.Name); ok {
-		return w.compareSet("a.seq IN (SELECT seq FROM alert_values WHERE field = "+strconv.FormatInt(p.code, 10)+" AND (", "v", ")", c, p.kind)
+		field := strconv.FormatInt(p.code, 10)
+		if w.probe&probeValues != 0 {
+			return w.probeValues(field, c, p.kind)
+		}
+		return w.compareSet("a.seq IN (SELECT seq FROM alert_values WHERE field = "+field+" AND (", "v", ")", c, p.kind)
 	}
 	return w.compareJSON(c)
+}
+
+// probeValues writes an indexed term as a lookup of the current alert's
+// rows. Exact values are probed on the full key (field, v, t, seq), one
+// B-tree seek each; other conditions (CIDR ranges, inequalities,
+// wildcards) read the alert's few rows of the field through (seq, field).
+func (w *where) probeValues(field string, c *query.Compare, kind valueKind) error {
+	if exactValues(c, kind) {
+		w.add("(")
+		for i, v := range c.Values {
+			if i > 0 {
+				w.add(" OR ")
+			}
+			w.add("EXISTS (SELECT 1 FROM alert_values WHERE field = " + field + " AND ")
+			if err := w.valueCond("v", query.Eq, v, kind); err != nil {
+				return err
+			}
+			w.add(" AND t = a.create_ns AND seq = a.seq)")
+		}
+		w.add(")")
+		return nil
+	}
+	return w.compareSet("EXISTS (SELECT 1 FROM alert_values INDEXED BY alert_values_seq WHERE seq = a.seq AND field = "+field+" AND (", "v", ")", c, kind)
+}
+
+// exactValues reports whether c is equality with exact values (no CIDR
+// block), which the (field, v, t, seq) key finds directly.
+func exactValues(c *query.Compare, kind valueKind) bool {
+	if c.Op != query.Eq && c.Op != query.In {
+		return false
+	}
+	if kind == kindIP {
+		for _, v := range c.Values {
+			if strings.Contains(v.Text, "/") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // compareSet writes "prefix <cond on col> suffix)" where cond is the

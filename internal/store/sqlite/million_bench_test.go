@@ -19,12 +19,12 @@ const millionAlerts = 1_000_000
 var millionEnd = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 
 // millionStore opens the 1M-alert store, building it the first time. The
-// file is kept in the system temp directory (vigie-store-bench-1m-v1.db)
+// file is kept in the system temp directory (vigie-store-bench-1m-v2.db)
 // so that later benchmark runs reuse it; delete it after a schema change.
 func millionStore(b *testing.B) *Store {
 	b.Helper()
 	ctx := context.Background()
-	path := filepath.Join(os.TempDir(), "vigie-store-bench-1m-v1.db")
+	path := filepath.Join(os.TempDir(), "vigie-store-bench-1m-v2.db")
 	_, statErr := os.Stat(path)
 	s, err := Open(ctx, Options{Path: path})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vigie-siem/vigie/internal/store"
+	"github.com/vigie-siem/vigie/internal/store/query"
 )
 
 const alertColumns = `a.seq, a.id, a.create_ns, a.stored_ns, a.updated_ns, a.state, coalesce(a.assignee, ''),
@@ -184,27 +185,36 @@ func (s *Store) Search(ctx context.Context, req store.SearchRequest) (store.Sear
 	case limit > 1000:
 		limit = 1000
 	}
-	w, err := compileFilter(req.Filter, s.now())
+	e, err := query.Parse(req.Filter.Query)
+	if err != nil {
+		return res, fmt.Errorf("sqlite: search: %w: %w", store.ErrInvalidQuery, err)
+	}
+	w, err := compileExpr(e, req.Filter, s.now(), probeNone)
 	if err != nil {
 		return res, fmt.Errorf("sqlite: search: %w", err)
 	}
-	cond, args := w.sql.String(), w.args
-	pageCond, pageArgs := cond, args
+	var cursor []int64
 	if req.Cursor != "" {
-		keys, err := decodeCursor(req.Cursor, req.Sort, len(sp.keys))
-		if err != nil {
+		if cursor, err = decodeCursor(req.Cursor, req.Sort, len(sp.keys)); err != nil {
 			return res, fmt.Errorf("sqlite: search: %w", err)
 		}
-		c, a := sp.after(keys)
-		pageCond, pageArgs = cond+" AND "+c, append(append([]any(nil), args...), a...)
 	}
-	// The page is chosen on the narrow alerts table first; documents are
-	// joined for its rows only, so a sort over many matches never moves
-	// their JSON.
-	q := `SELECT ` + alertColumns + ` FROM (SELECT * FROM alerts a WHERE ` + pageCond +
-		` ORDER BY ` + sp.orderBy() + ` LIMIT ` + strconv.Itoa(limit+1) + `) a JOIN alert_docs d ON d.seq = a.seq ORDER BY ` + sp.orderBy()
 	err = s.readTx(ctx, "search", func(tx *sql.Tx) error {
-		rows, err := queryAlerts(ctx, tx, q, pageArgs)
+		plan, err := s.plan(ctx, tx, e, req, w)
+		if err != nil {
+			return fmt.Errorf("sqlite: search: %w", err)
+		}
+		cond, err := compileExpr(e, req.Filter, s.now(), plan.probes())
+		if err != nil {
+			return fmt.Errorf("sqlite: search: %w", err)
+		}
+		page, pageArgs := pageCondition(sp, cond, cursor)
+		inner, innerArgs := plan.pageSQL(sp, page, pageArgs, req.Filter, cursor, limit+1)
+		// The page is chosen on the narrow alerts table first; documents
+		// are joined for its rows only, so a sort over many matches never
+		// moves their JSON.
+		q := `SELECT ` + alertColumns + ` FROM (` + inner + `) a JOIN alert_docs d ON d.seq = a.seq ORDER BY ` + sp.orderBy()
+		rows, err := queryAlerts(ctx, tx, q, innerArgs)
 		if err != nil {
 			return err
 		}
@@ -220,13 +230,31 @@ func (s *Store) Search(ctx context.Context, req store.SearchRequest) (store.Sear
 			res.Alerts[i] = r.Alert
 		}
 		if req.Total {
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alerts a WHERE `+cond, args...).Scan(&res.Total); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alerts a WHERE `+w.sql.String(), w.args...).Scan(&res.Total); err != nil {
 				return fmt.Errorf("sqlite: search: count: %w", err)
 			}
 		}
 		return nil
 	})
 	return res, err
+}
+
+// plan returns the search plan: the one forced by s.forcePlan (tests),
+// or the one planSearch picks.
+func (s *Store) plan(ctx context.Context, tx *sql.Tx, e query.Expr, req store.SearchRequest, w *where) (searchPlan, error) {
+	if s.forcePlan != nil {
+		return s.forcePlan(ctx, tx, e, req, w)
+	}
+	return planSearch(ctx, tx, e, req.Filter, req.Sort, w)
+}
+
+// pageCondition is the filter w with the keyset condition of cursor.
+func pageCondition(sp sortSpec, w *where, cursor []int64) (string, []any) {
+	if cursor == nil {
+		return w.sql.String(), w.args
+	}
+	c, a := sp.after(cursor)
+	return w.sql.String() + " AND " + c, append(append([]any(nil), w.args...), a...)
 }
 
 func queryAlerts(ctx context.Context, tx *sql.Tx, q string, args []any) ([]scannedAlert, error) {

@@ -18,6 +18,7 @@ import (
 	msqlite "modernc.org/sqlite" // also registers the "sqlite" driver
 
 	"github.com/vigie-siem/vigie/internal/store"
+	"github.com/vigie-siem/vigie/internal/store/query"
 )
 
 //go:embed migrations/*.sql
@@ -64,6 +65,10 @@ type Store struct {
 	nextSeq int64
 	pending int64 // rows in pending_supersessions; 0 skips the lookup
 	stmts   map[string]*sql.Stmt
+
+	// forcePlan, set by tests only, replaces planSearch so that every
+	// plan can be compared with planPlain.
+	forcePlan func(ctx context.Context, tx *sql.Tx, e query.Expr, req store.SearchRequest, w *where) (searchPlan, error)
 }
 
 // Open opens or creates the database at opts.Path and migrates it to the
