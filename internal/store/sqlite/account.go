@@ -70,18 +70,21 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = s.now()
 	}
+	if u.PasswordChangedAt.IsZero() {
+		u.PasswordChangedAt = u.CreatedAt
+	}
 	return s.insertUnique(ctx, "create_user", "create user "+u.Name,
-		`INSERT INTO users(name, role, password_hash, disabled, created_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?)`,
-		u.Name, u.Role, u.PasswordHash, boolInt(u.Disabled), u.CreatedAt.UnixNano(), u.CreatedAt.UnixNano())
+		`INSERT INTO users(name, role, password_hash, disabled, created_ns, updated_ns, password_changed_ns) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.Name, u.Role, u.PasswordHash, boolInt(u.Disabled), u.CreatedAt.UnixNano(), u.CreatedAt.UnixNano(), u.PasswordChangedAt.UnixNano())
 }
 
-const userColumns = `name, role, password_hash, disabled, created_ns, updated_ns`
+const userColumns = `name, role, password_hash, disabled, created_ns, updated_ns, password_changed_ns`
 
 func scanUser(r interface{ Scan(...any) error }) (store.User, error) {
 	var u store.User
-	var created, updated int64
-	err := r.Scan(&u.Name, &u.Role, &u.PasswordHash, &u.Disabled, &created, &updated)
-	u.CreatedAt, u.UpdatedAt = unixNS(created), unixNS(updated)
+	var created, updated, pwChanged int64
+	err := r.Scan(&u.Name, &u.Role, &u.PasswordHash, &u.Disabled, &created, &updated, &pwChanged)
+	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = unixNS(created), unixNS(updated), unixNS(pwChanged)
 	return u, err
 }
 
@@ -117,20 +120,25 @@ func (s *Store) UpdateUser(ctx context.Context, name string, up store.UserUpdate
 	if up.Role != nil && *up.Role == "" {
 		return fmt.Errorf("sqlite: update user %s: %w: empty role", name, store.ErrInvalid)
 	}
-	var role, hash, disabled any
+	now := s.now()
+	var role, hash, disabled, pwChanged any
 	if up.Role != nil {
 		role = *up.Role
 	}
 	if up.PasswordHash != nil {
-		hash = *up.PasswordHash
+		hash, pwChanged = *up.PasswordHash, now.UnixNano()
 	}
 	if up.Disabled != nil {
 		disabled = boolInt(*up.Disabled)
 	}
+	if up.PasswordChangedAt != nil {
+		pwChanged = up.PasswordChangedAt.UnixNano()
+	}
 	return s.execOne(ctx, "update_user", "update user "+name,
 		`UPDATE users SET role = coalesce(?, role), password_hash = coalesce(?, password_hash),
-			disabled = coalesce(?, disabled), updated_ns = ? WHERE name = ?`,
-		role, hash, disabled, s.now().UnixNano(), name)
+			disabled = coalesce(?, disabled), password_changed_ns = coalesce(?, password_changed_ns),
+			updated_ns = ? WHERE name = ?`,
+		role, hash, disabled, pwChanged, now.UnixNano(), name)
 }
 
 // DeleteUser implements store.Accounts.
@@ -146,7 +154,7 @@ func (s *Store) DeleteUser(ctx context.Context, name string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user = ?`, name); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM tokens WHERE owner = ?`, name)
+		_, err = tx.ExecContext(ctx, `DELETE FROM tokens WHERE owner = ? AND sensor = ''`, name)
 		return err
 	})
 	if err != nil {
@@ -157,24 +165,26 @@ func (s *Store) DeleteUser(ctx context.Context, name string) error {
 
 // CreateToken implements store.Accounts.
 func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
-	if t.ID == "" || t.Hash == "" || t.Role == "" {
-		return fmt.Errorf("sqlite: create token: %w: ID, hash and role are required", store.ErrInvalid)
+	if t.ID == "" || t.Name == "" || t.Hash == "" || t.Role == "" {
+		return fmt.Errorf("sqlite: create token: %w: ID, name, hash and role are required", store.ErrInvalid)
 	}
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = s.now()
 	}
-	return s.insertUnique(ctx, "create_token", "create token "+t.ID,
-		`INSERT INTO tokens(id, name, owner, role, hash, created_ns, used_ns, expires_ns, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, t.Name, t.Owner, t.Role, t.Hash, t.CreatedAt.UnixNano(), nsOrZero(t.LastUsed), nsOrZero(t.ExpiresAt), boolInt(t.Revoked))
+	// The unique indexes on id, name and hash make a clash fail the insert
+	// itself: no check-then-insert race.
+	return s.insertUnique(ctx, "create_token", "create token "+t.ID+" ("+t.Name+")",
+		`INSERT INTO tokens(id, name, owner, sensor, role, hash, created_ns, used_ns, expires_ns, revoked_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.Name, t.Owner, t.Sensor, t.Role, t.Hash, t.CreatedAt.UnixNano(), nsOrZero(t.LastUsed), nsOrZero(t.ExpiresAt), nsOrZero(t.RevokedAt))
 }
 
-const tokenColumns = `id, name, owner, role, hash, created_ns, used_ns, expires_ns, revoked`
+const tokenColumns = `id, name, owner, sensor, role, hash, created_ns, used_ns, expires_ns, revoked_ns`
 
 func scanToken(r interface{ Scan(...any) error }) (store.Token, error) {
 	var t store.Token
-	var created, used, expires int64
-	err := r.Scan(&t.ID, &t.Name, &t.Owner, &t.Role, &t.Hash, &created, &used, &expires, &t.Revoked)
-	t.CreatedAt, t.LastUsed, t.ExpiresAt = unixNS(created), unixNS(used), unixNS(expires)
+	var created, used, expires, revoked int64
+	err := r.Scan(&t.ID, &t.Name, &t.Owner, &t.Sensor, &t.Role, &t.Hash, &created, &used, &expires, &revoked)
+	t.CreatedAt, t.LastUsed, t.ExpiresAt, t.RevokedAt = unixNS(created), unixNS(used), unixNS(expires), unixNS(revoked)
 	return t, err
 }
 
@@ -211,8 +221,12 @@ func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
 }
 
 // RevokeToken implements store.Accounts.
-func (s *Store) RevokeToken(ctx context.Context, id string) error {
-	return s.execOne(ctx, "revoke_token", "revoke token "+id, `UPDATE tokens SET revoked = 1 WHERE id = ?`, id)
+func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	if at.IsZero() {
+		return fmt.Errorf("sqlite: revoke token %s: %w: zero revocation time", id, store.ErrInvalid)
+	}
+	return s.execOne(ctx, "revoke_token", "revoke token "+id,
+		`UPDATE tokens SET revoked_ns = CASE revoked_ns WHEN 0 THEN ? ELSE revoked_ns END WHERE id = ?`, at.UnixNano(), id)
 }
 
 // DeleteToken implements store.Accounts.
@@ -228,27 +242,30 @@ func (s *Store) CreateSession(ctx context.Context, se store.Session) error {
 	if se.CreatedAt.IsZero() {
 		se.CreatedAt = s.now()
 	}
+	if se.LastSeenAt.IsZero() {
+		se.LastSeenAt = se.CreatedAt
+	}
 	return s.insertUnique(ctx, "create_session", "create session for "+se.User,
-		`INSERT INTO sessions(hash, user, csrf, created_ns, expires_ns) VALUES (?, ?, ?, ?, ?)`,
-		se.Hash, se.User, se.CSRF, se.CreatedAt.UnixNano(), se.ExpiresAt.UnixNano())
+		`INSERT INTO sessions(hash, user, csrf, created_ns, expires_ns, seen_ns, client_ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		se.Hash, se.User, se.CSRF, se.CreatedAt.UnixNano(), se.ExpiresAt.UnixNano(), se.LastSeenAt.UnixNano(), se.ClientIP, se.UserAgent)
 }
 
 // SessionByHash implements store.Accounts.
 func (s *Store) SessionByHash(ctx context.Context, hash string) (store.Session, error) {
 	var se store.Session
-	var created, expires int64
-	err := s.r.QueryRowContext(ctx, `SELECT hash, user, csrf, created_ns, expires_ns FROM sessions WHERE hash = ?`, hash).
-		Scan(&se.Hash, &se.User, &se.CSRF, &created, &expires)
+	var created, expires, seen int64
+	err := s.r.QueryRowContext(ctx, `SELECT hash, user, csrf, created_ns, expires_ns, seen_ns, client_ip, user_agent FROM sessions WHERE hash = ?`, hash).
+		Scan(&se.Hash, &se.User, &se.CSRF, &created, &expires, &seen, &se.ClientIP, &se.UserAgent)
 	if err != nil {
 		return store.Session{}, notFound(err, "session by hash")
 	}
-	se.CreatedAt, se.ExpiresAt = unixNS(created), unixNS(expires)
+	se.CreatedAt, se.ExpiresAt, se.LastSeenAt = unixNS(created), unixNS(expires), unixNS(seen)
 	return se, nil
 }
 
-// ExtendSession implements store.Accounts.
-func (s *Store) ExtendSession(ctx context.Context, hash string, expires time.Time) error {
-	return s.execOne(ctx, "extend_session", "extend session", `UPDATE sessions SET expires_ns = ? WHERE hash = ?`, expires.UnixNano(), hash)
+// TouchSession implements store.Accounts.
+func (s *Store) TouchSession(ctx context.Context, hash string, at time.Time) error {
+	return s.execOne(ctx, "touch_session", "touch session", `UPDATE sessions SET seen_ns = max(seen_ns, ?) WHERE hash = ?`, at.UnixNano(), hash)
 }
 
 // DeleteSession implements store.Accounts.
@@ -259,19 +276,36 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 	return nil
 }
 
-// PruneSessions implements store.Accounts.
-func (s *Store) PruneSessions(ctx context.Context, now time.Time) (int, error) {
+// DeleteUserSessions implements store.Accounts.
+func (s *Store) DeleteUserSessions(ctx context.Context, user string) (int, error) {
+	n, err := s.deleteCount(ctx, "delete_user_sessions", `DELETE FROM sessions WHERE user = ?`, user)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete sessions of %s: %w", user, err)
+	}
+	return n, nil
+}
+
+// DeleteExpiredSessions implements store.Accounts. SQLite serves the OR
+// from both indexes (sessions_expires, sessions_seen).
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time) (int, error) {
+	n, err := s.deleteCount(ctx, "delete_expired_sessions",
+		`DELETE FROM sessions WHERE expires_ns < ? OR seen_ns < ?`, now.UnixNano(), nsOrZero(idleBefore))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete expired sessions: %w", err)
+	}
+	return n, nil
+}
+
+// deleteCount runs a DELETE and returns how many rows it removed.
+func (s *Store) deleteCount(ctx context.Context, op, q string, args ...any) (int, error) {
 	var n int64
-	err := s.writeTx(ctx, "prune_sessions", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_ns < ?`, now.UnixNano())
+	err := s.writeTx(ctx, op, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}
 		n, _ = res.RowsAffected()
 		return nil
 	})
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: prune sessions: %w", err)
-	}
-	return int(n), nil
+	return int(n), err
 }
