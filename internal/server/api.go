@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigie-siem/vigie/idmefv2/transport"
 	"github.com/vigie-siem/vigie/internal/auth"
+	"github.com/vigie-siem/vigie/internal/auth/authstore"
 	"github.com/vigie-siem/vigie/internal/config"
 	"github.com/vigie-siem/vigie/internal/store/sqlite"
 	"github.com/vigie-siem/vigie/internal/web/api"
@@ -17,7 +18,7 @@ import (
 
 // newAuth builds the auth layer over the store's accounts.
 func newAuth(cfg *config.Config, st *sqlite.Store, log *slog.Logger, reg prometheus.Registerer) (*auth.Service, error) {
-	as, err := api.NewAuthStore(st, api.AuthStoreOptions{SessionLifetime: cfg.HTTP.Session.Lifetime.Std(), IdleTimeout: cfg.HTTP.Session.IdleTimeout.Std()})
+	as, err := authstore.New(st)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/internal/alertgen"
 	"github.com/vigie-siem/vigie/internal/auth"
+	"github.com/vigie-siem/vigie/internal/auth/authstore"
 	"github.com/vigie-siem/vigie/internal/store/sqlite"
 )
 
@@ -61,7 +62,7 @@ func newFixture(t testing.TB, o fixtureOptions) *fixture {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	as, err := NewAuthStore(st, AuthStoreOptions{})
+	as, err := authstore.New(st)
 	if err != nil {
 		t.Fatal(err)
 	}
