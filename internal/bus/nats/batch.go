@@ -25,8 +25,8 @@ func (r *runner) runBatches(ctx context.Context, cons jetstream.Consumer) error 
 	r.log.Info("batch consumer started", "concurrency", r.opts.Concurrency, "max_in_flight", r.opts.MaxInFlight,
 		"max_batch", r.opts.MaxBatch, "max_batch_wait", r.opts.MaxBatchWait)
 	msgs := make(chan jetstream.Msg)
-	pumped := make(chan pumpResult, 1)
-	go func() { pumped <- r.pump(ctx, it, msgs) }()
+	pumpErr := make(chan error, 1)
+	go func() { pumpErr <- r.pump(ctx, it, msgs) }()
 
 	slots := make(chan struct{}, r.opts.Concurrency)
 	var (
@@ -78,16 +78,11 @@ func (r *runner) runBatches(ctx context.Context, cons jetstream.Consumer) error 
 	if timer != nil {
 		timer.Stop()
 	}
-	p := <-pumped
-	if p.held != nil {
-		batch = append(batch, p.held)
-	}
-	// Gathered but not handed over: return them like prefetched ones, once
-	// the iterator stopped pulling (so that the server does not redeliver
-	// them to it).
-	r.drain(it, batch)
+	// Gathered but not handed over: return them like prefetched ones.
+	r.giveBack(batch)
+	runErr := <-pumpErr
+	r.drain(it)
 	wg.Wait()
-	runErr := p.err
 	r.flush()
 	r.log.Info("batch consumer stopped", "err", runErr)
 	if ctx.Err() != nil && runErr == nil {
@@ -96,30 +91,33 @@ func (r *runner) runBatches(ctx context.Context, cons jetstream.Consumer) error 
 	return runErr
 }
 
-// pumpResult is how pump ended: the failure (nil when ctx ended) and the
-// message it held when ctx ended, if any.
-type pumpResult struct {
-	err  error
-	held jetstream.Msg
-}
-
 // pump moves messages from the iterator to out until ctx ends or the
-// iterator fails for good, then closes out.
-func (r *runner) pump(ctx context.Context, it jetstream.MessagesContext, out chan<- jetstream.Msg) pumpResult {
+// iterator fails for good, then closes out and returns the failure (nil when
+// ctx ended).
+func (r *runner) pump(ctx context.Context, it jetstream.MessagesContext, out chan<- jetstream.Msg) error {
 	defer close(out)
 	for {
 		msg, err := it.Next(jetstream.NextContext(ctx))
 		if err != nil {
 			if err := r.nextError(ctx, err); err != nil || ctx.Err() != nil {
-				return pumpResult{err: err}
+				return err
 			}
 			continue
 		}
 		select {
 		case out <- msg:
 		case <-ctx.Done():
-			return pumpResult{held: msg}
+			r.giveBack([]jetstream.Msg{msg})
+			return nil
 		}
+	}
+}
+
+// giveBack hands messages that were never given to the handler back to the
+// server for immediate redelivery.
+func (r *runner) giveBack(ms []jetstream.Msg) {
+	for _, msg := range ms {
+		_ = msg.Nak() // best effort: if lost, AckWait redelivers it
 	}
 }
 

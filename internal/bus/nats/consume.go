@@ -136,7 +136,7 @@ func (r *runner) run(ctx context.Context, cons jetstream.Consumer) error {
 			r.handle(ctx, msg)
 		})
 	}
-	r.drain(it, nil)
+	r.drain(it)
 	wg.Wait()
 	r.flush()
 	r.log.Info("consumer stopped", "err", runErr)
@@ -166,17 +166,11 @@ func (r *runner) flush() {
 	}
 }
 
-// drain stops pulling and hands prefetched, unhandled messages (taken ones
-// included) back to the server for immediate redelivery (to this or another
-// instance).
-func (r *runner) drain(it jetstream.MessagesContext, taken []jetstream.Msg) {
+// drain stops pulling and hands prefetched, unhandled messages back to the
+// server for immediate redelivery (to this or another instance).
+func (r *runner) drain(it jetstream.MessagesContext) {
 	it.Drain()
 	returned := 0
-	for _, msg := range taken {
-		if err := msg.Nak(); err == nil {
-			returned++
-		}
-	}
 	for {
 		msg, err := it.Next()
 		if err != nil {
