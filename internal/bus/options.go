@@ -19,8 +19,8 @@ const (
 // ConsumeOptions tunes one durable consumer. The zero value means defaults.
 type ConsumeOptions struct {
 	// Concurrency is how many handlers run at once (default 1, which keeps
-	// stream order). A stage that batches its writes uses a high value and
-	// returns from each handler once the batch holding it is committed.
+	// stream order). With ConsumeBatch it counts batch handlers. A stage
+	// that batches its writes uses ConsumeBatch.
 	Concurrency int
 	// MaxInFlight bounds messages delivered but not yet acknowledged,
 	// prefetched ones included (default 2×Concurrency, at least 64; with
