@@ -32,6 +32,15 @@ type Publisher interface {
 // after which the message would be redelivered anyway.
 type Handler func(ctx context.Context, d Delivery) error
 
+// BatchHandler processes several deliveries at once, so that a stage can
+// write or publish them in one operation. It returns nil when every delivery
+// is done, a *BatchError (see BatchErrors) with one error per delivery, in
+// order, to settle each on its own, or any other error to settle all of them
+// alike: redelivery with back-off, or dead-lettering for a Permanent error.
+// A BatchHandler that panics is treated as returning an error for every
+// delivery. The context is as for Handler.
+type BatchHandler func(ctx context.Context, ds []Delivery) error
+
 // Consumer delivers the messages of a subject to a handler through a named
 // durable consumer: the bus remembers, per durable name, what was
 // acknowledged, so a restarted stage resumes where it stopped. Several
@@ -54,4 +63,13 @@ type Consumer interface {
 	// in-flight handlers to finish and acknowledges them, then returns nil.
 	// Otherwise it returns the error that stopped it.
 	Consume(ctx context.Context, subject, durable string, opts ConsumeOptions, h Handler) error
+	// ConsumeBatch is Consume for a handler that takes deliveries in
+	// batches of at most opts.MaxBatch, gathered for at most
+	// opts.MaxBatchWait; opts.Concurrency batch handlers run at once. The
+	// delivery semantics are those of Consume, message by message: each
+	// delivery is acknowledged only after the handler returned without an
+	// error for it, and counts its own attempts. With Concurrency 1 the
+	// deliveries of a batch, and successive batches, are in stream order
+	// (redeliveries aside).
+	ConsumeBatch(ctx context.Context, subject, durable string, opts ConsumeOptions, h BatchHandler) error
 }

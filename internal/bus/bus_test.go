@@ -41,7 +41,7 @@ func TestBatchError(t *testing.T) {
 	if errors.Is(err, ErrTooLarge) {
 		t.Errorf("BatchError matches an error none of its messages had")
 	}
-	want := "publish batch: 2 of 4 messages not stored; first (#1): x: bus full: message not stored"
+	want := "batch: 2 of 4 messages failed; first (#1): x: bus full: message not stored"
 	if err.Error() != want {
 		t.Errorf("Error() = %q, want %q", err.Error(), want)
 	}

@@ -37,14 +37,27 @@ func (e permanentError) Error() string        { return e.err.Error() }
 func (e permanentError) Unwrap() error        { return e.err }
 func (e permanentError) Is(target error) bool { return target == ErrPermanent }
 
-// BatchError reports which messages of a PublishBatch call were not stored.
+// BatchError reports, message by message, the outcome of a batch: which
+// messages of a PublishBatch call were not stored, or which deliveries a
+// BatchHandler failed on.
 type BatchError struct {
 	// Errs has one entry per message of the batch: nil when that message
-	// was stored.
+	// was stored (PublishBatch) or handled (BatchHandler).
 	Errs []error
 }
 
-// Failed returns the indexes of the messages that were not stored.
+// BatchErrors returns nil when every entry of errs is nil, and a *BatchError
+// holding errs otherwise. A BatchHandler ends with it.
+func BatchErrors(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return &BatchError{Errs: errs}
+		}
+	}
+	return nil
+}
+
+// Failed returns the indexes of the messages that failed.
 func (e *BatchError) Failed() []int {
 	var idx []int
 	for i, err := range e.Errs {
@@ -58,7 +71,7 @@ func (e *BatchError) Failed() []int {
 func (e *BatchError) Error() string {
 	failed := e.Failed()
 	var b strings.Builder
-	fmt.Fprintf(&b, "publish batch: %d of %d messages not stored", len(failed), len(e.Errs))
+	fmt.Fprintf(&b, "batch: %d of %d messages failed", len(failed), len(e.Errs))
 	if len(failed) > 0 {
 		fmt.Fprintf(&b, "; first (#%d): %v", failed[0], e.Errs[failed[0]])
 	}

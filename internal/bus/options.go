@@ -10,16 +10,21 @@ const (
 	DefaultConcurrency = 1
 	DefaultAckWait     = 30 * time.Second
 	DefaultMaxDeliver  = 5
+
+	// DefaultMaxBatch and DefaultMaxBatchWait apply to ConsumeBatch only.
+	DefaultMaxBatch     = 500
+	DefaultMaxBatchWait = 20 * time.Millisecond
 )
 
 // ConsumeOptions tunes one durable consumer. The zero value means defaults.
 type ConsumeOptions struct {
 	// Concurrency is how many handlers run at once (default 1, which keeps
-	// stream order). A stage that batches its writes uses a high value and
-	// returns from each handler once the batch holding it is committed.
+	// stream order). With ConsumeBatch it counts batch handlers. A stage
+	// that batches its writes uses ConsumeBatch.
 	Concurrency int
 	// MaxInFlight bounds messages delivered but not yet acknowledged,
-	// prefetched ones included (default 2×Concurrency, at least 64). Every
+	// prefetched ones included (default 2×Concurrency, at least 64; with
+	// ConsumeBatch 2×Concurrency×MaxBatch). Every
 	// one of them counts against AckWait from the moment it is delivered,
 	// so keep it small for slow handlers.
 	MaxInFlight int
@@ -37,6 +42,15 @@ type ConsumeOptions struct {
 	// DeadLetterSubject receives messages the consumer gives up on
 	// (default SubjectDead).
 	DeadLetterSubject string
+
+	// MaxBatch bounds the deliveries handed to one BatchHandler call
+	// (ConsumeBatch only; default DefaultMaxBatch).
+	MaxBatch int
+	// MaxBatchWait is how long a batch may wait to fill, from its first
+	// delivery, before it is handed over as it is (ConsumeBatch only;
+	// default DefaultMaxBatchWait). It bounds the latency batching adds
+	// when traffic is light; under load batches fill before it expires.
+	MaxBatchWait time.Duration
 }
 
 // WithDefaults returns o with every zero field set to its default.
@@ -62,10 +76,29 @@ func (o ConsumeOptions) WithDefaults() ConsumeOptions {
 	return o
 }
 
-// Validate reports the first field of o (after WithDefaults) that is out of
-// range.
+// WithBatchDefaults returns o with every zero field set to its default for
+// ConsumeBatch, MaxBatch and MaxBatchWait included.
+func (o ConsumeOptions) WithBatchDefaults() ConsumeOptions {
+	if o.MaxBatch == 0 {
+		o.MaxBatch = DefaultMaxBatch
+	}
+	if o.MaxBatchWait == 0 {
+		o.MaxBatchWait = DefaultMaxBatchWait
+	}
+	if o.MaxInFlight == 0 && o.MaxBatch > 0 {
+		o.MaxInFlight = max(2*max(o.Concurrency, 1)*o.MaxBatch, 64)
+	}
+	return o.WithDefaults()
+}
+
+// Validate reports the first field of o (after WithDefaults or
+// WithBatchDefaults) that is out of range.
 func (o ConsumeOptions) Validate() error {
 	switch {
+	case o.MaxBatch < 0:
+		return fmt.Errorf("consume options: MaxBatch %d: must not be negative", o.MaxBatch)
+	case o.MaxBatchWait < 0:
+		return fmt.Errorf("consume options: MaxBatchWait %v: must not be negative", o.MaxBatchWait)
 	case o.Concurrency < 1:
 		return fmt.Errorf("consume options: Concurrency %d: must be at least 1", o.Concurrency)
 	case o.MaxInFlight < o.Concurrency:

@@ -16,7 +16,7 @@ func Default() *Config {
 		Ingest: Ingest{
 			Addr:            ":4690",
 			Auth:            IngestAuthToken,
-			RateLimit:       RateLimit{Rate: 1000, Burst: 2000, MaxSensors: 10000},
+			RateLimit:       RateLimit{Rate: 50000, Burst: 100000, MaxSensors: 10000},
 			MaxMessageBytes: 1 * MiB,
 			MaxBatchBytes:   16 * MiB,
 			MaxBatchItems:   1000,

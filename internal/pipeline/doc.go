@@ -7,9 +7,10 @@
 // Every stage is at-least-once: a message is acknowledged only after its
 // effect is durable (published to the next subject, or committed to the
 // store), and every effect is idempotent by alert ID, so a crash or restart
-// loses and duplicates nothing. Stages batch their work: each delivery waits
-// in a Batcher until its batch is written, then returns, and the bus
-// acknowledges it.
+// loses and duplicates nothing. Stages batch their work: they consume with
+// bus.Consumer.ConsumeBatch, write or publish each batch in one operation,
+// and the bus acknowledges the batch's deliveries once that is done (each on
+// its own outcome: an undecodable alert is dead-lettered, the rest written).
 //
 // Enrichment and correlation plug in through the Enricher interface and by
 // consuming alerts.enriched with their own durable name.

@@ -67,13 +67,17 @@ type Options struct {
 	DeadLetters DeadLetterWriter // required
 	Enrichers   []Enricher
 
-	// BatchSize bounds the alerts written or published at once; default 1000.
+	// BatchSize bounds the alerts each stage handles, writes or publishes
+	// at once; default 1000.
 	BatchSize int
-	// BatchDelay is how long a batch waits to fill; default 50ms.
+	// BatchDelay is how long a batch waits to fill before it is handled as
+	// it is; default 50ms. Under load batches fill before it expires.
 	BatchDelay time.Duration
-	// Consume tunes the durable consumers; zero fields get the bus defaults,
-	// except Concurrency, which defaults to BatchSize (one handler per
-	// message of a batch in flight).
+	// Consume tunes the durable consumers; zero fields get the bus
+	// defaults, except MaxBatch and MaxBatchWait (BatchSize and BatchDelay)
+	// and Concurrency, which defaults to 2 batches in flight per stage, so
+	// that a stage gathers and decodes the next batch while the previous
+	// one is being written.
 	Consume bus.ConsumeOptions
 	Logger  *slog.Logger
 }
@@ -103,10 +107,13 @@ func New(opts Options) (*Runner, error) {
 		opts.BatchDelay = 50 * time.Millisecond
 	}
 	if opts.Consume.Concurrency <= 0 {
-		opts.Consume.Concurrency = opts.BatchSize
+		opts.Consume.Concurrency = 2
 	}
-	if opts.Consume.MaxInFlight <= 0 {
-		opts.Consume.MaxInFlight = 2 * opts.Consume.Concurrency
+	if opts.Consume.MaxBatch <= 0 {
+		opts.Consume.MaxBatch = opts.BatchSize
+	}
+	if opts.Consume.MaxBatchWait <= 0 {
+		opts.Consume.MaxBatchWait = opts.BatchDelay
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -125,68 +132,121 @@ func (r *Runner) Run(ctx context.Context) error {
 }
 
 func (r *Runner) runEnrich(ctx context.Context) error {
-	pub := NewBatcher(r.opts.BatchSize, r.opts.BatchDelay, func(ctx context.Context, ms []bus.Message) error {
-		return r.opts.Bus.PublishBatch(ctx, ms)
-	})
-	defer pub.Close()
-	err := r.opts.Bus.Consume(ctx, bus.SubjectIn, DurableEnrich, r.opts.Consume, func(ctx context.Context, d bus.Delivery) error {
-		data := d.Data
-		if len(r.opts.Enrichers) > 0 {
-			a, err := idmefv2.Decode(d.Data)
-			if err != nil {
-				return bus.Permanent(fmt.Errorf("decode alert: %w", err))
-			}
-			for _, e := range r.opts.Enrichers {
-				if err := e.Enrich(ctx, a); err != nil {
-					r.log.Warn("enricher failed", "enricher", e.Name(), "alert", a.ID, "err", err)
-				}
-			}
-			if data, err = idmefv2.Encode(a); err != nil {
-				return bus.Permanent(fmt.Errorf("encode enriched alert: %w", err))
-			}
-		}
-		return pub.Submit(ctx, bus.Message{Subject: bus.SubjectEnriched, Key: d.Key, Data: data, Header: d.Header})
-	})
+	err := r.opts.Bus.ConsumeBatch(ctx, bus.SubjectIn, DurableEnrich, r.opts.Consume, r.enrichBatch)
 	if err != nil {
 		return fmt.Errorf("enrich stage: %w", err)
 	}
 	return nil
 }
 
-func (r *Runner) runStore(ctx context.Context) error {
-	w := NewBatcher(r.opts.BatchSize, r.opts.BatchDelay, r.opts.Store.WriteAlerts)
-	defer w.Close()
-	err := r.opts.Bus.Consume(ctx, bus.SubjectEnriched, DurableStore, r.opts.Consume, func(ctx context.Context, d bus.Delivery) error {
-		a, err := idmefv2.Decode(d.Data)
+// enrichBatch enriches a batch and publishes it to alerts.enriched; each
+// delivery is done once its enriched alert is stored on the bus.
+func (r *Runner) enrichBatch(ctx context.Context, ds []bus.Delivery) error {
+	errs := make([]error, len(ds))
+	out := make([]bus.Message, 0, len(ds))
+	from := make([]int, 0, len(ds)) // out[j] comes from ds[from[j]]
+	for i, d := range ds {
+		data, err := r.enrich(ctx, d.Data)
 		if err != nil {
-			return bus.Permanent(fmt.Errorf("decode alert: %w", err))
+			errs[i] = err
+			continue
 		}
-		return w.Submit(ctx, Record{Alert: a, Data: d.Data, Sender: d.Header[bus.HeaderSender], Received: receivedAt(d)})
-	})
+		out = append(out, bus.Message{Subject: bus.SubjectEnriched, Key: d.Key, Data: data, Header: d.Header})
+		from = append(from, i)
+	}
+	if len(out) > 0 {
+		perMessage(r.opts.Bus.PublishBatch(ctx, out), from, errs)
+	}
+	return bus.BatchErrors(errs)
+}
+
+// enrich runs the enrichers on one alert.
+func (r *Runner) enrich(ctx context.Context, data []byte) ([]byte, error) {
+	if len(r.opts.Enrichers) == 0 {
+		return data, nil
+	}
+	a, err := idmefv2.Decode(data)
+	if err != nil {
+		return nil, bus.Permanent(fmt.Errorf("decode alert: %w", err))
+	}
+	for _, e := range r.opts.Enrichers {
+		if err := e.Enrich(ctx, a); err != nil {
+			r.log.Warn("enricher failed", "enricher", e.Name(), "alert", a.ID, "err", err)
+		}
+	}
+	if data, err = idmefv2.Encode(a); err != nil {
+		return nil, bus.Permanent(fmt.Errorf("encode enriched alert: %w", err))
+	}
+	return data, nil
+}
+
+// perMessage spreads the result of an operation on a subset of a batch
+// (ds[from[j]] for each j) over errs: a *bus.BatchError entry by entry, any
+// other error to every member of the subset.
+func perMessage(err error, from []int, errs []error) {
+	if err == nil {
+		return
+	}
+	var be *bus.BatchError
+	if errors.As(err, &be) && len(be.Errs) == len(from) {
+		for j, e := range be.Errs {
+			errs[from[j]] = e
+		}
+		return
+	}
+	for _, i := range from {
+		errs[i] = err
+	}
+}
+
+func (r *Runner) runStore(ctx context.Context) error {
+	err := r.opts.Bus.ConsumeBatch(ctx, bus.SubjectEnriched, DurableStore, r.opts.Consume, r.storeBatch)
 	if err != nil {
 		return fmt.Errorf("store stage: %w", err)
 	}
 	return nil
 }
 
+// storeBatch writes a batch of alerts in one store transaction; an alert
+// that does not decode is dead-lettered, the others are written.
+func (r *Runner) storeBatch(ctx context.Context, ds []bus.Delivery) error {
+	errs := make([]error, len(ds))
+	recs := make([]Record, 0, len(ds))
+	from := make([]int, 0, len(ds))
+	for i, d := range ds {
+		a, err := idmefv2.Decode(d.Data)
+		if err != nil {
+			errs[i] = bus.Permanent(fmt.Errorf("decode alert: %w", err))
+			continue
+		}
+		recs = append(recs, Record{Alert: a, Data: d.Data, Sender: d.Header[bus.HeaderSender], Received: receivedAt(d)})
+		from = append(from, i)
+	}
+	if len(recs) > 0 {
+		perMessage(r.opts.Store.WriteAlerts(ctx, recs), from, errs)
+	}
+	return bus.BatchErrors(errs)
+}
+
 func (r *Runner) runDeadLetters(ctx context.Context) error {
-	w := NewBatcher(r.opts.BatchSize, r.opts.BatchDelay, r.opts.DeadLetters.WriteDeadLetters)
-	defer w.Close()
 	opts := r.opts.Consume
-	opts.Concurrency = min(opts.Concurrency, 64)
-	opts.MaxInFlight = 2 * opts.Concurrency
-	err := r.opts.Bus.Consume(ctx, bus.SubjectDead, DurableDeadLetters, opts, func(ctx context.Context, d bus.Delivery) error {
-		status, _ := strconv.Atoi(d.Header[bus.HeaderDeadStatus])
-		return w.Submit(ctx, DeadLetter{
-			Data:     d.Data,
-			Reason:   d.Header[bus.HeaderDeadReason],
-			Sender:   d.Header[bus.HeaderSender],
-			Stage:    firstOf(d.Header[bus.HeaderDeadConsumer], d.Header[bus.HeaderDeadSubject]),
-			Status:   status,
-			Problems: d.Header[bus.HeaderDeadProblems],
-			Received: receivedAt(d),
-			Header:   d.Header,
-		})
+	opts.Concurrency = 1
+	err := r.opts.Bus.ConsumeBatch(ctx, bus.SubjectDead, DurableDeadLetters, opts, func(ctx context.Context, ds []bus.Delivery) error {
+		dls := make([]DeadLetter, len(ds))
+		for i, d := range ds {
+			status, _ := strconv.Atoi(d.Header[bus.HeaderDeadStatus])
+			dls[i] = DeadLetter{
+				Data:     d.Data,
+				Reason:   d.Header[bus.HeaderDeadReason],
+				Sender:   d.Header[bus.HeaderSender],
+				Stage:    firstOf(d.Header[bus.HeaderDeadConsumer], d.Header[bus.HeaderDeadSubject]),
+				Status:   status,
+				Problems: d.Header[bus.HeaderDeadProblems],
+				Received: receivedAt(d),
+				Header:   d.Header,
+			}
+		}
+		return r.opts.DeadLetters.WriteDeadLetters(ctx, dls)
 	})
 	if err != nil {
 		return fmt.Errorf("dead-letter stage: %w", err)

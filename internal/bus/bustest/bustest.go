@@ -64,4 +64,31 @@ func Run(t *testing.T, factory Factory) {
 			c.fn(t, factory(t))
 		})
 	}
+	// The same contracts through ConsumeBatch, one message per batch.
+	for _, c := range cases {
+		t.Run("BatchOneByOne/"+c.name, func(t *testing.T) {
+			open := factory(t)
+			c.fn(t, func(ctx context.Context, streams []bus.Stream) (Bus, error) {
+				b, err := open(ctx, streams)
+				if err != nil {
+					return nil, err
+				}
+				return batchOneByOne{b}, nil
+			})
+		})
+	}
+	batchCases := []struct {
+		name string
+		fn   func(t *testing.T, open Opener)
+	}{
+		{"SizeAndOrder", testBatchSizeAndOrder},
+		{"PerMessageOutcomes", testBatchPerMessageOutcomes},
+		{"WholeBatchError", testBatchWholeError},
+		{"AckDurable", testBatchAckDurable},
+	}
+	for _, c := range batchCases {
+		t.Run("Batch/"+c.name, func(t *testing.T) {
+			c.fn(t, factory(t))
+		})
+	}
 }

@@ -134,3 +134,53 @@ func BenchmarkConsume(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkConsumeBatch: as BenchmarkConsume, through ConsumeBatch (batches
+// of up to 500, one confirmed acknowledgement per batch).
+func BenchmarkConsumeBatch(b *testing.B) {
+	for _, conc := range []int{1, 2} {
+		for _, size := range benchSizes {
+			b.Run(fmt.Sprintf("concurrency=%d/size=%d", conc, size), func(b *testing.B) {
+				bb := openBench(b)
+				ctx := b.Context()
+				const chunk = 1000
+				ms := make([]bus.Message, 0, chunk)
+				for i := range b.N {
+					ms = append(ms, benchMsg(i, size))
+					if len(ms) == chunk || i == b.N-1 {
+						if err := bb.PublishBatch(ctx, ms); err != nil {
+							b.Fatal(err)
+						}
+						ms = ms[:0]
+					}
+				}
+				var handled atomic.Int64
+				done := make(chan struct{})
+				cctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				h := func(_ context.Context, ds []bus.Delivery) error {
+					if handled.Add(int64(len(ds))) == int64(b.N) {
+						close(done)
+					}
+					return nil
+				}
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				b.ResetTimer()
+				errc := make(chan error, 1)
+				go func() {
+					errc <- bb.ConsumeBatch(cctx, bus.SubjectIn, "bench", bus.ConsumeOptions{Concurrency: conc}, h)
+				}()
+				select {
+				case <-done:
+				case err := <-errc:
+					b.Fatalf("ConsumeBatch returned early: %v", err)
+				}
+				b.StopTimer()
+				reportRate(b, b.N)
+				cancel()
+				<-errc
+			})
+		}
+	}
+}

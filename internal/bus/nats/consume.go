@@ -26,20 +26,45 @@ func (b *Bus) Consume(ctx context.Context, subject, durable string, opts bus.Con
 	if h == nil {
 		return fmt.Errorf("consume %s: nil handler", subject)
 	}
-	if err := bus.ValidateName(durable); err != nil {
-		return fmt.Errorf("consume %s: %w", subject, err)
+	r, cons, err := b.newRunner(ctx, subject, durable, opts.WithDefaults())
+	if err != nil {
+		return err
 	}
-	opts = opts.WithDefaults()
+	r.h = h
+	return r.run(ctx, cons)
+}
+
+// ConsumeBatch runs h on batches of the messages of subject through the
+// durable pull consumer named durable; see bus.Consumer for the contract.
+// The messages of a batch are acknowledged together (see ackBatch).
+func (b *Bus) ConsumeBatch(ctx context.Context, subject, durable string, opts bus.ConsumeOptions, h bus.BatchHandler) error {
+	if h == nil {
+		return fmt.Errorf("consume %s: nil batch handler", subject)
+	}
+	r, cons, err := b.newRunner(ctx, subject, durable, opts.WithBatchDefaults())
+	if err != nil {
+		return err
+	}
+	r.bh = h
+	return r.runBatches(ctx, cons)
+}
+
+// newRunner checks the arguments and creates or updates the durable
+// consumer.
+func (b *Bus) newRunner(ctx context.Context, subject, durable string, opts bus.ConsumeOptions) (*runner, jetstream.Consumer, error) {
+	if err := bus.ValidateName(durable); err != nil {
+		return nil, nil, fmt.Errorf("consume %s: %w", subject, err)
+	}
 	if err := opts.Validate(); err != nil {
-		return fmt.Errorf("consume %s as %s: %w", subject, durable, err)
+		return nil, nil, fmt.Errorf("consume %s as %s: %w", subject, durable, err)
 	}
 	st, err := b.stream(subject)
 	if err != nil {
-		return fmt.Errorf("consume: %w", err)
+		return nil, nil, fmt.Errorf("consume: %w", err)
 	}
 	dead, err := b.stream(opts.DeadLetterSubject)
 	if err != nil {
-		return fmt.Errorf("consume %s: dead-letter %w", subject, err)
+		return nil, nil, fmt.Errorf("consume %s: dead-letter %w", subject, err)
 	}
 	cons, err := b.js.CreateOrUpdateConsumer(ctx, st.name, jetstream.ConsumerConfig{
 		Durable:       durable,
@@ -51,10 +76,10 @@ func (b *Bus) Consume(ctx context.Context, subject, durable string, opts bus.Con
 		FilterSubject: st.subject,
 	})
 	if err != nil {
-		return fmt.Errorf("consume %s: create or update durable consumer %s: %w", subject, durable, err)
+		return nil, nil, fmt.Errorf("consume %s: create or update durable consumer %s: %w", subject, durable, err)
 	}
 	r := &runner{
-		b: b, st: st, dead: dead, durable: durable, opts: opts, h: h,
+		b: b, st: st, dead: dead, durable: durable, opts: opts,
 		log:       b.log.With("subject", subject, "consumer", durable),
 		delivered: b.metrics.delivered.WithLabelValues(subject, durable),
 		acked:     b.metrics.acked.WithLabelValues(subject, durable),
@@ -63,17 +88,18 @@ func (b *Bus) Consume(ctx context.Context, subject, durable string, opts bus.Con
 		deadPerm:  b.metrics.deadLettered.WithLabelValues(subject, durable, reasonPermanent),
 		deadMax:   b.metrics.deadLettered.WithLabelValues(subject, durable, reasonMaxDeliver),
 	}
-	return r.run(ctx, cons)
+	return r, cons, nil
 }
 
-// runner is one running Consume call.
+// runner is one running Consume or ConsumeBatch call.
 type runner struct {
 	b       *Bus
 	st      stream // consumed
 	dead    stream // dead letters go here
 	durable string
 	opts    bus.ConsumeOptions
-	h       bus.Handler
+	h       bus.Handler      // Consume
+	bh      bus.BatchHandler // ConsumeBatch
 	log     *slog.Logger
 
 	delivered, acked, naked, deadPerm, deadMax prometheus.Counter
@@ -112,10 +138,7 @@ func (r *runner) run(ctx context.Context, cons jetstream.Consumer) error {
 	}
 	r.drain(it)
 	wg.Wait()
-	// Naks of returned messages are fire-and-forget: push them out.
-	if err := r.b.nc.FlushTimeout(r.b.opts.RequestTimeout); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
-		r.log.Warn("flush after drain", "err", err)
-	}
+	r.flush()
 	r.log.Info("consumer stopped", "err", runErr)
 	if ctx.Err() != nil && runErr == nil {
 		return nil
@@ -134,6 +157,13 @@ func (r *runner) nextError(ctx context.Context, err error) error {
 	}
 	r.log.Warn("pull consumer", "err", err) // transient: the iterator retries by itself
 	return nil
+}
+
+// flush pushes out fire-and-forget naks and acks at the end of a run.
+func (r *runner) flush() {
+	if err := r.b.nc.FlushTimeout(r.b.opts.RequestTimeout); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+		r.log.Warn("flush after drain", "err", err)
+	}
 }
 
 // drain stops pulling and hands prefetched, unhandled messages back to the
@@ -158,26 +188,46 @@ func (r *runner) drain(it jetstream.MessagesContext) {
 // handle runs the handler on one message and settles it: ack, nak with
 // back-off, or dead-letter then terminate.
 func (r *runner) handle(ctx context.Context, msg jetstream.Msg) {
-	md, err := msg.Metadata()
-	if err != nil { // not a JetStream delivery; cannot happen with a pull consumer
-		r.log.Error("delivery without JetStream metadata", "err", err)
+	md, ok := r.received(ctx, msg)
+	if !ok {
 		return
 	}
-	r.delivered.Inc()
-	r.pending.Set(float64(md.NumPending))
-	attempt := int(md.NumDelivered)
-	if attempt > r.opts.MaxDeliver {
-		// Earlier attempts ended without a verdict (AckWait expiry, crash).
-		r.giveUp(ctx, msg, md, reasonMaxDeliver,
-			fmt.Sprintf("no verdict after %d deliveries (handler timed out or process stopped)", attempt-1))
-		return
-	}
+	var err error
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.AckWait)
 	err = r.call(hctx, r.delivery(msg, md))
 	cancel()
+	if r.settleFailure(ctx, msg, md, err) {
+		r.ack(ctx, msg, md)
+	}
+}
+
+// received counts a delivery and reports whether it may go to the handler:
+// a message whose earlier attempts all ended without a verdict (AckWait
+// expiry, crash) and that has used up MaxDeliver is dead-lettered instead.
+func (r *runner) received(ctx context.Context, msg jetstream.Msg) (*jetstream.MsgMetadata, bool) {
+	md, err := msg.Metadata()
+	if err != nil { // not a JetStream delivery; cannot happen with a pull consumer
+		r.log.Error("delivery without JetStream metadata", "err", err)
+		return nil, false
+	}
+	r.delivered.Inc()
+	r.pending.Set(float64(md.NumPending))
+	if attempt := int(md.NumDelivered); attempt > r.opts.MaxDeliver {
+		r.giveUp(ctx, msg, md, reasonMaxDeliver,
+			fmt.Sprintf("no verdict after %d deliveries (handler timed out or process stopped)", attempt-1))
+		return md, false
+	}
+	return md, true
+}
+
+// settleFailure settles a message the handler failed on: redelivery with
+// back-off, or dead-lettering. It reports true when err is nil: the caller
+// then acknowledges the message.
+func (r *runner) settleFailure(ctx context.Context, msg jetstream.Msg, md *jetstream.MsgMetadata, err error) bool {
+	attempt := int(md.NumDelivered)
 	switch {
 	case err == nil:
-		r.ack(ctx, msg, md)
+		return true
 	case errors.Is(err, bus.ErrPermanent):
 		r.giveUp(ctx, msg, md, reasonPermanent, err.Error())
 	case attempt >= r.opts.MaxDeliver:
@@ -185,6 +235,7 @@ func (r *runner) handle(ctx context.Context, msg jetstream.Msg) {
 	default:
 		r.retry(msg, md, err)
 	}
+	return false
 }
 
 // call runs the handler, turning a panic into an error.
