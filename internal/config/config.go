@@ -194,9 +194,11 @@ type Retention struct {
 
 // Pipeline configures the stage consumers.
 type Pipeline struct {
-	// Workers per stage; 0: one per CPU.
+	// Workers is how many batches each stage handles at once (one is
+	// gathered while another is written); 0: 2.
 	Workers int `yaml:"workers"`
-	// FetchBatch is the most messages a consumer pulls at once.
+	// FetchBatch is the most messages a stage gathers into one batch;
+	// the store stage also stops at store.batch_size.
 	FetchBatch int `yaml:"fetch_batch"`
 	// ShutdownTimeout bounds the graceful drain at shutdown.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`

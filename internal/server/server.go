@@ -104,8 +104,11 @@ func New(ctx context.Context, opts Options) (_ *Server, err error) {
 		DeadLetters: deadLetterWriter{st: s.store},
 		BatchSize:   cfg.Store.BatchSize,
 		BatchDelay:  cfg.Store.FlushInterval.Std(),
-		Consume:     bus.ConsumeOptions{AckWait: cfg.Bus.AckWait.Std(), MaxDeliver: cfg.Bus.MaxDeliver},
-		Logger:      opts.Logger,
+		Consume: bus.ConsumeOptions{
+			AckWait: cfg.Bus.AckWait.Std(), MaxDeliver: cfg.Bus.MaxDeliver,
+			Concurrency: cfg.Pipeline.Workers, MaxBatch: min(cfg.Pipeline.FetchBatch, max(cfg.Store.BatchSize, 1)),
+		},
+		Logger: opts.Logger,
 	}); err != nil {
 		return nil, err
 	}
