@@ -200,6 +200,10 @@ type Pipeline struct {
 	// FetchBatch is the most messages a stage gathers into one batch;
 	// the store stage also stops at store.batch_size.
 	FetchBatch int `yaml:"fetch_batch"`
+	// MaxLag is the most messages a stage may have pending before ingest
+	// answers 503 (Retry-After) to new alerts: it bounds the time from
+	// acknowledgement to queryable under overload. 0: no limit.
+	MaxLag int64 `yaml:"max_lag"`
 	// ShutdownTimeout bounds the graceful drain at shutdown.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 }

@@ -30,6 +30,9 @@ func (c *Config) Validate() error {
 	c.validateStore(v)
 	v.atLeast("pipeline.workers", c.Pipeline.Workers, 0)
 	v.atLeast("pipeline.fetch_batch", c.Pipeline.FetchBatch, 1)
+	if c.Pipeline.MaxLag < 0 {
+		v.add("pipeline.max_lag", fmt.Sprint(c.Pipeline.MaxLag), "must be 0 (no limit) or more")
+	}
 	v.positive("pipeline.shutdown_timeout", c.Pipeline.ShutdownTimeout)
 	if c.Metrics.Addr != "" {
 		v.addr("metrics.addr", c.Metrics.Addr)

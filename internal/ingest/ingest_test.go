@@ -36,7 +36,7 @@ func newIngestTB(t testing.TB) (*httptest.Server, *nats.Bus) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := transport.NewHandler(transport.Options{Sink: NewSink(b), Validator: v, Rejecter: NewDeadLetters(b)})
+	h, err := transport.NewHandler(transport.Options{Sink: NewSink(b, nil), Validator: v, Rejecter: NewDeadLetters(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +46,12 @@ func newIngestTB(t testing.TB) (*httptest.Server, *nats.Bus) {
 }
 
 // collect consumes n messages of subject.
-func collect(t *testing.T, b *nats.Bus, subject string, n int) []bus.Delivery {
+func collect(t *testing.T, b *nats.Bus, subject string, n int, durable ...string) []bus.Delivery {
 	t.Helper()
+	name := "test-" + strings.ReplaceAll(subject, ".", "-")
+	if len(durable) > 0 {
+		name = durable[0]
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var (
@@ -56,7 +60,7 @@ func collect(t *testing.T, b *nats.Bus, subject string, n int) []bus.Delivery {
 	)
 	done := make(chan struct{})
 	go func() {
-		_ = b.Consume(ctx, subject, "test-"+strings.ReplaceAll(subject, ".", "-"), bus.ConsumeOptions{}, func(_ context.Context, d bus.Delivery) error {
+		_ = b.Consume(ctx, subject, name, bus.ConsumeOptions{}, func(_ context.Context, d bus.Delivery) error {
 			mu.Lock()
 			defer mu.Unlock()
 			got = append(got, d)
@@ -209,5 +213,61 @@ func TestValidatorWithoutUpgrade(t *testing.T) {
 	a, ok := v.Value.(*idmefv2.Alert)
 	if !v.OK || !ok || a.Version != idmefv2.VersionV08 || v.Rewritten == nil {
 		t.Errorf("upgrade: want an accepted V08 alert, got %+v", v)
+	}
+}
+
+// TestLagLimitRefusesWhileThePipelineIsBehind: with nobody consuming
+// alerts.in, every accepted alert is pending; past MaxPending ingest answers
+// 503 with Retry-After, and accepts again once the stage caught up.
+func TestLagLimitRefusesWhileThePipelineIsBehind(t *testing.T) {
+	b, err := nats.Open(context.Background(), nats.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close(context.Background())
+	limit, err := NewLagLimit(LagLimitOptions{Lag: b, MaxPending: 5, Interval: time.Nanosecond,
+		Stages: []Stage{{Subject: bus.SubjectIn, Durable: "enrich"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := NewValidator(ValidatorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := transport.NewHandler(transport.Options{Sink: NewSink(b, limit), Validator: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	g, err := alertgen.New(alertgen.Options{Seed: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func() *http.Response {
+		data, err := idmefv2.Encode(g.Next())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Post(srv.URL, "application/json", strings.NewReader(string(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for i := range 6 {
+		if resp := send(); resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("alert %d with %d pending: %d, want 204", i, i, resp.StatusCode)
+		}
+	}
+	resp := send()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("with 6 pending (limit 5): %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// The stage catches up: ingest accepts again.
+	collect(t, b, bus.SubjectIn, 6, "enrich")
+	if resp := send(); resp.StatusCode != http.StatusNoContent {
+		t.Errorf("after the stage caught up: %d, want 204", resp.StatusCode)
 	}
 }

@@ -32,13 +32,22 @@ const MaxProblemsHeader = 16 << 10
 type Sink struct {
 	pub     Publisher
 	subject string
+	limit   *LagLimit // nil: no back-pressure from the pipeline
 }
 
-// NewSink returns a Sink publishing on pub.
-func NewSink(pub Publisher) *Sink { return &Sink{pub: pub, subject: bus.SubjectIn} }
+// NewSink returns a Sink publishing on pub. With a LagLimit, it refuses
+// alerts (503) while the pipeline is too far behind.
+func NewSink(pub Publisher, limit *LagLimit) *Sink {
+	return &Sink{pub: pub, subject: bus.SubjectIn, limit: limit}
+}
 
 // Accept implements transport.Sink.
 func (s *Sink) Accept(ctx context.Context, msgs []transport.Message) error {
+	if s.limit != nil {
+		if err := s.limit.Check(ctx); err != nil {
+			return err
+		}
+	}
 	out := make([]bus.Message, len(msgs))
 	for i, m := range msgs {
 		out[i] = bus.Message{

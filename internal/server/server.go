@@ -160,8 +160,17 @@ func (s *Server) buildIngest() error {
 	if err != nil {
 		return err
 	}
+	var limit *ingest.LagLimit
+	if maxLag := s.cfg.Pipeline.MaxLag; maxLag > 0 {
+		if limit, err = ingest.NewLagLimit(ingest.LagLimitOptions{
+			Lag: s.bus, MaxPending: uint64(maxLag), Logger: s.component("ingest"),
+			Stages: []ingest.Stage{{Subject: bus.SubjectIn, Durable: pipeline.DurableEnrich}, {Subject: bus.SubjectEnriched, Durable: pipeline.DurableStore}},
+		}); err != nil {
+			return err
+		}
+	}
 	opts := transport.Options{
-		Sink:            ingest.NewSink(s.bus),
+		Sink:            ingest.NewSink(s.bus, limit),
 		Validator:       v,
 		Rejecter:        ingest.NewDeadLetters(s.bus),
 		MaxMessageBytes: int64(cfg.MaxMessageBytes),
