@@ -134,3 +134,39 @@ func (f *flexInt) UnmarshalJSON(data []byte) error {
 	f.v, f.set = v, true
 	return nil
 }
+
+// newID returns an identifier from the injected source.
+func (b *builder) newID() (string, error) {
+	if b.opts.NewID != nil {
+		return b.opts.NewID()
+	}
+	return idmefv2.NewID()
+}
+
+// addSource appends s with an ID from the injected source.
+func (b *builder) addSource(a *idmefv2.Alert, s idmefv2.Source) error {
+	var err error
+	if s.ID == "" {
+		if s.ID, err = b.newID(); err != nil {
+			return b.errf("source ID: %w", err)
+		}
+	}
+	if _, err := a.AddSource(s); err != nil {
+		return b.errf("source: %w", err)
+	}
+	return nil
+}
+
+// addTarget appends t with an ID from the injected source, unless it has one.
+func (b *builder) addTarget(a *idmefv2.Alert, t idmefv2.Target) error {
+	var err error
+	if t.ID == "" {
+		if t.ID, err = b.newID(); err != nil {
+			return b.errf("target ID: %w", err)
+		}
+	}
+	if _, err := a.AddTarget(t); err != nil {
+		return b.errf("target: %w", err)
+	}
+	return nil
+}

@@ -65,14 +65,14 @@ func convertKismet(b *builder, line []byte) (*idmefv2.Alert, error) {
 	// the category that says what it is.
 	if ev.SourceMAC != "" {
 		s := idmefv2.Source{Note: "MAC " + ev.SourceMAC, Category: []idmefv2.SourceCategory{idmefv2.SourceCategoryCyberNetworkMAC}}
-		if _, err := a.AddSource(s); err != nil {
-			return nil, b.errf("%w", err)
+		if err := b.addSource(a, s); err != nil {
+			return nil, err
 		}
 	}
 	if ev.DestMAC != "" && ev.DestMAC != "00:00:00:00:00:00" {
 		t := idmefv2.Target{Note: "MAC " + ev.DestMAC}
-		if _, err := a.AddTarget(t); err != nil {
-			return nil, b.errf("%w", err)
+		if err := b.addTarget(a, t); err != nil {
+			return nil, err
 		}
 	}
 	return a, nil

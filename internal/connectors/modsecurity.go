@@ -127,8 +127,8 @@ func convertModSecurity(b *builder, line []byte) (*idmefv2.Alert, error) {
 		return nil, err
 	}
 	if srcIP != "" {
-		if _, err := a.AddSource(idmefv2.Source{IP: srcIP, Port: srcPort, Protocol: []string{"HTTP"}}); err != nil {
-			return nil, b.errf("%w", err)
+		if err := b.addSource(a, idmefv2.Source{IP: srcIP, Port: srcPort, Protocol: []string{"HTTP"}}); err != nil {
+			return nil, err
 		}
 	}
 	t := idmefv2.Target{IP: dstIP, Port: dstPort, Service: "http"}
@@ -143,8 +143,8 @@ func convertModSecurity(b *builder, line []byte) (*idmefv2.Alert, error) {
 		}
 		t.Attachment = []string{"request"}
 	}
-	if _, err := a.AddTarget(t); err != nil {
-		return nil, b.errf("%w", err)
+	if err := b.addTarget(a, t); err != nil {
+		return nil, err
 	}
 	return a, nil
 }

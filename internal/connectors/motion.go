@@ -101,8 +101,8 @@ func convertMotion(b *builder, line []byte) (*idmefv2.Alert, error) {
 		}
 		target.Attachment = []string{name}
 	}
-	if _, err := a.AddTarget(target); err != nil {
-		return nil, b.errf("%w", err)
+	if err := b.addTarget(a, target); err != nil {
+		return nil, err
 	}
 	return a, nil
 }

@@ -88,8 +88,8 @@ func convertPrometheus(b *builder, line []byte) (*idmefv2.Alert, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := a.AddTarget(t); err != nil {
-			return nil, b.errf("%w", err)
+		if err := b.addTarget(a, t); err != nil {
+			return nil, err
 		}
 	}
 	return a, nil

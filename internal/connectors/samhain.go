@@ -115,8 +115,8 @@ func convertSamhain(b *builder, line []byte) (*idmefv2.Alert, error) {
 	if _, err := a.AddAttachment(att); err != nil {
 		return nil, b.errf("%w", err)
 	}
-	if _, err := a.AddTarget(idmefv2.Target{Service: "file " + path, Attachment: []string{"file"}}); err != nil {
-		return nil, b.errf("%w", err)
+	if err := b.addTarget(a, idmefv2.Target{Service: "file " + path, Attachment: []string{"file"}}); err != nil {
+		return nil, err
 	}
 	return a, nil
 }

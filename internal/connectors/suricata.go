@@ -194,8 +194,8 @@ func suricataEndpoints(b *builder, a *idmefv2.Alert, ev *suricataEvent) error {
 		return err
 	}
 	if srcIP != "" {
-		if _, err := a.AddSource(idmefv2.Source{IP: srcIP, Port: srcPort, Protocol: protos}); err != nil {
-			return b.errf("%w", err)
+		if err := b.addSource(a, idmefv2.Source{IP: srcIP, Port: srcPort, Protocol: protos}); err != nil {
+			return err
 		}
 	}
 	if dstIP != "" {
@@ -206,8 +206,8 @@ func suricataEndpoints(b *builder, a *idmefv2.Alert, ev *suricataEvent) error {
 				t.Service = "http " + ev.HTTP.URL
 			}
 		}
-		if _, err := a.AddTarget(t); err != nil {
-			return b.errf("%w", err)
+		if err := b.addTarget(a, t); err != nil {
+			return err
 		}
 	}
 	return nil

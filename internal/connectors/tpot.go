@@ -85,11 +85,11 @@ func convertTPot(b *builder, line []byte) (*idmefv2.Alert, error) {
 	if t.Port, err = b.ports("dest_port", ev.DestPort.v); err != nil {
 		return nil, err
 	}
-	if _, err := a.AddSource(s); err != nil {
-		return nil, b.errf("%w", err)
+	if err := b.addSource(a, s); err != nil {
+		return nil, err
 	}
-	if _, err := a.AddTarget(t); err != nil {
-		return nil, b.errf("%w", err)
+	if err := b.addTarget(a, t); err != nil {
+		return nil, err
 	}
 	return a, nil
 }

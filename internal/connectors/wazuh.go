@@ -168,8 +168,8 @@ func wazuhEndpoints(b *builder, a *idmefv2.Alert, ev *wazuhEvent) error {
 		return err
 	}
 	if srcIP != "" || ev.Data.SrcUser != "" {
-		if _, err := a.AddSource(idmefv2.Source{IP: srcIP, Port: srcPort, User: ev.Data.SrcUser}); err != nil {
-			return b.errf("%w", err)
+		if err := b.addSource(a, idmefv2.Source{IP: srcIP, Port: srcPort, User: ev.Data.SrcUser}); err != nil {
+			return err
 		}
 	}
 	t := idmefv2.Target{IP: a.Analyzer.IP, Hostname: ev.Agent.Name, User: ev.Data.DstUser}
@@ -177,8 +177,8 @@ func wazuhEndpoints(b *builder, a *idmefv2.Alert, ev *wazuhEvent) error {
 		t.User = ev.Syscheck.UnameAfter
 	}
 	if t.IP != "" || t.Hostname != "" || t.User != "" {
-		if _, err := a.AddTarget(t); err != nil {
-			return b.errf("%w", err)
+		if err := b.addTarget(a, t); err != nil {
+			return err
 		}
 	}
 	return nil

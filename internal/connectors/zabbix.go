@@ -110,8 +110,8 @@ func convertZabbix(b *builder, line []byte) (*idmefv2.Alert, error) {
 				return nil, err
 			}
 		}
-		if _, err := a.AddSource(s); err != nil {
-			return nil, b.errf("%w", err)
+		if err := b.addSource(a, s); err != nil {
+			return nil, err
 		}
 	}
 	if et := ev.ExtraTarget; et != nil {
@@ -122,8 +122,8 @@ func convertZabbix(b *builder, line []byte) (*idmefv2.Alert, error) {
 		if t.Port, err = b.ports("extra_target.port", et.Port.v); err != nil {
 			return nil, err
 		}
-		if _, err := a.AddTarget(t); err != nil {
-			return nil, b.errf("%w", err)
+		if err := b.addTarget(a, t); err != nil {
+			return nil, err
 		}
 	}
 	return a, nil
