@@ -1,6 +1,7 @@
 package connectors
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/vigie-siem/vigie/idmefv2"
@@ -99,7 +100,7 @@ func convertClamAV(b *builder, line []byte) (*idmefv2.Alert, error) {
 		}
 		name := "virus"
 		if i > 0 {
-			name = "virus-" + itoa(i)
+			name = "virus-" + strconv.Itoa(i)
 		}
 		if err := clamavAttach(b, a, name, h, "Virus found: "+strings.Join(h.Viruses, ", ")); err != nil {
 			return nil, err

@@ -1,6 +1,6 @@
 package connectors
 
-import "strconv"
+import "strings"
 
 // prefixed returns each value with a prefix, for AltCategory entries.
 func prefixed(prefix string, values []string) []string {
@@ -12,9 +12,6 @@ func prefixed(prefix string, values []string) []string {
 	}
 	return out
 }
-
-// itoa formats an int.
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // hash returns "fn:hex" when hex is an even-length hexadecimal digest, the
 // form the schema requires, and "" otherwise.
@@ -35,5 +32,5 @@ func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
