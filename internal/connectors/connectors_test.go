@@ -465,3 +465,20 @@ func BenchmarkConvert(b *testing.B) {
 		})
 	}
 }
+
+// TestInvalidMappingIsAnError checks the last line of defence: a converter
+// whose mapping yields an invalid alert returns an error, never the alert.
+func TestInvalidMappingIsAnError(t *testing.T) {
+	c := &converter{b: builder{tool: "broken"}, fn: func(b *builder, _ []byte) (*idmefv2.Alert, error) {
+		a, err := b.alert("broken", time.Time{})
+		if err != nil {
+			return nil, err
+		}
+		a.Priority = "Critical"
+		return a, nil
+	}}
+	a, err := c.Convert([]byte(`{}`))
+	if err == nil || a != nil || !strings.Contains(err.Error(), "/Priority") {
+		t.Fatalf("got %v, %v; want an error at /Priority", a, err)
+	}
+}
