@@ -49,6 +49,7 @@ func newIdmefCmd() *cobra.Command {
 		newIdmefSendCmd(),
 		newIdmefReceiveCmd(),
 		newIdmefGenCmd(),
+		newIdmefConvertCmd(),
 	)
 	return cmd
 }
