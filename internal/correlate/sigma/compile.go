@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -390,13 +389,9 @@ func (c *compiler) fieldItem(kn, val *yaml.Node, path string) (node, error) {
 // base64offset or expand).
 func (c *compiler) values(f Field, m mods, it *yaml.Node) ([]matcher, error) {
 	text := it.Value
-	isNum := it.Tag == "!!int" || it.Tag == "!!float"
 	switch {
 	case m.cmp != nil:
 		n, err := strconv.ParseFloat(text, 64)
-		if err != nil || !isNum && it.Tag != "!!str" {
-			return nil, fmt.Errorf("%s needs a number, got %q", opName(*m.cmp), text)
-		}
 		if err != nil {
 			return nil, fmt.Errorf("%s needs a number, got %q", opName(*m.cmp), text)
 		}
@@ -440,11 +435,11 @@ func (c *compiler) values(f Field, m mods, it *yaml.Node) ([]matcher, error) {
 			if flags != "" {
 				expr = "(?" + flags + ")" + t
 			}
-			re, err := regexp.Compile(expr)
+			p, err := newRePat(expr)
 			if err != nil {
 				return nil, fmt.Errorf("re: %v (Go RE2 syntax: no look-around or back-references)", err)
 			}
-			out = append(out, &rePat{re: re})
+			out = append(out, p)
 		}
 		return out, nil
 	}
@@ -476,8 +471,8 @@ func (c *compiler) values(f Field, m mods, it *yaml.Node) ([]matcher, error) {
 				parts = append(parts, globPart{star: true})
 			}
 			p := newStrPat(parts, cased)
-			if isNum && !m.contains && !m.startswith && !m.endswith && !m.expand {
-				if n, err := strconv.ParseFloat(text, 64); err == nil {
+			if p.kind == strExact && !m.b64 && !m.b64off && looksNumeric(p.lit) {
+				if n, err := strconv.ParseFloat(p.lit, 64); err == nil {
 					p.num, p.isNum = n, true
 				}
 			}

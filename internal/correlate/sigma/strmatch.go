@@ -84,26 +84,63 @@ func suffixFold(s, p string) bool {
 	return len(s) >= len(p) && hasPrefixASCIIFold(s[len(s)-len(p):], p)
 }
 
-// indexASCIIFold returns the index of p in the ASCII string s ignoring
-// case, or -1.
+// indexASCIIFold returns the index of the lower-case pattern p in the
+// ASCII string s ignoring case, or -1. Candidate positions come from
+// strings.IndexByte (vectorised) on both cases of p's first byte.
 func indexASCIIFold(s, p string) int {
 	if len(p) == 0 {
 		return 0
 	}
-	first := p[0]
-	upper := first
-	if 'a' <= first && first <= 'z' {
-		upper = first - ('a' - 'A')
+	last := len(s) - len(p) // last possible start
+	if last < 0 {
+		return -1
 	}
-	for i := 0; i+len(p) <= len(s); i++ {
-		if c := s[i]; c != first && c != upper {
-			continue
+	lo := p[0]
+	up := lo
+	if 'a' <= lo && lo <= 'z' {
+		up = lo - ('a' - 'A')
+	}
+	rest := p[1:]
+	if lo == up {
+		for off := 0; off <= last; {
+			i := strings.IndexByte(s[off:last+1], lo)
+			if i < 0 {
+				return -1
+			}
+			if hasPrefixASCIIFold(s[off+i+1:], rest) {
+				return off + i
+			}
+			off += i + 1
 		}
-		if hasPrefixASCIIFold(s[i+1:], p[1:]) {
+		return -1
+	}
+	// Next occurrence of each case at or after off (-1: none left).
+	window := s[:last+1]
+	nextLo, nextUp := strings.IndexByte(window, lo), strings.IndexByte(window, up)
+	for {
+		var i int
+		switch {
+		case nextLo < 0 && nextUp < 0:
+			return -1
+		case nextUp < 0 || (nextLo >= 0 && nextLo < nextUp):
+			i = nextLo
+			if j := strings.IndexByte(window[i+1:], lo); j >= 0 {
+				nextLo = i + 1 + j
+			} else {
+				nextLo = -1
+			}
+		default:
+			i = nextUp
+			if j := strings.IndexByte(window[i+1:], up); j >= 0 {
+				nextUp = i + 1 + j
+			} else {
+				nextUp = -1
+			}
+		}
+		if hasPrefixASCIIFold(s[i+1:], rest) {
 			return i
 		}
 	}
-	return -1
 }
 
 func containsFold(s, p string) bool {
