@@ -110,7 +110,7 @@ func newStrPat(parts []globPart, cased bool) *strPat {
 	case len(parts) == 1 && parts[0].star:
 		p.kind, p.lit = strPrefix, "" // any non-empty value
 	default:
-		p.kind, p.g = strGlob, &glob{parts: parts, cased: cased}
+		p.kind, p.g = strGlob, &glob{parts: parts, toks: buildTokens(parts), cased: cased}
 	}
 	return p
 }

@@ -97,3 +97,16 @@ func TestRegexPrefilter(t *testing.T) {
 		t.Errorf("required literals of the Concerto-like pattern: %+v", p.need)
 	}
 }
+
+// TestGlobHostilePattern: many stars against a long input must be decided
+// (this would not finish with naive recursive backtracking).
+func TestGlobHostilePattern(t *testing.T) {
+	g := newStrPat(parseWildcards(strings.Repeat("*a", 30)+"*b"), false)
+	s := strings.Repeat("a", 20000)
+	if g.match(value{s: s}) {
+		t.Fatal("matched an input without b")
+	}
+	if !g.match(value{s: s + "B"}) {
+		t.Fatal("did not match once b is present")
+	}
+}
