@@ -646,3 +646,20 @@ func (c *compiler) fieldRef(f Field, m mods, items []*yaml.Node, path string) (n
 	}
 	return orOf(kids), nil
 }
+
+// CompileDocuments compiles the detection rules among docs (as returned by
+// ParseFile), in order, skipping correlation and filter documents.
+func CompileDocuments(docs []Document, opts ...Option) ([]*Rule, error) {
+	var out []*Rule
+	for _, d := range docs {
+		if d.Kind != KindDetection {
+			continue
+		}
+		r, err := Compile(d.Rule, opts...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

@@ -154,3 +154,31 @@ func TestRuleAccessors(t *testing.T) {
 		t.Error("accessors")
 	}
 }
+
+func TestCompileDocumentsAndFind(t *testing.T) {
+	src := "title: A\nname: rule_a\nlogsource: {}\ndetection: {sel: {Category: Access.Other}, condition: sel}\n---\n" +
+		"title: B\nid: 5f0a2e6e-1d6b-4a53-9f1e-7d1f6f0a9b11\nlogsource: {}\ndetection: {sel: {Target_Service: sshd}, condition: sel}\n---\n" +
+		"title: C\ncorrelation: {type: event_count, rules: [rule_a]}\n"
+	docs, err := ParseFile([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := CompileDocuments(docs)
+	if err != nil || len(rules) != 2 {
+		t.Fatalf("CompileDocuments: %d rules, %v", len(rules), err)
+	}
+	set := NewRuleSet(rules...)
+	if r, i := set.Find("rule_a"); r != rules[0] || i != 0 {
+		t.Errorf("Find by name: %v %d", r, i)
+	}
+	if r, i := set.Find("5f0a2e6e-1d6b-4a53-9f1e-7d1f6f0a9b11"); r != rules[1] || i != 1 {
+		t.Errorf("Find by id: %v %d", r, i)
+	}
+	if r, i := set.Find("nope"); r != nil || i != -1 {
+		t.Errorf("Find unknown: %v %d", r, i)
+	}
+	bad := append(docs, Document{Kind: KindDetection, Rule: &RuleSpec{Meta: Meta{Title: "bad"}, Detection: Detection{Conditions: []string{"x"}}}})
+	if _, err := CompileDocuments(bad); err == nil || !strings.Contains(err.Error(), "unknown search identifier") {
+		t.Errorf("CompileDocuments with a bad rule: %v", err)
+	}
+}
