@@ -170,3 +170,31 @@ func TestRuleSetAgreesWithRules(t *testing.T) {
 		t.Fatalf("only %d matches over %d alerts: the workload is unrealistic", total, len(alerts))
 	}
 }
+
+// TestConcurrentMatch shares one RuleSet between goroutines (run with
+// -race): results equal the sequential ones.
+func TestConcurrentMatch(t *testing.T) {
+	set := NewRuleSet(compileAll(t, genRules(60, 3))...)
+	alerts := genAlerts(t, 300, 3)
+	want := make([]string, len(alerts))
+	for i, a := range alerts {
+		want[i] = fmt.Sprint(set.Match(a))
+	}
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i, a := range alerts {
+				if got := fmt.Sprint(set.Match(a)); got != want[i] {
+					errs <- fmt.Sprintf("alert %d: %s, want %s", i, got, want[i])
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}

@@ -110,3 +110,14 @@ func TestGlobHostilePattern(t *testing.T) {
 		t.Fatal("did not match once b is present")
 	}
 }
+
+func TestIsASCII(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		want bool
+	}{{"", true}, {"abc", true}, {"abcdefgh", true}, {"abcdefghi", true}, {"abcdefgé", false}, {"é", false}, {"abcdefghijklmnoé", false}, {"\x7f\x00", true}} {
+		if got := isASCII(c.s); got != c.want {
+			t.Errorf("isASCII(%q) = %v", c.s, got)
+		}
+	}
+}
