@@ -163,13 +163,9 @@ func (c *compiler) search(s Search) (node, error) {
 // keywords compiles field-less values: each is searched (contains, case-
 // insensitive) in the alert's text attributes.
 func (c *compiler) keywords(items []*yaml.Node, path string) (node, error) {
-	var fields []Field
-	for _, name := range keywordFields {
-		f, err := resolvePath(name)
-		if err != nil {
-			return nil, c.errf(nil, path, "keyword field %s: %v", name, err)
-		}
-		fields = append(fields, f)
+	fields, err := c.keywordFieldList(path)
+	if err != nil {
+		return nil, err
 	}
 	var pats []matcher
 	for i, it := range items {
@@ -185,6 +181,61 @@ func (c *compiler) keywords(items []*yaml.Node, path string) (node, error) {
 		kids = append(kids, &fieldNode{f: f, pats: pats})
 	}
 	return orOf(kids), nil
+}
+
+// keywordFieldList resolves the attributes keywords are searched in.
+func (c *compiler) keywordFieldList(path string) ([]Field, error) {
+	fields := make([]Field, 0, len(keywordFields))
+	for _, name := range keywordFields {
+		f, err := resolvePath(name)
+		if err != nil {
+			return nil, c.errf(nil, path, "keyword field %s: %v", name, err)
+		}
+		fields = append(fields, f)
+	}
+	return fields, nil
+}
+
+// modKeywords compiles field-less values with modifiers ("|all: [a, b]"):
+// keywords that default to contains, with all meaning every value must
+// occur (each in any text attribute).
+func (c *compiler) modKeywords(kn, val *yaml.Node, m mods, path string) (node, error) {
+	if m.exists || m.fieldref || m.cidr || m.cmp != nil || m.expand {
+		return nil, c.errf(kn, path, "field-less values only take all, cased, contains, startswith, endswith, re, windash and base64 modifiers")
+	}
+	if !m.contains && !m.startswith && !m.endswith && !m.re {
+		m.contains = true
+	}
+	fields, err := c.keywordFieldList(path)
+	if err != nil {
+		return nil, err
+	}
+	items := []*yaml.Node{val}
+	if val.Kind == yaml.SequenceNode {
+		items = val.Content
+	}
+	if len(items) == 0 {
+		return nil, c.errf(val, path, "empty list of values: it would never match")
+	}
+	var terms []node
+	for i, it := range items {
+		if it.Kind != yaml.ScalarNode || it.Tag == "!!null" {
+			return nil, c.errf(it, fmt.Sprintf("%s[%d]", path, i), "a keyword must be a string, not %s", kindName(it))
+		}
+		pats, err := c.values(m, it)
+		if err != nil {
+			return nil, c.errf(it, fmt.Sprintf("%s[%d]", path, i), "%v", err)
+		}
+		ors := make([]node, 0, len(fields))
+		for _, f := range fields {
+			ors = append(ors, &fieldNode{f: f, pats: pats})
+		}
+		terms = append(terms, orOf(ors))
+	}
+	if m.all {
+		return andOf(terms), nil
+	}
+	return orOf(terms), nil
 }
 
 // fieldMap compiles a mapping of "field|modifiers: values" (AND).
@@ -307,8 +358,7 @@ func (c *compiler) fieldItem(kn, val *yaml.Node, path string) (node, error) {
 		return nil, c.errf(kn, path, "%v", err)
 	}
 	if parts[0] == "" {
-		// "|all" / "|contains" on keywords (field-less values).
-		return nil, c.errf(kn, path, "field-less values with modifiers are not supported; give a field name")
+		return c.modKeywords(kn, val, m, path)
 	}
 	f, err := ParseField(parts[0], c.opts.aliases)
 	if err != nil {
@@ -358,7 +408,7 @@ func (c *compiler) fieldItem(kn, val *yaml.Node, path string) (node, error) {
 			nulls++
 			continue
 		}
-		ps, err := c.values(f, m, it)
+		ps, err := c.values(m, it)
 		if err != nil {
 			return nil, c.errf(it, ipath, "%v", err)
 		}
@@ -387,7 +437,7 @@ func (c *compiler) fieldItem(kn, val *yaml.Node, path string) (node, error) {
 
 // values compiles one YAML scalar into patterns (several with windash,
 // base64offset or expand).
-func (c *compiler) values(f Field, m mods, it *yaml.Node) ([]matcher, error) {
+func (c *compiler) values(m mods, it *yaml.Node) ([]matcher, error) {
 	text := it.Value
 	switch {
 	case m.cmp != nil:

@@ -3,6 +3,9 @@ package sigma
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"path"
+	"slices"
 	"regexp"
 	"strings"
 
@@ -168,6 +171,94 @@ func (l *linter) detection() {
 	for _, s := range d.Searches {
 		l.search(s.Name, s.Node)
 	}
+	l.unused()
+}
+
+// unused warns about search identifiers no condition refers to.
+func (l *linter) unused() {
+	used := map[string]bool{}
+	var walk func(n *condNode)
+	walk = func(n *condNode) {
+		switch n.kind {
+		case condIdent:
+			used[n.name] = true
+		case condOf:
+			for _, s := range l.spec.Detection.Searches {
+				if n.name == "them" && !strings.HasPrefix(s.Name, "_") {
+					used[s.Name] = true
+				} else if ok, _ := path.Match(globToPathPattern(n.name), s.Name); ok {
+					used[s.Name] = true
+				}
+			}
+		}
+		for _, k := range n.kids {
+			walk(k)
+		}
+	}
+	for _, c := range l.spec.Detection.Conditions {
+		ast, err := parseCondition(c)
+		if err != nil {
+			return // reported by Compile
+		}
+		walk(ast)
+	}
+	for _, s := range l.spec.Detection.Searches {
+		if !used[s.Name] {
+			l.add(Warning, s.Node.Line, "detection."+s.Name, "search identifier not used by the condition")
+		}
+	}
+}
+
+// enumCheck reports values of an enumerated IDMEFv2 attribute that can
+// match none of the attribute's V08 values (a typo such as Acess.Other).
+func (l *linter) enumCheck(kn, val *yaml.Node, path string) {
+	c := &compiler{spec: l.spec, searches: map[string]node{}, fields: map[string]bool{}}
+	n, err := c.fieldItem(kn, val, path)
+	if err != nil {
+		return // reported by Compile
+	}
+	fn, ok := n.(*fieldNode)
+	if !ok {
+		return
+	}
+	values := enumValues(fn.f.key)
+	if values == nil {
+		return
+	}
+	items := []*yaml.Node{val}
+	if val.Kind == yaml.SequenceNode {
+		items = val.Content
+	}
+	for _, p := range fn.pats {
+		if sp, ok := p.(*setPat); ok {
+			for _, v := range slices.Sorted(maps.Keys(sp.set)) {
+				if !slices.ContainsFunc(values, func(e string) bool { return strings.EqualFold(e, v) }) {
+					l.add(Failure, kn.Line, path, "%q matches no V08 %s value: never matches", v, fn.f.key)
+				}
+			}
+			continue
+		}
+		hit := false
+		for _, v := range values {
+			if p.match(value{s: v}) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			l.add(Failure, kn.Line, path, "%s matches no V08 %s value: never matches", describe(p, items), fn.f.key)
+		}
+	}
+}
+
+func describe(p matcher, items []*yaml.Node) string {
+	if sp, ok := p.(*strPat); ok && sp.kind == strExact {
+		return fmt.Sprintf("%q", sp.lit)
+	}
+	if len(items) == 1 {
+		return fmt.Sprintf("%q", items[0].Value)
+	}
+	return "a value"
 }
 
 func (l *linter) search(name string, v *yaml.Node) {
@@ -190,6 +281,9 @@ func (l *linter) search(name string, v *yaml.Node) {
 			field := parts[0]
 			if p, ok := aliasPath(field); ok {
 				l.add(Warning, kn.Line, path, "flat alias %q (Concerto convention) for the IDMEF path %s", field, p)
+			}
+			if !strings.HasPrefix(kn.Value, "|") {
+				l.enumCheck(kn, val, path)
 			}
 			hasAll := false
 			for _, m := range parts[1:] {

@@ -182,3 +182,69 @@ func TestCompileDocumentsAndFind(t *testing.T) {
 		t.Errorf("CompileDocuments with a bad rule: %v", err)
 	}
 }
+
+func TestLintIDMEFv2Enums(t *testing.T) {
+	src := `title: Enums
+id: 5f0a2e6e-1d6b-4a53-9f1e-7d1f6f0a9b11
+level: low
+logsource: {category: alerts}
+detection:
+  sel:
+    Category: [Acess.Other, access.other]
+    Priority|startswith: Hi
+    Analyzer.Data|contains: Authentification
+    Target.Category: [a, b, c, d, e, f, g]
+    Description: anything goes
+  unused:
+    Analyzer.Name: x
+  condition: sel
+`
+	spec, err := ParseRule([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, d := range Lint(spec) {
+		msgs = append(msgs, d.String())
+	}
+	all := strings.Join(msgs, "\n")
+	for _, want := range []string{
+		`"acess.other" matches no V08 Category value`,
+		`"Authentification" matches no V08 Analyzer.Data value`,
+		`"a" matches no V08 Target.Category value`,
+		`detection.unused: search identifier not used`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("missing %q in:\n%s", want, all)
+		}
+	}
+	for _, unwanted := range []string{`"access.other"`, "Priority", "Description"} {
+		if strings.Contains(all, unwanted) {
+			t.Errorf("unexpected %q in:\n%s", unwanted, all)
+		}
+	}
+}
+
+func TestFieldlessModifiers(t *testing.T) {
+	a := richAlert(t)
+	for _, c := range []struct {
+		search string
+		want   bool
+	}{
+		{"'|all': [whoami, root]", true},
+		{"'|all': [whoami, telnet]", false},
+		{"'|contains': [telnet, SSH2]", true},
+		{"'|contains|cased': [SSH2]", false},
+		{"'|re': ['port \\d+']", true},
+		{"'|startswith': [failed]", true},
+	} {
+		src := "title: t\nlogsource: {}\ndetection:\n  kw:\n    " + c.search + "\n  condition: kw\n"
+		r := compileYAML(t, src)
+		if got := r.Match(a); got != c.want {
+			t.Errorf("%s: Match = %v, want %v", c.search, got, c.want)
+		}
+	}
+	if err := compileErr("title: t\nlogsource: {}\ndetection:\n  kw:\n    '|cidr': 10.0.0.0/8\n  condition: kw\n"); err == nil {
+		t.Error("field-less cidr accepted")
+	}
+}
