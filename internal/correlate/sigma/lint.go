@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"path"
-	"slices"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
