@@ -153,12 +153,7 @@ func TestRuleSetAgreesWithRules(t *testing.T) {
 	}
 	total := 0
 	for i, a := range alerts {
-		var want []*Rule
-		for _, r := range rules {
-			if r.Match(a) {
-				want = append(want, r)
-			}
-		}
+		want := matchOneByOne(rules, a)
 		got := set.Match(a)
 		total += len(got)
 		if fmt.Sprint(got) != fmt.Sprint(want) {

@@ -87,3 +87,14 @@ func mustRegexp(tb testing.TB, s string) *regexp.Regexp {
 	}
 	return re
 }
+
+// matchOneByOne returns the rules matching a, testing each rule alone.
+func matchOneByOne(rules []*Rule, a *idmefv2.Alert) []*Rule {
+	var out []*Rule
+	for _, r := range rules {
+		if r.Match(a) {
+			out = append(out, r)
+		}
+	}
+	return out
+}

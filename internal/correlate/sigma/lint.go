@@ -90,18 +90,12 @@ func (l *linter) add(sev Severity, line int, path, format string, args ...any) {
 		Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
-// lineOf returns the line of a top-level key of the rule.
+// lineOf returns the line of a top-level key of the rule (0 when absent).
 func (l *linter) lineOf(key string) int {
-	n := l.spec.Node
-	if n == nil {
+	if l.spec.Node == nil || !hasKey(l.spec.Node, key) {
 		return 0
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i].Line
-		}
-	}
-	return 0
+	return lineOfNode(l.spec.Node, key)
 }
 
 func (l *linter) meta() {
@@ -298,6 +292,7 @@ func (l *linter) search(name string, v *yaml.Node) {
 	}
 }
 
+// lineOfNode returns the line of key in mapping n, or n's own line.
 func lineOfNode(n *yaml.Node, key string) int {
 	if n == nil {
 		return 0
@@ -308,4 +303,13 @@ func lineOfNode(n *yaml.Node, key string) int {
 		}
 	}
 	return n.Line
+}
+
+func hasKey(n *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
 }
