@@ -279,11 +279,17 @@ func (l *linter) search(name string, v *yaml.Node) {
 			if !strings.HasPrefix(kn.Value, "|") {
 				l.enumCheck(kn, val, path)
 			}
-			hasAll := false
+			hasAll, numCmp := false, ""
 			for _, m := range parts[1:] {
-				if m == "all" {
+				switch m {
+				case "all":
 					hasAll = true
+				case "gt", "gte", "lt", "lte":
+					numCmp = m
 				}
+			}
+			if f, err := ParseField(field, nil); err == nil && numCmp != "" && !f.Numeric() {
+				l.add(Warning, kn.Line, path, "%s on the text attribute %s only matches values written as numbers", numCmp, f.key)
 			}
 			if hasAll && (val.Kind != yaml.SequenceNode || len(val.Content) < 2) {
 				l.add(Failure, kn.Line, path, "the all modifier needs a list of two or more values")
@@ -312,4 +318,36 @@ func hasKey(n *yaml.Node, key string) bool {
 		}
 	}
 	return false
+}
+
+// LintFile lints every detection rule of a parsed file and reports rule
+// names and ids used twice (correlation rules refer to rules by them).
+func LintFile(docs []Document, opts ...Option) []Diagnostic {
+	var out []Diagnostic
+	names := map[string]int{}
+	ids := map[string]int{}
+	for _, d := range docs {
+		if d.Kind == KindDetection {
+			out = append(out, Lint(d.Rule, opts...)...)
+		}
+		for _, ref := range []struct {
+			what, val string
+			seen      map[string]int
+		}{{"name", d.Name, names}, {"id", d.ID, ids}} {
+			if ref.val == "" {
+				continue
+			}
+			if first, ok := ref.seen[ref.val]; ok {
+				source := ""
+				if d.Rule != nil {
+					source = d.Rule.Source
+				}
+				out = append(out, Diagnostic{Severity: Failure, Source: source, Rule: d.Title, Line: d.Line, Path: ref.what,
+					Msg: fmt.Sprintf("%q already used by the document at line %d: references to it are ambiguous", ref.val, first)})
+				continue
+			}
+			ref.seen[ref.val] = d.Line
+		}
+	}
+	return out
 }

@@ -248,3 +248,27 @@ func TestFieldlessModifiers(t *testing.T) {
 		t.Error("field-less cidr accepted")
 	}
 }
+
+func TestLintFile(t *testing.T) {
+	src := "title: A\nname: dup\nlogsource: {}\ndetection: {sel: {CreateTime|gt: 5}, condition: sel}\n---\n" +
+		"title: B\nname: dup\nlogsource: {}\ndetection: {sel: {Target.Port|gt: 5}, condition: sel}\n"
+	docs, err := ParseNamedFile("dup.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dup, cmp int
+	for _, d := range LintFile(docs) {
+		if d.Path == "name" && d.Severity == Failure && strings.Contains(d.Msg, "line 1") && d.Line == 6 && d.Source == "dup.yml" {
+			dup++
+		}
+		if strings.Contains(d.Msg, "text attribute CreateTime") {
+			cmp++
+		}
+		if strings.Contains(d.Msg, "text attribute Target") {
+			t.Errorf("numeric attribute flagged: %s", d)
+		}
+	}
+	if dup != 1 || cmp != 1 {
+		t.Errorf("duplicate name reported %d times, gt on text %d times; want 1 and 1", dup, cmp)
+	}
+}
