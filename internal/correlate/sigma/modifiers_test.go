@@ -137,6 +137,8 @@ func TestModifiers(t *testing.T) {
 		{"fieldref", "Source(0).User|fieldref: Source(0).User", true},
 		{"fieldref differs", "Target.User|fieldref: Source.User", false},
 		{"fieldref contains", "Description|fieldref|contains: Target.User", true},
+		{"fieldref numbers", "Target(0).Port(0)|fieldref: Target(0).Port(0)", true},
+		{"fieldref numbers differ", "Target(0).Port(0)|fieldref: Target(0).Port(1)", false},
 		// windash
 		{"windash", "Description|windash|contains: ' -c whoami'", true},
 	}
