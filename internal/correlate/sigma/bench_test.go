@@ -113,25 +113,27 @@ func (w *sigmaGoWorkload) match(tb testing.TB, i int) []int {
 // TestAgreesWithSigmaGo is a differential test: on the generated workload
 // the Vigie evaluator and sigma-go v0.6.6 match the same rules.
 func TestAgreesWithSigmaGo(t *testing.T) {
-	docs := genRules(100, 11)
-	alerts := genAlerts(t, 500, 11)
-	set := NewRuleSet(compileAll(t, docs)...)
-	sg := newSigmaGoWorkload(t, docs, alerts)
-	total := 0
-	for i, a := range alerts {
-		var got []int
-		set.Each(a, func(k int, _ *Rule) bool {
-			got = append(got, k)
-			return true
-		})
-		want := sg.match(t, i)
-		total += len(got)
-		if !slices.Equal(got, want) {
-			t.Fatalf("alert %d (%s): vigie matched rules %v, sigma-go %v\nevent: %v", i, a.Description, got, want, sg.events[i])
+	for _, seed := range []uint64{11, 12, 13} {
+		docs := genRules(100, seed)
+		alerts := genAlerts(t, 300, seed)
+		set := NewRuleSet(compileAll(t, docs)...)
+		sg := newSigmaGoWorkload(t, docs, alerts)
+		total := 0
+		for i, a := range alerts {
+			var got []int
+			set.Each(a, func(k int, _ *Rule) bool {
+				got = append(got, k)
+				return true
+			})
+			want := sg.match(t, i)
+			total += len(got)
+			if !slices.Equal(got, want) {
+				t.Fatalf("seed %d alert %d (%s): vigie matched rules %v, sigma-go %v\nevent: %v", seed, i, a.Description, got, want, sg.events[i])
+			}
 		}
-	}
-	if total == 0 {
-		t.Fatal("no matches: the comparison proves nothing")
+		if total < len(alerts) {
+			t.Fatalf("seed %d: only %d matches: the comparison proves little", seed, total)
+		}
 	}
 }
 
