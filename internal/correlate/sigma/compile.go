@@ -125,7 +125,7 @@ func (c *compiler) errf(at *yaml.Node, path, format string, args ...any) error {
 // of mappings (OR), or a list of keywords (OR).
 func (c *compiler) search(s Search) (node, error) {
 	path := "detection." + s.Name
-	v := s.Node
+	v := deref(s.Node)
 	switch v.Kind {
 	case yaml.MappingNode:
 		return c.fieldMap(v, path)
@@ -137,7 +137,7 @@ func (c *compiler) search(s Search) (node, error) {
 		}
 		maps := 0
 		for _, it := range v.Content {
-			if it.Kind == yaml.MappingNode {
+			if deref(it).Kind == yaml.MappingNode {
 				maps++
 			}
 		}
@@ -169,6 +169,7 @@ func (c *compiler) keywords(items []*yaml.Node, path string) (node, error) {
 	}
 	var pats []matcher
 	for i, it := range items {
+		it = deref(it)
 		if it.Kind != yaml.ScalarNode || it.Tag == "!!null" {
 			return nil, c.errf(it, fmt.Sprintf("%s[%d]", path, i), "a keyword must be a string, not %s", kindName(it))
 		}
@@ -219,6 +220,7 @@ func (c *compiler) modKeywords(kn, val *yaml.Node, m mods, path string) (node, e
 	}
 	var terms []node
 	for i, it := range items {
+		it = deref(it)
 		if it.Kind != yaml.ScalarNode || it.Tag == "!!null" {
 			return nil, c.errf(it, fmt.Sprintf("%s[%d]", path, i), "a keyword must be a string, not %s", kindName(it))
 		}
@@ -240,6 +242,7 @@ func (c *compiler) modKeywords(kn, val *yaml.Node, m mods, path string) (node, e
 
 // fieldMap compiles a mapping of "field|modifiers: values" (AND).
 func (c *compiler) fieldMap(v *yaml.Node, path string) (node, error) {
+	v = deref(v)
 	if len(v.Content) == 0 {
 		return nil, c.errf(v, path, "empty mapping")
 	}
@@ -351,6 +354,7 @@ func parseMods(list []string) (mods, error) {
 
 // fieldItem compiles one "field|modifiers: value(s)" entry.
 func (c *compiler) fieldItem(kn, val *yaml.Node, path string) (node, error) {
+	val = deref(val)
 	key := kn.Value
 	parts := strings.Split(key, "|")
 	m, err := parseMods(parts[1:])
@@ -378,9 +382,11 @@ func (c *compiler) fieldItem(kn, val *yaml.Node, path string) (node, error) {
 	default:
 		return nil, c.errf(val, path, "a field value must be a scalar or a list of scalars, not %s", kindName(val))
 	}
+	items = slices.Clone(items)
 	for i, it := range items {
-		if it.Kind != yaml.ScalarNode {
-			return nil, c.errf(it, fmt.Sprintf("%s[%d]", path, i), "a field value must be a scalar, not %s", kindName(it))
+		items[i] = deref(it)
+		if items[i].Kind != yaml.ScalarNode {
+			return nil, c.errf(it, fmt.Sprintf("%s[%d]", path, i), "a field value must be a scalar, not %s", kindName(items[i]))
 		}
 	}
 
@@ -712,4 +718,12 @@ func CompileDocuments(docs []Document, opts ...Option) ([]*Rule, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// deref follows YAML aliases ("*name") to the anchored node.
+func deref(n *yaml.Node) *yaml.Node {
+	for depth := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && depth < 100; depth++ {
+		n = n.Alias
+	}
+	return n
 }

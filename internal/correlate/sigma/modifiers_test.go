@@ -265,3 +265,21 @@ func TestFieldValues(t *testing.T) {
 		t.Error("Aliases lacks Target_Service")
 	}
 }
+
+func TestYAMLAliases(t *testing.T) {
+	a := richAlert(t)
+	r := compileYAML(t, `
+title: anchors
+logsource: {}
+detection:
+  ssh: &ssh
+    Target.Service: &svc sshd
+  again: *ssh
+  other:
+    Analyzer.Name: *svc
+  condition: again and other
+`)
+	if !r.Match(a) {
+		t.Fatal("rule using YAML anchors did not match")
+	}
+}
