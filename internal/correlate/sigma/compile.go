@@ -444,28 +444,35 @@ func (c *compiler) fieldItem(kn, val *yaml.Node, path string) (node, error) {
 // values compiles one YAML scalar into patterns (several with windash,
 // base64offset or expand).
 func (c *compiler) values(m mods, it *yaml.Node) ([]matcher, error) {
-	text := it.Value
-	switch {
-	case m.cmp != nil:
-		n, err := strconv.ParseFloat(text, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%s needs a number, got %q", opName(*m.cmp), text)
-		}
-		return []matcher{&cmpPat{op: *m.cmp, n: n}}, nil
-	case m.cidr:
-		p, err := netip.ParsePrefix(strings.TrimSpace(text))
-		if err != nil {
-			return nil, fmt.Errorf("cidr: %q is not a network (like 10.0.0.0/8 or 2001:db8::/32)", text)
-		}
-		return []matcher{&cidrPat{prefix: p.Masked()}}, nil
-	}
-	texts := []string{text}
+	texts := []string{it.Value}
 	if m.expand {
 		var err error
-		texts, err = expandPlaceholders(text, c.opts.placeholders)
+		texts, err = expandPlaceholders(it.Value, c.opts.placeholders)
 		if err != nil {
 			return nil, err
 		}
+	}
+	switch {
+	case m.cmp != nil:
+		var out []matcher
+		for _, text := range texts {
+			n, err := strconv.ParseFloat(text, 64)
+			if err != nil {
+				return nil, fmt.Errorf("%s needs a number, got %q", opName(*m.cmp), text)
+			}
+			out = append(out, &cmpPat{op: *m.cmp, n: n})
+		}
+		return out, nil
+	case m.cidr:
+		var out []matcher
+		for _, text := range texts {
+			p, err := netip.ParsePrefix(strings.TrimSpace(text))
+			if err != nil {
+				return nil, fmt.Errorf("cidr: %q is not a network (like 10.0.0.0/8 or 2001:db8::/32)", text)
+			}
+			out = append(out, &cidrPat{prefix: p.Masked()})
+		}
+		return out, nil
 	}
 	if m.windash {
 		var out []string

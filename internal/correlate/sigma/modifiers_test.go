@@ -283,3 +283,14 @@ detection:
 		t.Fatal("rule using YAML anchors did not match")
 	}
 }
+
+func TestExpandCIDR(t *testing.T) {
+	a := richAlert(t)
+	nets := WithPlaceholders(map[string][]string{"internal": {"10.0.0.0/8", "203.0.113.0/24"}, "none": {"10.0.0.0/8"}})
+	if !compileYAML(t, selRule("Source.IP|expand|cidr: '%internal%'"), nets).Match(a) {
+		t.Error("expanded networks did not match")
+	}
+	if compileYAML(t, selRule("Source.IP|expand|cidr: '%none%'"), nets).Match(a) {
+		t.Error("expanded networks matched an address outside them")
+	}
+}
