@@ -3,6 +3,7 @@ package parse
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -214,8 +215,16 @@ func compileRule(s *ruleSet, fs *fileSet, fr *fileRule, patterns map[string]*pat
 		errs = append(errs, errors.New("map: a rule with alert: false makes no alert; remove its map"))
 	}
 	if r.alert {
-		layers := []map[string]any{defaultMap(fs), fs.Map, fr.Map}
-		r.entries, err = compileMapping(layers, fields, consts, fs.Lookups)
+		// The set's map may use fields that only some of its rules extract;
+		// for the others they are empty, so those paths are left unset.
+		setConsts := maps.Clone(consts)
+		for _, f := range setFields(fs) {
+			if !slices.Contains(fields, f) {
+				setConsts[f] = ""
+			}
+		}
+		layers := []layer{{defaultMap(fs), consts}, {fs.Map, setConsts}, {fr.Map, consts}}
+		r.entries, err = compileMapping(layers, fields, fs.Lookups)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -251,17 +260,58 @@ func defaultMap(fs *fileSet) map[string]any {
 	}
 }
 
-// compileMapping merges the mapping layers (later ones win, path by path) and
-// compiles their templates.
-func compileMapping(layers []map[string]any, fields []string, consts map[string]string, lookups map[string]map[string]string) ([]entry, error) {
-	merged := map[string]any{}
-	for _, m := range layers {
-		for k, v := range m {
+// layer is one level of mapping with the constants its templates may use.
+type layer struct {
+	m      map[string]any
+	consts map[string]string
+}
+
+// compileMapping compiles the mapping layers; a later layer's value for a
+// path replaces an earlier one's.
+func compileMapping(layers []layer, fields []string, lookups map[string]map[string]string) ([]entry, error) {
+	merged := map[string]entry{}
+	drop := map[string]bool{}
+	var errs []error
+	for _, l := range layers {
+		keys := make([]string, 0, len(l.m))
+		for k := range l.m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
 			p, err := idmefv2.ParsePath(k)
 			if err != nil {
-				return nil, fmt.Errorf("map %s: %w", k, err)
+				errs = append(errs, fmt.Errorf("map %s: %w", k, err))
+				continue
 			}
-			merged[p.String()] = v
+			e := entry{path: p}
+			switch v := l.m[k].(type) {
+			case []any:
+				for _, item := range v {
+					t, err := compileTemplate(scalarString(item), fields, l.consts, lookups)
+					if err != nil {
+						errs = append(errs, fmt.Errorf("map %s: %w", k, err))
+						continue
+					}
+					e.list = append(e.list, t)
+				}
+			case map[string]any:
+				errs = append(errs, fmt.Errorf("map %s: a value is a template or a list of templates, not an object", k))
+				continue
+			case nil:
+				drop[p.String()] = true // null removes an inherited value
+				delete(merged, p.String())
+				continue
+			default:
+				t, err := compileTemplate(scalarString(v), fields, l.consts, lookups)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("map %s: %w", k, err))
+					continue
+				}
+				e.one = t
+			}
+			delete(drop, p.String())
+			merged[p.String()] = e
 		}
 	}
 	keys := make([]string, 0, len(merged))
@@ -269,36 +319,30 @@ func compileMapping(layers []map[string]any, fields []string, consts map[string]
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var out []entry
-	var errs []error
+	out := make([]entry, 0, len(keys))
 	for _, k := range keys {
-		e := entry{path: idmefv2.MustParsePath(k)}
-		switch v := merged[k].(type) {
-		case []any:
-			for _, item := range v {
-				t, err := compileTemplate(scalarString(item), fields, consts, lookups)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("map %s: %w", k, err))
-					continue
-				}
-				e.list = append(e.list, t)
-			}
-		case map[string]any:
-			errs = append(errs, fmt.Errorf("map %s: a value is a template or a list of templates, not an object", k))
-			continue
-		case nil:
-			continue // null removes a default
-		default:
-			t, err := compileTemplate(scalarString(v), fields, consts, lookups)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("map %s: %w", k, err))
-				continue
-			}
-			e.one = t
-		}
-		out = append(out, e)
+		out = append(out, merged[k])
 	}
 	return out, errors.Join(errs...)
+}
+
+// regexGroup finds the named groups of a regular expression.
+var regexGroup = regexp.MustCompile(`\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>`)
+
+// setFields returns every field name some rule of the set extracts.
+func setFields(fs *fileSet) []string {
+	var out []string
+	for _, r := range fs.Rules {
+		for _, m := range grokRef.FindAllStringSubmatch(r.Grok, -1) {
+			if parts := strings.Split(m[1], ":"); len(parts) >= 2 {
+				out = append(out, parts[1])
+			}
+		}
+		for _, m := range regexGroup.FindAllStringSubmatch(r.Regex, -1) {
+			out = append(out, m[1])
+		}
+	}
+	return out
 }
 
 // scalarString renders a YAML scalar as text.

@@ -40,23 +40,26 @@ func New(srcs []Source, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
 	e := &Engine{sets: sets, byProgram: map[string][]*ruleSet{}, opts: opts}
+	// A set that lists programs and no inputs is tried only for those
+	// programs; the others (no program list, or inputs) for every event,
+	// after the sets that name the event's program.
 	for _, s := range sets {
-		for _, p := range s.programs {
-			e.byProgram[p] = nil
-		}
-	}
-	for _, s := range sets {
-		if len(s.programs) == 0 {
+		if s.general() {
 			e.anyProg = append(e.anyProg, s)
-		}
-		for p := range e.byProgram {
-			if len(s.programs) == 0 || containsString(s.programs, p) {
+		} else {
+			for _, p := range s.programs {
 				e.byProgram[p] = append(e.byProgram[p], s)
 			}
 		}
 	}
+	for p, l := range e.byProgram {
+		e.byProgram[p] = append(l, e.anyProg...)
+	}
 	return e, nil
 }
+
+// general reports whether the set must be tried for any program.
+func (s *ruleSet) general() bool { return len(s.programs) == 0 || len(s.inputs) > 0 }
 
 func containsString(l []string, s string) bool {
 	for _, x := range l {
@@ -233,32 +236,28 @@ func (r *rule) failedCond(sc *scope) *cond {
 
 // applies reports whether the set's match section selects ev.
 func (s *ruleSet) applies(ev *logevent.Event, tr *tracer) bool {
-	if len(s.programs) > 0 && !containsString(s.programs, ev.AppName) {
-		if tr != nil {
-			tr.add("rule set %s: program %q is not one of %v", s.name, ev.AppName, s.programs)
+	// program and input name the source: either may select the event.
+	byProgram := len(s.programs) > 0 && containsString(s.programs, ev.AppName)
+	if !byProgram && (len(s.programs) > 0 || len(s.inputs) > 0) {
+		byInput := false
+		for _, g := range s.inputs {
+			if m, _ := pathMatch(g, ev.Input); m {
+				byInput = true
+				break
+			}
 		}
-		return false
+		if !byInput {
+			if tr != nil {
+				tr.add("rule set %s: neither program %q in %v nor input %q in %v", s.name, ev.AppName, s.programs, ev.Input, s.inputs)
+			}
+			return false
+		}
 	}
 	if s.facilities != 0 && (ev.Facility < 0 || ev.Facility > 23 || s.facilities&(1<<ev.Facility) == 0) {
 		if tr != nil {
 			tr.add("rule set %s: facility %d is not selected", s.name, ev.Facility)
 		}
 		return false
-	}
-	if len(s.inputs) > 0 {
-		ok := false
-		for _, g := range s.inputs {
-			if m, _ := pathMatch(g, ev.Input); m {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			if tr != nil {
-				tr.add("rule set %s: input %q is not one of %v", s.name, ev.Input, s.inputs)
-			}
-			return false
-		}
 	}
 	if s.when != nil {
 		env := predEnv{Program: ev.AppName, Host: ev.Hostname, Input: ev.Input, Peer: ev.Peer, Message: ev.Message,

@@ -266,6 +266,22 @@ func compileFilter(s string, lookups map[string]map[string]string) (filter, erro
 			}
 			return a.Unmap().String(), nil
 		})
+	case "ipornone":
+		return noArg(func(v string) (string, error) {
+			a, err := netip.ParseAddr(v)
+			if err != nil || a.Zone() != "" {
+				return "", nil
+			}
+			return a.Unmap().String(), nil
+		})
+	case "port":
+		return noArg(func(v string) (string, error) {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 65535 {
+				return "", nil
+			}
+			return strconv.Itoa(n), nil
+		})
 	case "int":
 		return noArg(func(v string) (string, error) {
 			if v == "" {
@@ -282,12 +298,13 @@ func compileFilter(s string, lookups map[string]map[string]string) (filter, erro
 			if v == "" {
 				return "", nil
 			}
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil || f < 0 || f > 1e11 {
+			sec, frac, _ := strings.Cut(v, ".")
+			n, err := strconv.ParseInt(sec, 10, 64)
+			if err != nil || n < 0 || n > 1e11 || len(frac) > 9 || strings.Trim(frac, "0123456789") != "" {
 				return "", fmt.Errorf("filter unix: %q is not seconds since 1970", truncate(v))
 			}
-			sec := int64(f)
-			return idmefv2.FormatTime(time.Unix(sec, int64((f-float64(sec))*1e9)).UTC().Truncate(time.Millisecond)), nil
+			ns, _ := strconv.Atoi((frac + "000000000")[:9])
+			return idmefv2.FormatTime(time.Unix(n, int64(ns)).UTC()), nil
 		})
 	case "time":
 		if !hasArg || strings.TrimSpace(arg) == "" {
@@ -326,10 +343,13 @@ func compileFilter(s string, lookups map[string]map[string]string) (filter, erro
 			if out, ok := table[v]; ok {
 				return out, nil
 			}
-			return table["*"], nil
+			if out, ok := table["*"]; ok {
+				return out, nil
+			}
+			return v, nil
 		}, nil
 	}
-	return nil, fmt.Errorf("unknown filter %q (lower, upper, trim, ip, int, unix, time:LAYOUT, default:VALUE, lookup:TABLE)", name)
+	return nil, fmt.Errorf("unknown filter %q (lower, upper, trim, ip, ipornone, port, int, unix, time:LAYOUT, default:VALUE, lookup:TABLE)", name)
 }
 
 // truncate shortens a value quoted in an error.
