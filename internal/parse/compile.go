@@ -211,6 +211,7 @@ func compileRule(s *ruleSet, fs *fileSet, fr *fileRule, patterns map[string]*pat
 		}
 		r.where = append(r.where, c)
 	}
+	slices.SortStableFunc(r.where, func(a, b cond) int { return a.cost() - b.cost() })
 	if !r.alert && len(fr.Map) > 0 {
 		errs = append(errs, errors.New("map: a rule with alert: false makes no alert; remove its map"))
 	}

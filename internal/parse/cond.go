@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"fmt"
 	"path"
 	"regexp"
@@ -14,12 +15,15 @@ type cond struct {
 	ref    ref
 	in     []string       // equals one of
 	re     *regexp.Regexp // matches
+	subs   [][]byte       // contains one of, ignoring ASCII case (lower-cased)
+	prefix []string       // starts with one of
 	negate bool
 	exists *bool
 }
 
-// compileCond compiles "field: value", "field: [a, b]",
-// "field: {regex: …}", "field: {not: …}" or "field: {exists: bool}".
+// compileCond compiles "field: value", "field: [a, b]", "field: {regex: …}",
+// "field: {contains: [a, b]}", "field: {prefix: [a, b]}", "field: {not: …}"
+// or "field: {exists: bool}".
 func compileCond(name string, v any, fields []string, consts map[string]string) (cond, error) {
 	r, err := resolve(name, fields, consts)
 	if err != nil {
@@ -28,7 +32,7 @@ func compileCond(name string, v any, fields []string, consts map[string]string) 
 	c := cond{name: name, ref: r}
 	if m, ok := v.(map[string]any); ok {
 		if len(m) != 1 {
-			return cond{}, fmt.Errorf("an object condition has exactly one of regex, not, exists")
+			return cond{}, fmt.Errorf("an object condition has exactly one of regex, contains, prefix, not, exists")
 		}
 		for k, x := range m {
 			switch k {
@@ -40,6 +44,12 @@ func compileCond(name string, v any, fields []string, consts map[string]string) 
 				if c.re, err = regexp.Compile(s); err != nil {
 					return cond{}, fmt.Errorf("regex: %w", err)
 				}
+			case "contains":
+				for _, x := range scalars(x) {
+					c.subs = append(c.subs, []byte(strings.ToLower(x)))
+				}
+			case "prefix":
+				c.prefix = scalars(x)
 			case "not":
 				c.negate = true
 				c.in = scalars(x)
@@ -50,7 +60,7 @@ func compileCond(name string, v any, fields []string, consts map[string]string) 
 				}
 				c.exists = &b
 			default:
-				return cond{}, fmt.Errorf("unknown condition %q (regex, not, exists)", k)
+				return cond{}, fmt.Errorf("unknown condition %q (regex, contains, prefix, not, exists)", k)
 			}
 		}
 		return c, nil
@@ -79,6 +89,15 @@ func (c *cond) holds(sc *scope) bool {
 		return (v != "") == *c.exists
 	case c.re != nil:
 		return c.re.MatchString(v)
+	case c.subs != nil:
+		return containsFold(v, c.subs)
+	case c.prefix != nil:
+		for _, p := range c.prefix {
+			if strings.HasPrefix(v, p) {
+				return true
+			}
+		}
+		return false
 	}
 	return slices.Contains(c.in, v) != c.negate
 }
@@ -90,10 +109,52 @@ func (c *cond) describe() string {
 		return fmt.Sprintf("exists: %v", *c.exists)
 	case c.re != nil:
 		return "regex " + c.re.String()
+	case c.subs != nil:
+		return fmt.Sprintf("containing one of %q", c.subs)
+	case c.prefix != nil:
+		return "starting with one of [" + strings.Join(c.prefix, ", ") + "]"
 	case c.negate:
 		return "not one of [" + strings.Join(c.in, ", ") + "]"
 	}
 	return "one of [" + strings.Join(c.in, ", ") + "]"
+}
+
+// containsFold reports whether v contains one of the lower-case subs,
+// ignoring ASCII case, without allocating for short values.
+func containsFold(v string, subs [][]byte) bool {
+	var buf [256]byte
+	var low []byte
+	if len(v) <= len(buf) {
+		low = buf[:len(v)]
+	} else {
+		low = make([]byte, len(v))
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	for _, s := range subs {
+		if bytes.Contains(low, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// cost orders conditions: the cheapest are tested first.
+func (c *cond) cost() int {
+	switch {
+	case c.re != nil:
+		return 3
+	case c.subs != nil:
+		return 2
+	case c.prefix != nil:
+		return 1
+	}
+	return 0
 }
 
 // predEnv is what a rule set's match.when expression sees.

@@ -114,7 +114,13 @@ func requiredLiterals(src string) []string {
 	}
 	walk(re.Simplify())
 	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
-	return slices.Compact(out)
+	out = slices.Compact(out)
+	// The two longest are enough to spare most lines the pattern; the
+	// pattern checks the others anyway.
+	if len(out) > 2 {
+		out = out[:2]
+	}
+	return out
 }
 
 // compileFast returns a scanner for a pattern made only of literal text and
