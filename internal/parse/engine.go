@@ -360,3 +360,28 @@ func (e *Engine) fillIDs(a *idmefv2.Alert) error {
 	}
 	return nil
 }
+
+// Programs returns the programs the rule sets name, in load order, without
+// repeats.
+func (e *Engine) Programs() []string {
+	var out []string
+	for _, s := range e.sets {
+		for _, p := range s.programs {
+			if !containsString(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// Stats counts the loaded rule sets, rules and samples.
+func (e *Engine) Stats() (sets, rules, samples int) {
+	for _, s := range e.sets {
+		rules += len(s.rules)
+		for _, r := range s.rules {
+			samples += len(r.samples)
+		}
+	}
+	return len(e.sets), rules, samples
+}
