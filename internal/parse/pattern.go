@@ -25,8 +25,9 @@ type pattern struct {
 
 var fieldName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// grokRef matches a %{NAME}, %{NAME:field} or %{NAME:field:type} reference.
-var grokRef = regexp.MustCompile(`%\{([^}]*)\}`)
+// grokRef matches a %{NAME}, %{NAME:field} or %{NAME:field:type}
+// reference, with go-grok's syntax.
+var grokRef = regexp.MustCompile(`%\{(\w+(?::[\w+.]+(?::\w+)?)?)\}`)
 
 // compileGrok compiles a Grok pattern with the Logstash library and the
 // set's own pattern definitions.
@@ -138,7 +139,11 @@ func compileFast(src string, fields []string, custom map[string]string) *fastMat
 		c := src[i]
 		switch {
 		case c == '%' && i+1 < len(src) && src[i+1] == '{':
-			end := strings.IndexByte(src[i:], '}')
+			loc := grokRef.FindStringIndex(src[i:])
+			if loc == nil || loc[0] != 0 {
+				return nil // not a reference: regular expression text
+			}
+			end := loc[1] - 1
 			parts := strings.Split(src[i+2:i+end], ":")
 			kind, ok := fastNames[parts[0]]
 			if _, overridden := custom[parts[0]]; !ok || overridden {
