@@ -158,20 +158,8 @@ func (m *fastMatcher) at(st *scanState, i, pos int) bool {
 		return m.backtrack(st, i, pos, runEnd(s, pos, isSpace), 0)
 	case tokGreedy:
 		return m.backtrack(st, i, pos, lineEnd(s, pos), 0)
-	case tokData:
-		end := lineEnd(s, pos)
-		for e := pos; e <= end; e++ {
-			if e < len(s) && !utf8.RuneStart(s[e]) {
-				continue
-			}
-			if m.next(st, i, pos, e) {
-				return true
-			}
-			if st.undec {
-				return false
-			}
-		}
-		return false
+	case tokData: // lazy: shortest first
+		return m.tryEnds(st, i, pos, pos, lineEnd(s, pos), 1)
 	case tokInt:
 		if pos < len(s) && (s[pos] == '+' || s[pos] == '-') {
 			if d := runEnd(s, pos+1, isDigit); d > pos+1 && m.backtrack(st, i, pos, d, 2) {
@@ -218,11 +206,17 @@ func (m *fastMatcher) next(st *scanState, i, pos, end int) bool {
 	return false
 }
 
-// backtrack tries the rest at every end from maxEnd down to pos+min, on
-// rune boundaries: a greedy repetition of token i.
+// backtrack tries the rest at every end from maxEnd down to pos+min: a
+// greedy repetition of token i.
 func (m *fastMatcher) backtrack(st *scanState, i, pos, maxEnd, min int) bool {
+	return m.tryEnds(st, i, pos, maxEnd, pos+min, -1)
+}
+
+// tryEnds tries the rest at every end of token i from first to last
+// (inclusive, by step), on rune boundaries.
+func (m *fastMatcher) tryEnds(st *scanState, i, pos, first, last, step int) bool {
 	s := st.s
-	for e := maxEnd; e >= pos+min; e-- {
+	for e := first; (step > 0 && e <= last) || (step < 0 && e >= last); e += step {
 		if e < len(s) && !utf8.RuneStart(s[e]) {
 			continue
 		}
