@@ -9,19 +9,16 @@ import (
 	"github.com/expr-lang/expr"
 
 	"github.com/vigie-siem/vigie/idmefv2"
+	"github.com/vigie-siem/vigie/internal/connectors"
 	"github.com/vigie-siem/vigie/internal/logevent"
 	"github.com/vigie-siem/vigie/rules/parsing"
 )
 
-// Options tunes an Engine. The zero value gives the defaults.
-type Options struct {
-	// Now is the time used when an event has neither Time nor Received;
-	// nil means time.Now.
-	Now func() time.Time
-	// NewID returns alert, source and target identifiers; nil means
-	// idmefv2.NewID (UUID version 7).
-	NewID func() (string, error)
-}
+// Options tunes an Engine, as for the tool converters: Now is the time
+// used when an event has neither Time nor Received (nil: time.Now), NewID
+// returns alert, source and target identifiers (nil: idmefv2.NewID, UUID
+// version 7). The zero value gives the defaults.
+type Options = connectors.Options
 
 // Engine matches log events against compiled rule sets. It is immutable
 // once built, so Process is safe for concurrent use without locks.

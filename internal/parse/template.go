@@ -3,13 +3,13 @@ package parse
 import (
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vigie-siem/vigie/idmefv2"
+	"github.com/vigie-siem/vigie/internal/connectors"
 	"github.com/vigie-siem/vigie/internal/logevent"
 )
 
@@ -260,19 +260,16 @@ func compileFilter(s string, lookups map[string]map[string]string) (filter, erro
 			if v == "" {
 				return "", nil
 			}
-			a, err := netip.ParseAddr(v)
-			if err != nil || a.Zone() != "" {
+			ip, ok := connectors.CanonicalIP(v)
+			if !ok {
 				return "", fmt.Errorf("filter ip: %q is not an IP address", truncate(v))
 			}
-			return a.Unmap().String(), nil
+			return ip, nil
 		})
 	case "ipornone":
 		return noArg(func(v string) (string, error) {
-			a, err := netip.ParseAddr(v)
-			if err != nil || a.Zone() != "" {
-				return "", nil
-			}
-			return a.Unmap().String(), nil
+			ip, _ := connectors.CanonicalIP(v)
+			return ip, nil
 		})
 	case "port":
 		return noArg(func(v string) (string, error) {
@@ -353,10 +350,4 @@ func compileFilter(s string, lookups map[string]map[string]string) (filter, erro
 }
 
 // truncate shortens a value quoted in an error.
-func truncate(s string) string {
-	const n = 64
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
-}
+func truncate(s string) string { return connectors.Truncate(s, 64) }
