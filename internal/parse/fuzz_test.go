@@ -1,25 +1,30 @@
 package parse
 
 import (
+	"encoding/json"
 	"testing"
 )
 
-// FuzzProcess feeds arbitrary lines, under the programs of the shipped
-// sets, to the shipped rules: no panic, and every alert is valid V08.
+// FuzzProcess feeds arbitrary lines and JSON events, under the programs of
+// the shipped sets, to the shipped rules: no panic, and every alert is
+// valid V08.
 func FuzzProcess(f *testing.F) {
 	e := builtin(f)
 	for _, s := range e.sets {
 		for _, r := range s.rules {
 			for i := range r.samples {
 				ev, err := r.sampleEvent(&r.samples[i])
-				if err == nil && ev.Fields == nil {
-					f.Add(ev.AppName, ev.Message)
+				if err == nil {
+					f.Add(ev.AppName, ev.Message, string(ev.Raw))
 				}
 			}
 		}
 	}
-	f.Fuzz(func(t *testing.T, program, line string) {
-		alerts, id, err := e.Process(syslogEvent(program, line))
+	f.Fuzz(func(t *testing.T, program, line, jsonEvent string) {
+		ev := syslogEvent(program, line)
+		// A JSON object makes a JSON event (Windows rules test fields).
+		_ = json.Unmarshal([]byte(jsonEvent), &ev.Fields)
+		alerts, id, err := e.Process(ev)
 		if err != nil {
 			if id == "" {
 				t.Fatalf("error without a rule: %v", err)
