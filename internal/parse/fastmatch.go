@@ -89,6 +89,11 @@ func (m *fastMatcher) match(s string, spans []int) matchResult {
 	if m.anchorStart {
 		return try(0)
 	}
+	// A leading .*? or .* can absorb any prefix of a line without newline:
+	// a match starting later exists only if one starting at 0 does.
+	if len(m.toks) > 0 && (m.toks[0].kind == tokData || m.toks[0].kind == tokGreedy) && strings.IndexByte(s, '\n') < 0 {
+		return try(0)
+	}
 	if len(m.toks) > 0 && m.toks[0].kind == tokLit {
 		lit := m.toks[0].lit
 		for off := 0; off <= len(s); {

@@ -49,7 +49,7 @@ func unjoin(err error) []error {
 	}
 }
 
-// SampleEvent returns the event a sample stands for: its line or fields
+// sampleEvent returns the event a sample stands for: its line or fields
 // with the header it gives, defaulting to the set's first program and
 // facility, host "testhost" and a fixed time.
 func (r *rule) sampleEvent(sm *sample) (*logevent.Event, error) {
