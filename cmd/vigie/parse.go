@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -233,28 +232,18 @@ func (r *replayer) run(in io.Reader) error {
 	return nil
 }
 
-// syslogFileLine is the syslog file format: "Mmm dd hh:mm:ss host tag: msg".
-var syslogFileLine = regexp.MustCompile(`^([A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d) (\S+) ([^:\[\s]+)(?:\[(\d+)\])?: (.*)$`)
-
 // event makes the event of one replayed line.
 func (r *replayer) event(line string) *logevent.Event {
-	now := time.Now()
-	ev := logevent.New(r.input, now, []byte(line))
-	ev.AppName, ev.Hostname = r.program, r.host
+	ev := logevent.New(r.input, time.Now(), []byte(line))
 	if strings.HasPrefix(line, "{") {
 		var fields map[string]any
 		if json.Unmarshal([]byte(line), &fields) == nil {
 			ev.Fields = fields
-			ev.AppName = ""
 			return &ev
 		}
 	}
-	if m := syslogFileLine.FindStringSubmatch(line); m != nil {
-		// The file format has neither year nor zone: this year, local time.
-		if t, err := time.ParseInLocation("Jan _2 15:04:05", m[1], time.Local); err == nil {
-			ev.Time = t.AddDate(now.Year(), 0, 0)
-		}
-		ev.Hostname, ev.AppName, ev.ProcID, ev.Message = m[2], m[3], m[4], m[5]
+	if !parse.SyslogFileHeader(&ev) {
+		ev.AppName, ev.Hostname = r.program, r.host
 	}
 	return &ev
 }

@@ -131,6 +131,16 @@ func (t *tracer) add(format string, args ...any) {
 }
 
 func (e *Engine) process(ev *logevent.Event, tr *tracer) ([]*idmefv2.Alert, string, error) {
+	// A line a file input read from a syslog-written file still has its
+	// header: split it (on a copy, the caller's event stays as received).
+	if ev.AppName == "" && ev.Fields == nil {
+		if cp := *ev; SyslogFileHeader(&cp) {
+			ev = &cp
+			if tr != nil {
+				tr.add("syslog file header: host %q, program %q", ev.Hostname, ev.AppName)
+			}
+		}
+	}
 	sets, ok := e.byProgram[ev.AppName]
 	if !ok {
 		sets = e.anyProg

@@ -16,6 +16,8 @@ func FuzzProcess(f *testing.F) {
 				ev, err := r.sampleEvent(&r.samples[i])
 				if err == nil {
 					f.Add(ev.AppName, ev.Message, string(ev.Raw))
+					// The same line as a file input reads it from a syslog file.
+					f.Add("", "Nov 23 10:00:00 host1 "+ev.AppName+"[7]: "+ev.Message, "")
 				}
 			}
 		}
