@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -184,7 +185,8 @@ func TestExplain(t *testing.T) {
 func TestJSONEvent(t *testing.T) {
 	e := builtin(t)
 	ev := logevent.New("file:/var/log/windows.json", time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), nil)
-	ev.Fields = map[string]any{"Channel": "Security", "EventID": float64(4740), "TargetUserName": "bob", "Hostname": "DC01"}
+	// The file input decodes numbers as json.Number (UseNumber).
+	ev.Fields = map[string]any{"Channel": "Security", "EventID": json.Number("4740"), "TargetUserName": "bob", "Hostname": "DC01"}
 	alerts, id, err := e.Process(&ev)
 	if err != nil || id != "windows.4740.locked-out" || len(alerts) != 1 {
 		t.Fatalf("%v %q %v", alerts, id, err)
