@@ -68,11 +68,22 @@ func (b *builder) ip(field, s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
-	addr, err := netip.ParseAddr(s)
-	if err != nil || addr.Zone() != "" {
+	ip, ok := CanonicalIP(s)
+	if !ok {
 		return "", b.errf("field %q: %q is not an IP address", field, s)
 	}
-	return addr.Unmap().String(), nil
+	return ip, nil
+}
+
+// CanonicalIP returns the canonical text of an IP address as IDMEFv2 wants
+// it (IPv4-mapped IPv6 unmapped, IPv6 compressed), and false for anything
+// else, including an address with a zone.
+func CanonicalIP(s string) (string, bool) {
+	addr, err := netip.ParseAddr(s)
+	if err != nil || addr.Zone() != "" {
+		return "", false
+	}
+	return addr.Unmap().String(), true
 }
 
 // ports returns a one-element port list, none for 0, or an error for a value

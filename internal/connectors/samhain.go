@@ -37,7 +37,7 @@ func parseSamhain(b *builder, line []byte) (samhainLine, error) {
 	for rest = strings.TrimSpace(rest); rest != ""; rest = strings.TrimSpace(rest) {
 		key, after, ok := strings.Cut(rest, "=<")
 		if !ok || key == "" || strings.ContainsAny(key, " <>") {
-			return out, b.errf("expected key=<value> at %q", truncate(rest, 40))
+			return out, b.errf("expected key=<value> at %q", Truncate(rest, 40))
 		}
 		val, after2, ok := strings.Cut(after, ">")
 		if !ok {
@@ -71,7 +71,7 @@ func convertSamhain(b *builder, line []byte) (*idmefv2.Alert, error) {
 	}
 	prio, ok := samhainPriority(ev.severity)
 	if !ok {
-		return nil, b.errf("unknown severity %q", truncate(ev.severity, 20))
+		return nil, b.errf("unknown severity %q", Truncate(ev.severity, 20))
 	}
 	at, err := b.time("timestamp", ev.time, layoutNumericZone, layoutRFC3339, layoutLocalT)
 	if err != nil {
@@ -107,7 +107,7 @@ func convertSamhain(b *builder, line []byte) (*idmefv2.Alert, error) {
 	if s, ok := ev.fields["size_new"]; ok {
 		var n flexInt
 		if err := n.UnmarshalJSON([]byte(s)); err != nil || n.v < 0 {
-			return nil, b.errf("field %q: %q is not a size", "size_new", truncate(s, 20))
+			return nil, b.errf("field %q: %q is not a size", "size_new", Truncate(s, 20))
 		}
 		size := n.v
 		att.Size = &size

@@ -27,8 +27,9 @@ func hash(fn, hex string) string {
 	return fn + ":" + hex
 }
 
-// truncate shortens s for an error message.
-func truncate(s string, n int) string {
+// Truncate shortens s to at most n bytes, keeping valid UTF-8 and marking
+// the cut with "…", for quoting input in an error message.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
