@@ -70,9 +70,9 @@ func placeholders(n int) string {
 }
 
 const (
-	insertAlertsHead      = `INSERT INTO alerts(seq, id, hash, create_ns, start_ns, end_ns, stored_ns, updated_ns, priority, cause, analyzer_name, organisation, size)`
-	insertDocsHead        = `INSERT INTO alert_docs(seq, doc)`
-	insertValuesHead      = `INSERT INTO alert_values(field, v, seq, t)`
+	insertAlertsHead      = `INSERT OR FAIL INTO alerts(seq, id, hash, create_ns, start_ns, end_ns, stored_ns, updated_ns, priority, cause, analyzer_name, organisation, size)`
+	insertDocsHead        = `INSERT OR FAIL INTO alert_docs(seq, doc)`
+	insertValuesHead      = `INSERT OR FAIL INTO alert_values(field, v, seq, t)`
 	insertTextHead        = `INSERT INTO alert_text(rowid, body)`
 	insertDeadLettersHead = `INSERT INTO dead_letters(received_ns, sender, remote_addr, reason, problems, raw, raw_size)`
 )
