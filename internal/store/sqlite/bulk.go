@@ -75,4 +75,6 @@ const (
 	insertValuesHead      = `INSERT OR FAIL INTO alert_values(field, v, seq, t)`
 	insertTextHead        = `INSERT INTO alert_text(rowid, body)`
 	insertDeadLettersHead = `INSERT INTO dead_letters(received_ns, sender, remote_addr, reason, problems, raw, raw_size)`
+	insertRollupHead      = `INSERT INTO alert_rollup(f1, f2, hour, v1, v2, n, first_ns, last_ns)`
+	insertRollupTail      = `ON CONFLICT DO UPDATE SET n = n + excluded.n, first_ns = min(first_ns, excluded.first_ns), last_ns = max(last_ns, excluded.last_ns)`
 )

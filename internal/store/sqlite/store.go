@@ -68,6 +68,8 @@ type Store struct {
 
 	// forcePlan, set by tests only, replaces planSearch so that every
 	// plan can be compared with planPlain.
+	// noRollup, set by tests only, makes group-by ignore alert_rollup.
+	noRollup bool
 	forcePlan func(ctx context.Context, tx *sql.Tx, e query.Expr, req store.SearchRequest, w *where) (searchPlan, error)
 }
 
@@ -208,14 +210,15 @@ func (s *Store) closeDBs() error {
 // bulkInserts are the INSERT heads that insertRows uses, with their
 // column counts; their statements are prepared once at Open.
 var bulkInserts = []struct {
-	head string
-	cols int
+	head, tail string
+	cols       int
 }{
-	{insertAlertsHead, 13},
-	{insertDocsHead, 2},
-	{insertValuesHead, 4},
-	{insertTextHead, 2},
-	{insertDeadLettersHead, 7},
+	{insertAlertsHead, "", 13},
+	{insertDocsHead, "", 2},
+	{insertValuesHead, "", 4},
+	{insertTextHead, "", 2},
+	{insertDeadLettersHead, "", 7},
+	{insertRollupHead, insertRollupTail, 8},
 }
 
 // prepare prepares the bulk insert statements on the writer connection.
@@ -224,7 +227,7 @@ var bulkInserts = []struct {
 func (s *Store) prepare(ctx context.Context) error {
 	for _, b := range bulkInserts {
 		for _, rows := range []int{1, bulkRows} {
-			q := insertSQL(b.head, "", b.cols, rows)
+			q := insertSQL(b.head, b.tail, b.cols, rows)
 			st, err := s.w.PrepareContext(ctx, q)
 			if err != nil {
 				return fmt.Errorf("sqlite: prepare %s: %w", b.head, err)
