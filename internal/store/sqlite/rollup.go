@@ -392,7 +392,9 @@ func compareValues(a, b any) int {
 	case string:
 		return strings.Compare(x, b.(string))
 	case []byte:
-		return bytes.Compare(x, b.([]byte))
+		if y, ok := b.([]byte); ok {
+			return bytes.Compare(x, y)
+		}
 	}
 	return 0
 }

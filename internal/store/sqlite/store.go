@@ -128,10 +128,13 @@ func (s *Store) open(ctx context.Context) error {
 	// auto_vacuum must be set before the first table is created; it is a
 	// no-op on an existing database.
 	// The writer checkpoints itself, right after its commits, once the WAL
-	// holds 4096 pages (16 MiB): a checkpoint by another connection
+	// holds 16384 pages (64 MiB): a checkpoint by another connection
 	// races the writer under sustained load, never completes, and the WAL
-	// then grows without bound.
-	if s.w, err = sql.Open("sqlite", s.dsn("_pragma=auto_vacuum(INCREMENTAL)", "_pragma=wal_autocheckpoint(4096)", "_txlock=immediate")); err != nil {
+	// then grows without bound. 16384 rather than 4096 pages: pages
+	// written again between two checkpoints (index tails, FTS segments)
+	// are copied to the database once, ~9 % less CPU per alert written
+	// (docs/STORE.md).
+	if s.w, err = sql.Open("sqlite", s.dsn("_pragma=auto_vacuum(INCREMENTAL)", "_pragma=wal_autocheckpoint(16384)", "_txlock=immediate")); err != nil {
 		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
 	}
 	s.w.SetMaxOpenConns(1)
