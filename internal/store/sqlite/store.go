@@ -69,7 +69,7 @@ type Store struct {
 	// forcePlan, set by tests only, replaces planSearch so that every
 	// plan can be compared with planPlain.
 	// noRollup, set by tests only, makes group-by ignore alert_rollup.
-	noRollup bool
+	noRollup  bool
 	forcePlan func(ctx context.Context, tx *sql.Tx, e query.Expr, req store.SearchRequest, w *where) (searchPlan, error)
 }
 
