@@ -34,6 +34,18 @@ func TestExternalBusIngestToStored(t *testing.T) {
 	})
 	defer stop()
 	ids := sendAlerts(t, srv, 300, 50, 2)
+	waitQueryable(t, srv, ids)
+	// The alerts went through the external server: its streams under the
+	// prefix hold them.
+	if n := streamMessages(t, url, prefix); n < uint64(len(ids)) {
+		t.Errorf("external streams under %s hold %d messages, want at least %d", prefix, n, len(ids))
+	}
+}
+
+// waitQueryable waits until the store holds len(ids) alerts, then checks
+// that the first, middle and last of ids can be read through the API.
+func waitQueryable(t *testing.T, srv *Server, ids []string) {
+	t.Helper()
 	waitStored(t, srv, len(ids))
 	for _, id := range []string{ids[0], ids[len(ids)/2], ids[len(ids)-1]} {
 		var got struct {
@@ -42,11 +54,6 @@ func TestExternalBusIngestToStored(t *testing.T) {
 		if code := apiGet(t, srv, "/api/v1/alerts/"+id, &got); code != http.StatusOK || got.Alert.ID != id {
 			t.Errorf("GET /api/v1/alerts/%s: %d %+v", id, code, got)
 		}
-	}
-	// The alerts went through the external server: its streams under the
-	// prefix hold them.
-	if n := streamMessages(t, url, prefix); n < uint64(len(ids)) {
-		t.Errorf("external streams under %s hold %d messages, want at least %d", prefix, n, len(ids))
 	}
 }
 

@@ -160,15 +160,7 @@ func TestIngestToQueryable(t *testing.T) {
 	srv, stop := startServer(t, nil)
 	defer stop()
 	ids := sendAlerts(t, srv, 500, 100, 2)
-	waitStored(t, srv, len(ids))
-	for _, id := range []string{ids[0], ids[len(ids)/2], ids[len(ids)-1]} {
-		var got struct {
-			Alert struct{ ID string } `json:"alert"`
-		}
-		if code := apiGet(t, srv, "/api/v1/alerts/"+id, &got); code != http.StatusOK || got.Alert.ID != id {
-			t.Errorf("GET /api/v1/alerts/%s: %d %+v", id, code, got)
-		}
-	}
+	waitQueryable(t, srv, ids)
 }
 
 // BenchmarkIngestToStored drives the whole embedded stack: 4 HTTP senders

@@ -68,9 +68,9 @@ type Store struct {
 
 	// forcePlan, set by tests only, replaces planSearch so that every
 	// plan can be compared with planPlain.
-	// noRollup, set by tests only, makes group-by ignore alert_rollup.
-	noRollup  bool
 	forcePlan func(ctx context.Context, tx *sql.Tx, e query.Expr, req store.SearchRequest, w *where) (searchPlan, error)
+	// noRollup, set by tests only, makes group-by ignore alert_rollup.
+	noRollup bool
 }
 
 // Open opens or creates the database at opts.Path and migrates it to the
