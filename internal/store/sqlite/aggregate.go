@@ -139,6 +139,11 @@ func (s *Store) groups(ctx context.Context, op string, f store.Filter, paths []s
 		}
 		keys[i] = k
 	}
+	if !s.noRollup {
+		if groups, ok, err := s.groupsRollup(ctx, op, f, keys, limit); ok || err != nil {
+			return groups, err
+		}
+	}
 	q, args, err := s.groupSQL(f, keys, limit)
 	if err != nil {
 		return nil, err

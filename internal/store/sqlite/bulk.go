@@ -70,9 +70,11 @@ func placeholders(n int) string {
 }
 
 const (
-	insertAlertsHead      = `INSERT INTO alerts(seq, id, hash, create_ns, start_ns, end_ns, stored_ns, updated_ns, priority, cause, analyzer_name, organisation, size)`
-	insertDocsHead        = `INSERT INTO alert_docs(seq, doc)`
-	insertValuesHead      = `INSERT INTO alert_values(field, v, seq, t)`
+	insertAlertsHead      = `INSERT OR FAIL INTO alerts(seq, id, hash, create_ns, start_ns, end_ns, stored_ns, updated_ns, priority, cause, analyzer_name, organisation, size)`
+	insertDocsHead        = `INSERT OR FAIL INTO alert_docs(seq, doc)`
+	insertValuesHead      = `INSERT OR FAIL INTO alert_values(field, v, seq, t)`
 	insertTextHead        = `INSERT INTO alert_text(rowid, body)`
 	insertDeadLettersHead = `INSERT INTO dead_letters(received_ns, sender, remote_addr, reason, problems, raw, raw_size)`
+	insertRollupHead      = `INSERT INTO alert_rollup(f1, f2, hour, v1, v2, n, first_ns, last_ns)`
+	insertRollupTail      = `ON CONFLICT DO UPDATE SET n = n + excluded.n, first_ns = min(first_ns, excluded.first_ns), last_ns = max(last_ns, excluded.last_ns)`
 )

@@ -19,12 +19,12 @@ const millionAlerts = 1_000_000
 var millionEnd = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 
 // millionStore opens the 1M-alert store, building it the first time. The
-// file is kept in the system temp directory (vigie-store-bench-1m-v2.db)
+// file is kept in the system temp directory (vigie-store-bench-1m-v4.db)
 // so that later benchmark runs reuse it; delete it after a schema change.
 func millionStore(b *testing.B) *Store {
 	b.Helper()
 	ctx := context.Background()
-	path := filepath.Join(os.TempDir(), "vigie-store-bench-1m-v2.db")
+	path := filepath.Join(os.TempDir(), "vigie-store-bench-1m-v4.db")
 	_, statErr := os.Stat(path)
 	s, err := Open(ctx, Options{Path: path})
 	if err != nil {
@@ -102,14 +102,26 @@ func BenchmarkMillion(b *testing.B) {
 		{"group/analyzer-filtered", store.GroupRequest{Filter: store.Filter{Query: "Priority >= High"}, Paths: []string{"Analyzer.Name"}}},
 	}
 	for _, sc := range groups {
-		b.Run(sc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := s.GroupBy(ctx, sc.req); err != nil {
-					b.Fatal(err)
+		for _, noRollup := range []bool{false, true} {
+			name := sc.name
+			if noRollup {
+				// The same query without alert_rollup: the plain join.
+				if _, _, _, ok := rollupPair(mustKeys(b, sc.req.Paths)); !ok || sc.req.Filter.Query != "" {
+					continue
 				}
+				name += "-no-rollup"
 			}
-		})
+			b.Run(name, func(b *testing.B) {
+				s.noRollup = noRollup
+				defer func() { s.noRollup = false }()
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := s.GroupBy(ctx, sc.req); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 	b.Run("top/source-ip", func(b *testing.B) {
 		for b.Loop() {
@@ -132,4 +144,16 @@ func BenchmarkMillion(b *testing.B) {
 			}
 		}
 	})
+}
+
+func mustKeys(b *testing.B, paths []string) []keySource {
+	keys := make([]keySource, len(paths))
+	for i, p := range paths {
+		k, err := keyFor(p, i)
+		if err != nil {
+			b.Fatal(err)
+		}
+		keys[i] = k
+	}
+	return keys
 }

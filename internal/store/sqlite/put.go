@@ -65,8 +65,9 @@ func prepareRows(alerts []*idmefv2.Alert) ([]alertRow, error) {
 }
 
 type existing struct {
-	seq  int64
-	hash int64
+	seq      int64
+	hash     int64
+	createNS int64
 }
 
 func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *store.PutResult) error {
@@ -91,6 +92,10 @@ func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *s
 		default:
 			r.seq, r.isUpdate = ex.seq, true
 			updates = append(updates, r)
+			// The rollup of both hours is recomputed (Retain).
+			if err := markDirty(ctx, tx, ex.createNS, r.createNS); err != nil {
+				return fmt.Errorf("sqlite: put alerts: %w", err)
+			}
 		}
 	}
 	if err := s.insertAlerts(ctx, tx, inserts, now); err != nil {
@@ -101,6 +106,9 @@ func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *s
 	}
 	changed := slices.Concat(inserts, updates)
 	if err := s.insertIndexes(ctx, tx, changed); err != nil {
+		return err
+	}
+	if err := s.rollUp(ctx, tx, inserts); err != nil {
 		return err
 	}
 	if err := s.supersede(ctx, tx, rows, inserts, now); err != nil {
@@ -122,7 +130,7 @@ func lookupIDs(ctx context.Context, tx *sql.Tx, rows []alertRow) (map[string]exi
 		for i, r := range chunk {
 			args[i] = r.alert.ID
 		}
-		q := `SELECT id, seq, hash FROM alerts WHERE id IN (` + placeholders(len(args)) + `)`
+		q := `SELECT id, seq, hash, create_ns FROM alerts WHERE id IN (` + placeholders(len(args)) + `)`
 		rs, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: put alerts: look up IDs: %w", err)
@@ -130,7 +138,7 @@ func lookupIDs(ctx context.Context, tx *sql.Tx, rows []alertRow) (map[string]exi
 		for rs.Next() {
 			var id string
 			var e existing
-			if err := rs.Scan(&id, &e.seq, &e.hash); err != nil {
+			if err := rs.Scan(&id, &e.seq, &e.hash, &e.createNS); err != nil {
 				rs.Close()
 				return nil, fmt.Errorf("sqlite: put alerts: look up IDs: %w", err)
 			}

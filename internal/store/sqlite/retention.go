@@ -57,6 +57,9 @@ func (s *Store) Retain(ctx context.Context, p store.RetentionPolicy) (store.Rete
 		}
 	}
 	s.metrics.deleted.Add(float64(res.Deleted))
+	if err := s.repairRollup(ctx); err != nil {
+		return res, err
+	}
 	if res.SizeAfter, err = s.usedBytes(ctx); err != nil {
 		return res, fmt.Errorf("sqlite: retain: %w", err)
 	}
@@ -130,6 +133,9 @@ func (s *Store) deleteBatch(ctx context.Context, sel string, args ...any) (int, 
 		for start := 0; start < len(seqs); start += maxInParams {
 			chunk := seqs[start:min(start+maxInParams, len(seqs))]
 			in := "(" + placeholders(len(chunk)) + ")"
+			if err := markDirtySeqs(ctx, tx, chunk); err != nil {
+				return err
+			}
 			for _, q := range []string{
 				`DELETE FROM alert_values WHERE seq IN ` + in,
 				`DELETE FROM alert_text WHERE rowid IN ` + in,
