@@ -1,0 +1,340 @@
+package correlate
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vigie-siem/vigie/idmefv2"
+)
+
+// InfoAttachment is the name of the attachment every emitted alert
+// carries, with an Info as JSON content.
+const InfoAttachment = "correlation"
+
+// RefPrefix starts the Ref of an emitted alert; the rule's key follows.
+const RefPrefix = "urn:vigie:rule:"
+
+// Info is the content of the "correlation" attachment of an emitted alert.
+type Info struct {
+	Rule  string `json:"rule"`  // the rule's key (id, else name)
+	Title string `json:"title"` // the rule's title
+	// Type is the correlation type, "detection" for a detection rule's
+	// alert, or "dedup" for a duplicate summary.
+	Type  string       `json:"type"`
+	Group []GroupValue `json:"group,omitempty"` // the group-by values
+	// Value is what the condition compared (count, distinct values,
+	// rules, sum, average or percentile); Count the contributing alerts.
+	Value     float64 `json:"value"`
+	Count     int     `json:"count"`
+	Condition string  `json:"condition,omitempty"`
+	Start     string  `json:"start"`
+	End       string  `json:"end"`
+	// Depth is 1 for a correlation of ordinary alerts, n+1 for one that
+	// uses alerts of depth n.
+	Depth int `json:"depth"`
+}
+
+// GroupValue is one group-by field and its value.
+type GroupValue struct {
+	Field string `json:"field"`
+	Value string `json:"value"`
+}
+
+// readInfo reads the Info of an alert this correlator emitted.
+func readInfo(a *idmefv2.Alert) (Info, bool) {
+	for i := range a.Attachment {
+		at := &a.Attachment[i]
+		if at.Name != InfoAttachment {
+			continue
+		}
+		var info Info
+		if err := json.Unmarshal(at.Content, &info); err != nil || info.Rule == "" {
+			return Info{}, false
+		}
+		return info, true
+	}
+	return Info{}, false
+}
+
+// groupKey is a group of a correlation: its key and the values.
+type groupKey struct {
+	key  string
+	vals []string
+}
+
+// maxGroupsPerAlert bounds the groups one alert joins (the product of its
+// group-by values).
+const maxGroupsPerAlert = 64
+
+// groupKeys returns the groups alert a joins in c through reference ref:
+// one per combination of its group-by values (a list contributes each
+// value). An alert without a value for a group-by field joins none.
+func groupKeys(c *corRule, ref int, a *idmefv2.Alert) []groupKey {
+	fields := c.groupBy[ref]
+	if len(fields) == 0 {
+		return []groupKey{{}}
+	}
+	if len(fields) == 1 && !c.whole {
+		var out []groupKey
+		fields[0].each(a, func(v string) {
+			for _, o := range out {
+				if o.key == v {
+					return
+				}
+			}
+			if len(out) < maxGroupsPerAlert {
+				out = append(out, groupKey{key: v, vals: []string{v}})
+			}
+		})
+		return out
+	}
+	combos := [][]string{nil}
+	for _, f := range fields {
+		vals := f.values(a)
+		if len(vals) == 0 && !c.whole {
+			return nil
+		}
+		if c.whole {
+			sort.Strings(vals)
+			vals = []string{strings.Join(vals, ",")}
+		}
+		next := make([][]string, 0, len(combos)*len(vals))
+		for _, cb := range combos {
+			for _, v := range vals {
+				if len(next) == maxGroupsPerAlert {
+					break
+				}
+				next = append(next, append(slices.Clone(cb), v))
+			}
+		}
+		combos = next
+	}
+	out := make([]groupKey, len(combos))
+	for i, cb := range combos {
+		out[i] = groupKey{key: strings.Join(cb, "\x1f"), vals: cb}
+	}
+	return out
+}
+
+// deterministicID derives a UUID (version 8, RFC 9562) from parts, so
+// that the same firing re-made after a restart has the same ID.
+func deterministicID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		h.Write([]byte(p))
+	}
+	var u [16]byte
+	copy(u[:], h.Sum(nil))
+	u[6] = u[6]&0x0f | 0x80 // version 8
+	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
+	s := hex.EncodeToString(u[:])
+	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
+}
+
+func ts(n int64) string { return idmefv2.FormatTime(time.Unix(0, n).UTC()) }
+
+// methods is the Analyzer.Method of a rule type's alerts.
+func methods(typ string) []idmefv2.AnalyzerMethod {
+	switch Type(typ) {
+	case EventCount, ValueCount:
+		return []idmefv2.AnalyzerMethod{idmefv2.AnalyzerMethodCorrelation, idmefv2.AnalyzerMethodThreshold}
+	case TemporalOrdered:
+		return []idmefv2.AnalyzerMethod{idmefv2.AnalyzerMethodCorrelation, idmefv2.AnalyzerMethodSequence}
+	case ValueSum, ValueAvg, ValuePercentile:
+		return []idmefv2.AnalyzerMethod{idmefv2.AnalyzerMethodCorrelation, idmefv2.AnalyzerMethodStatistical}
+	case "detection":
+		return []idmefv2.AnalyzerMethod{idmefv2.AnalyzerMethodRuleBased}
+	case "dedup":
+		return []idmefv2.AnalyzerMethod{idmefv2.AnalyzerMethodCorrelation, idmefv2.AnalyzerMethodFrequency}
+	}
+	return []idmefv2.AnalyzerMethod{idmefv2.AnalyzerMethodCorrelation}
+}
+
+// build makes the alert a rule emits from its contributing events.
+func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.Alert {
+	an := e.opts.Analyzer
+	an.Method = methods(info.Type)
+	a := &idmefv2.Alert{
+		Version:     idmefv2.VersionV08,
+		CreateTime:  idmefv2.FormatTime(e.opts.Now()),
+		StartTime:   info.Start,
+		EndTime:     info.End,
+		Analyzer:    an,
+		Description: r.Title,
+		Ref:         []string{RefPrefix + url.PathEscape(r.Key())},
+	}
+	groupID := make([]string, 0, len(info.Group))
+	for _, g := range info.Group {
+		groupID = append(groupID, g.Value)
+	}
+	a.ID = deterministicID(r.Key(), strings.Join(groupID, "\x1f"), info.Start, strings.Join(eventIDs(evs[:1]), ""))
+	if r.Description != "" {
+		a.Note = r.Description
+	}
+	if r.Level != "" {
+		a.Priority = levelPriority(r.Level)
+	}
+	seenSrc := make(map[string]bool)
+	seenTgt := make(map[string]bool)
+	seenID := make(map[string]bool, len(evs))
+	var top idmefv2.Priority
+	for _, ev := range evs {
+		if !seenID[ev.ID] && ev.ID != "" {
+			seenID[ev.ID] = true
+			a.CorrelID = append(a.CorrelID, ev.ID)
+		}
+		for _, s := range ev.Src {
+			if k := sourceKey(&s); !seenSrc[k] && len(a.Source) < e.opts.MaxMerged {
+				seenSrc[k] = true
+				s.Attachment = nil
+				a.Source = append(a.Source, s)
+			}
+		}
+		for _, t := range ev.Tgt {
+			if k := targetKey(&t); !seenTgt[k] && len(a.Target) < e.opts.MaxMerged {
+				seenTgt[k] = true
+				t.Attachment = nil
+				a.Target = append(a.Target, t)
+			}
+		}
+		for _, c := range ev.Cat {
+			if !slices.Contains(a.Category, c) && len(a.Category) < e.opts.MaxMerged {
+				a.Category = append(a.Category, c)
+			}
+		}
+		if rank(ev.Prio) > rank(top) {
+			top = ev.Prio
+		}
+	}
+	if a.Priority == "" {
+		a.Priority = top
+	}
+	a.AggrCondition = aggr
+	for k, v := range r.IDMEF {
+		if p, err := idmefv2.ParsePath(k); err == nil {
+			_ = idmefv2.Set(a, p, v) // checked when the rule loaded
+		}
+	}
+	// Categories from contributing alerts may hold ext values this alert
+	// does not carry: keep only the standard ones.
+	a.Category = slices.DeleteFunc(a.Category, func(c idmefv2.Category) bool { return c == "Other.ext-value" || !c.Valid() })
+	at := idmefv2.Attachment{Name: InfoAttachment, ContentType: "application/json"}
+	if err := at.SetContentJSON(info); err == nil {
+		a.Attachment = append(a.Attachment, at)
+	}
+	return a
+}
+
+func eventIDs(evs []event) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = e.ID
+	}
+	return out
+}
+
+func rank(p idmefv2.Priority) int {
+	switch p {
+	case idmefv2.PriorityInfo:
+		return 1
+	case idmefv2.PriorityLow:
+		return 2
+	case idmefv2.PriorityMedium:
+		return 3
+	case idmefv2.PriorityHigh:
+		return 4
+	}
+	return 0
+}
+
+func sourceKey(s *idmefv2.Source) string {
+	return strings.Join([]string{s.IP, s.Hostname, s.User, s.Email, s.Location}, "\x1f")
+}
+
+func targetKey(t *idmefv2.Target) string {
+	return strings.Join([]string{t.IP, t.Hostname, t.User, t.Email, t.Service, t.Location}, "\x1f")
+}
+
+// fire emits the alert of a correlation whose condition holds, and feeds
+// it to the correlations that chain on it.
+func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end int64) {
+	r := c.rule
+	depth := 0
+	for _, ev := range evs {
+		depth = max(depth, ev.Depth)
+	}
+	depth++
+	if depth > e.opts.MaxDepth {
+		e.m.depthLimited.Inc()
+		return
+	}
+	typ := string(r.Correlation.Type)
+	if c == e.dedup {
+		typ = "dedup"
+	}
+	info := Info{
+		Rule: r.Key(), Title: r.Title, Type: typ, Value: v, Count: len(evs),
+		Condition: r.Correlation.Condition.String(),
+		Start:     ts(start), End: ts(end), Depth: depth,
+	}
+	for i, f := range r.Correlation.GroupBy {
+		if i < len(g.vals) {
+			info.Group = append(info.Group, GroupValue{Field: f, Value: g.vals[i]})
+		}
+	}
+	a := e.build(r, info, evs, c.aggr)
+	if c == e.dedup {
+		a.Description = dedupDescription(evs)
+	}
+	if e.suppressed(r, c.suppress, a, end) {
+		return
+	}
+	e.firings[r.Key()]++
+	e.m.firings.WithLabelValues(r.Key()).Inc()
+	if c.emit {
+		e.out = append(e.out, a)
+	}
+	for _, in := range c.consumers {
+		e.feed(in, a, end, depth)
+	}
+}
+
+// emitDetection emits the alert of a detection rule for alert a.
+func (e *Engine) emitDetection(d *detRule, a *idmefv2.Alert, t time.Time, depth int) {
+	r := d.rule
+	if depth+1 > e.opts.MaxDepth {
+		e.m.depthLimited.Inc()
+		return
+	}
+	var by []field
+	if r.Suppress != nil {
+		for _, b := range r.Suppress.By {
+			if f, err := parseField(b); err == nil {
+				by = append(by, f)
+			}
+		}
+	}
+	if e.suppressed(r, by, a, t.UnixNano()) {
+		return
+	}
+	n := t.UnixNano()
+	info := Info{Rule: r.Key(), Title: r.Title, Type: "detection", Value: 1, Count: 1, Start: ts(n), End: ts(n), Depth: depth + 1}
+	ev := event{T: n, ID: a.ID, Src: a.Source, Tgt: a.Target, Cat: a.Category, Prio: a.Priority, Desc: a.Description}
+	out := e.build(r, info, []event{ev}, nil)
+	e.firings[r.Key()]++
+	e.m.firings.WithLabelValues(r.Key()).Inc()
+	e.out = append(e.out, out)
+}
+
+// digest identifies a rule's definition.
+func digest(r *Rule) string { return r.digest }

@@ -1,0 +1,165 @@
+package correlate
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/vigie-siem/vigie/idmefv2"
+)
+
+// field reads the values a rule field names in an alert. Fields are IDMEF
+// paths with list semantics: a class list without an index means every
+// element ("Source.IP" and "Source(*).IP" read the IP of every source;
+// "Source(0).IP" the first only), and a list of values contributes each
+// value. The flat names of the Concerto rules ("Source_IP", "Target_User")
+// mean "Source(*).IP" and "Target(*).User".
+type field struct {
+	name string         // as written in the rule
+	path idmefv2.Path   // canonical path
+	fast func(*idmefv2.Alert, func(string))
+}
+
+// parseField resolves a rule field name.
+func parseField(name string) (field, error) {
+	expr := name
+	if !strings.ContainsAny(name, ".(") {
+		if class, attr, ok := strings.Cut(name, "_"); ok && class != "" && attr != "" && isClassList(class) {
+			expr = class + "(*)." + attr
+		}
+	}
+	if first, rest, ok := strings.Cut(expr, "."); ok && !strings.Contains(first, "(") && isClassList(first) {
+		expr = first + "(*)." + rest
+	}
+	p, err := idmefv2.ParsePath(expr)
+	if err != nil {
+		return field{}, fmt.Errorf("field %q: %w", name, err)
+	}
+	f := field{name: name, path: p}
+	f.fast = fastAccessor(p.String())
+	return f, nil
+}
+
+// isClassList reports whether name is one of the Alert's class lists.
+func isClassList(name string) bool {
+	switch name {
+	case "Source", "Target", "Sensor", "Attachment":
+		return true
+	}
+	return false
+}
+
+// each calls fn with every value of f in a, as text.
+func (f field) each(a *idmefv2.Alert, fn func(string)) {
+	if f.fast != nil {
+		f.fast(a, fn)
+		return
+	}
+	vals, _ := idmefv2.Get(a, f.path)
+	for _, v := range vals {
+		if s, ok := valueText(v); ok {
+			fn(s)
+		}
+	}
+}
+
+// values returns the distinct values of f in a.
+func (f field) values(a *idmefv2.Alert) []string {
+	var out []string
+	f.each(a, func(s string) {
+		for _, o := range out {
+			if o == s {
+				return
+			}
+		}
+		out = append(out, s)
+	})
+	return out
+}
+
+// valueText turns a value from idmefv2.Get into text; empty strings and
+// objects give false.
+func valueText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, x != ""
+	case int:
+		return strconv.Itoa(x), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case *float64:
+		if x == nil {
+			return "", false
+		}
+		return strconv.FormatFloat(*x, 'g', -1, 64), true
+	case *int64:
+		if x == nil {
+			return "", false
+		}
+		return strconv.FormatInt(*x, 10), true
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.String {
+		return rv.String(), rv.Len() > 0
+	}
+	return "", false
+}
+
+// fastAccessor returns a direct accessor for the most used paths, so that
+// group-by does not allocate; nil for the others.
+func fastAccessor(canonical string) func(*idmefv2.Alert, func(string)) {
+	src := func(get func(*idmefv2.Source) string) func(*idmefv2.Alert, func(string)) {
+		return func(a *idmefv2.Alert, fn func(string)) {
+			for i := range a.Source {
+				if v := get(&a.Source[i]); v != "" {
+					fn(v)
+				}
+			}
+		}
+	}
+	tgt := func(get func(*idmefv2.Target) string) func(*idmefv2.Alert, func(string)) {
+		return func(a *idmefv2.Alert, fn func(string)) {
+			for i := range a.Target {
+				if v := get(&a.Target[i]); v != "" {
+					fn(v)
+				}
+			}
+		}
+	}
+	switch canonical {
+	case "Source(*).IP":
+		return src(func(s *idmefv2.Source) string { return s.IP })
+	case "Source(*).Hostname":
+		return src(func(s *idmefv2.Source) string { return s.Hostname })
+	case "Source(*).User":
+		return src(func(s *idmefv2.Source) string { return s.User })
+	case "Source(*).Email":
+		return src(func(s *idmefv2.Source) string { return s.Email })
+	case "Target(*).IP":
+		return tgt(func(t *idmefv2.Target) string { return t.IP })
+	case "Target(*).Hostname":
+		return tgt(func(t *idmefv2.Target) string { return t.Hostname })
+	case "Target(*).User":
+		return tgt(func(t *idmefv2.Target) string { return t.User })
+	case "Target(*).Service":
+		return tgt(func(t *idmefv2.Target) string { return t.Service })
+	case "Target(*).Email":
+		return tgt(func(t *idmefv2.Target) string { return t.Email })
+	case "Category":
+		return func(a *idmefv2.Alert, fn func(string)) {
+			for _, c := range a.Category {
+				fn(string(c))
+			}
+		}
+	case "Analyzer.Name":
+		return func(a *idmefv2.Alert, fn func(string)) {
+			if a.Analyzer.Name != "" {
+				fn(a.Analyzer.Name)
+			}
+		}
+	}
+	return nil
+}
