@@ -64,14 +64,30 @@ type Engine struct {
 	mu        sync.Mutex
 	rs        *Ruleset
 	dedup     *corRule
-	cors      map[string]*corState            // by rule key
-	suppress  map[string]map[string]int64     // rule key → suppression key → until (event time)
-	disabled  map[string]bool                 // API overrides, by rule key
-	firings   map[string]uint64               // by rule key
-	digests   map[string]string               // rule key → definition digest, for reloads
-	newest    int64                           // newest event time seen (watermark base)
-	nextClose int64                           // earliest end of a window decided at its end; 0 none
-	out       []*idmefv2.Alert                // emitted during the current call
+	cors      map[string]*corState        // by rule key
+	suppress  map[string]map[string]int64 // rule key → suppression key → until (event time)
+	disabled  map[string]bool             // API overrides, by rule key
+	firings   map[string]uint64           // by rule key
+	digests   map[string]string           // rule key → definition digest, for reloads
+	newest    int64                       // newest event time seen (watermark base)
+	nextClose int64                       // earliest end of a window decided at its end; 0 none
+	out       []*idmefv2.Alert            // emitted during the current call
+	mark      uint64                      // caller's progress marker, snapshotted
+}
+
+// SetMark records the caller's progress (the Stage: the bus sequence of
+// the last alert processed); it is saved in snapshots.
+func (e *Engine) SetMark(m uint64) {
+	e.mu.Lock()
+	e.mark = m
+	e.mu.Unlock()
+}
+
+// Mark returns the progress marker set with SetMark or restored.
+func (e *Engine) Mark() uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.mark
 }
 
 // New returns an Engine.
@@ -275,6 +291,9 @@ func (e *Engine) Process(a *idmefv2.Alert) []*idmefv2.Alert {
 	if e.rs != nil {
 		for _, d := range e.rs.dets {
 			if !e.enabled(d.rule) || d.rule.Key() == origin || !d.rule.Detector.Match(a) {
+				continue
+			}
+			if s := d.rule.Schedule; s != nil && !s.Admits(t) {
 				continue
 			}
 			e.m.matches.Inc()

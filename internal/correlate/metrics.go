@@ -21,6 +21,7 @@ type metrics struct {
 	ungrouped     prometheus.Counter
 	depthLimited  prometheus.Counter
 	matches       prometheus.Counter
+	undecodable   prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -40,11 +41,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		ungrouped:     counter("ungrouped_total", "Matches without a value for a group-by field or the value field."),
 		depthLimited:  counter("depth_limited_total", "Firings not emitted because the chain was too deep."),
 		matches:       counter("matches_total", "Detection rule matches."),
+		undecodable:   counter("undecodable_total", "Alerts on the bus that did not decode, not correlated."),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.rules, m.firings, m.suppressed, m.groups, m.evictedGroups, m.evictedEvents, m.expired, m.late, m.invalidTime, m.ungrouped, m.depthLimited, m.matches} {
+	for _, c := range []prometheus.Collector{m.rules, m.firings, m.suppressed, m.groups, m.evictedGroups, m.evictedEvents, m.expired, m.late, m.invalidTime, m.ungrouped, m.depthLimited, m.matches, m.undecodable} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if errors.As(err, &are) {

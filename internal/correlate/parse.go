@@ -115,6 +115,9 @@ func parseDoc(file string, root *yaml.Node, compile CompileFunc, ps *problems) *
 	if n := keys["vigie"]; n != nil {
 		d.vigie(n)
 	}
+	if r.Schedule != nil && keys["correlation"] != nil {
+		d.errorf(keys["vigie"], "vigie.time", "only detection rules take a schedule")
+	}
 	switch {
 	case keys["correlation"] != nil && keys["detection"] != nil:
 		d.errorf(keys["correlation"], "correlation", "a rule has either detection or correlation, not both")
@@ -292,10 +295,42 @@ func (d *docParser) vigie(n *yaml.Node) {
 				d.errorf(v, "vigie.disabled", "must be true or false")
 			}
 			d.rule.Disabled = b
+		case "time":
+			d.schedule(v)
 		default:
-			d.errorf(k, "vigie."+k.Value, "unknown key: want disabled")
+			d.errorf(k, "vigie."+k.Value, "unknown key: want disabled or time")
 		}
 	}
+}
+
+func (d *docParser) schedule(n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "vigie.time", "must be a mapping with inside or outside, and timezone")
+		return
+	}
+	keys := mapping(n)
+	for _, k := range keyNodes(n) {
+		switch k.Value {
+		case "inside", "outside", "timezone":
+		default:
+			d.errorf(k, "vigie.time."+k.Value, "unknown key: want inside, outside or timezone")
+		}
+	}
+	in, out := keys["inside"], keys["outside"]
+	if (in == nil) == (out == nil) {
+		d.errorf(n, "vigie.time", "give exactly one of inside and outside, e.g. outside: \"Mon-Fri 08:00-18:00\"")
+		return
+	}
+	spec, key := orNode(in, out), "vigie.time.inside"
+	if out != nil {
+		key = "vigie.time.outside"
+	}
+	s, err := parseSchedule(spec.Value, out != nil, d.str(keys, "timezone"))
+	if err != nil {
+		d.errorf(spec, key, "%v", err)
+		return
+	}
+	d.rule.Schedule = s
 }
 
 func (d *docParser) correlation(n *yaml.Node) *Correlation {

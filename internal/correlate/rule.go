@@ -176,6 +176,9 @@ type Rule struct {
 	// Disabled is the "vigie: {disabled: true}" extension: loaded, listed,
 	// but not evaluated until enabled.
 	Disabled bool
+	// Schedule is the "vigie: {time: …}" extension of a detection rule;
+	// nil when absent.
+	Schedule *Schedule
 	// Detector is set for detection rules.
 	Detector Detector
 	// Correlation is set for correlation rules.

@@ -15,6 +15,7 @@ const snapshotVersion = 1
 type snapshot struct {
 	Version  int                         `json:"version"`
 	Newest   int64                       `json:"newest"`
+	Mark     uint64                      `json:"mark,omitempty"`
 	Rules    map[string]snapRule         `json:"rules"`
 	Suppress map[string]map[string]int64 `json:"suppress,omitempty"`
 	Disabled map[string]bool             `json:"disabled,omitempty"`
@@ -39,7 +40,7 @@ type snapGroup struct {
 func (e *Engine) Snapshot(w io.Writer) error {
 	e.mu.Lock()
 	snap := snapshot{
-		Version: snapshotVersion, Newest: e.newest, Rules: make(map[string]snapRule),
+		Version: snapshotVersion, Newest: e.newest, Mark: e.mark, Rules: make(map[string]snapRule),
 		Suppress: e.suppress, Disabled: e.disabled, Firings: e.firings,
 	}
 	for k, st := range e.cors {
@@ -75,6 +76,7 @@ func (e *Engine) Restore(r io.Reader) error {
 	if snap.Newest > e.newest {
 		e.newest = snap.Newest
 	}
+	e.mark = snap.Mark
 	byKey := make(map[string]*corRule)
 	for _, c := range e.allCors() {
 		byKey[c.rule.Key()] = c
