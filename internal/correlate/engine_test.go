@@ -204,7 +204,9 @@ func TestTemporalOrderedNeedsTheOrder(t *testing.T) {
 	}
 }
 
-func replace(s, old, new string) string { return string(bytes.ReplaceAll([]byte(s), []byte(old), []byte(new))) }
+func replace(s, old, new string) string {
+	return string(bytes.ReplaceAll([]byte(s), []byte(old), []byte(new)))
+}
 
 const volume = `
 title: Transfer

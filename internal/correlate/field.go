@@ -16,8 +16,8 @@ import (
 // value. The flat names of the Concerto rules ("Source_IP", "Target_User")
 // mean "Source(*).IP" and "Target(*).User".
 type field struct {
-	name string         // as written in the rule
-	path idmefv2.Path   // canonical path
+	name string       // as written in the rule
+	path idmefv2.Path // canonical path
 	fast func(*idmefv2.Alert, func(string))
 }
 

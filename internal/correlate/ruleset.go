@@ -31,16 +31,16 @@ type input struct {
 // corRule is a correlation rule, compiled.
 type corRule struct {
 	rule      *Rule
-	idx       int        // position in Ruleset.cors
-	groupBy   [][]field  // [ref][i]
-	value     []field    // [ref], for value_* types
-	aggr      []string   // AggrCondition: canonical group-by paths
-	suppress  []field    // Suppress.By
-	consumers []input    // correlations fed by this one
-	emit      bool       // emits its alerts (not referenced, or generate: true upstream)
-	atEnd     bool       // decided at the window's end
-	whole     bool       // group by the whole set of a field's values (dedup)
-	refKeys   []string   // the Key of each referenced rule
+	idx       int       // position in Ruleset.cors
+	groupBy   [][]field // [ref][i]
+	value     []field   // [ref], for value_* types
+	aggr      []string  // AggrCondition: canonical group-by paths
+	suppress  []field   // Suppress.By
+	consumers []input   // correlations fed by this one
+	emit      bool      // emits its alerts (not referenced, or generate: true upstream)
+	atEnd     bool      // decided at the window's end
+	whole     bool      // group by the whole set of a field's values (dedup)
+	refKeys   []string  // the Key of each referenced rule
 }
 
 // Rules returns the rules, in load order.
