@@ -289,12 +289,12 @@ func (e *Engine) Process(a *idmefv2.Alert) []*idmefv2.Alert {
 		e.newest = ts
 	}
 	if e.rs != nil {
-		for _, d := range e.rs.dets {
-			if !e.enabled(d.rule) || d.rule.Key() == origin || !d.rule.Detector.Match(a) {
-				continue
+		e.rs.index.each(e.rs.dets, a, func(d *detRule) {
+			if !e.enabled(d.rule) || d.rule.Key() == origin {
+				return
 			}
 			if s := d.rule.Schedule; s != nil && !s.Admits(t) {
-				continue
+				return
 			}
 			e.m.matches.Inc()
 			if d.emit {
@@ -305,7 +305,7 @@ func (e *Engine) Process(a *idmefv2.Alert) []*idmefv2.Alert {
 					e.feed(in, a, ts, depth)
 				}
 			}
-		}
+		})
 	}
 	if e.dedup != nil && origin == "" && e.dedup.rule.Detector.Match(a) {
 		e.feed(input{cor: e.dedup}, a, ts, depth)

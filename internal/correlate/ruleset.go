@@ -12,6 +12,7 @@ type Ruleset struct {
 	rules []*Rule
 	byKey map[string]*Rule
 	dets  []*detRule
+	index detIndex
 	cors  []*corRule // dependencies first
 }
 
@@ -160,6 +161,7 @@ func Compile(rules []*Rule) (*Ruleset, error) {
 			d.emit = true
 		}
 	}
+	rs.index = newDetIndex(rs.dets)
 	for _, c := range rs.cors {
 		if len(c.consumers) == 0 {
 			c.emit = true
