@@ -50,7 +50,7 @@ func dedupRule(window time.Duration, analyzer string) *corRule {
 }
 
 func dedupDescription(evs []event) string {
-	d := evs[0].Desc
+	d := evs[0].Alert.Desc
 	if d == "" {
 		d = "alert"
 	}

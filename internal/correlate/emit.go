@@ -63,64 +63,110 @@ func readInfo(a *idmefv2.Alert) (Info, bool) {
 	return Info{}, false
 }
 
-// groupKey is a group of a correlation: its key and the values.
-type groupKey struct {
-	key  string
-	vals []string
-}
-
 // maxGroupsPerAlert bounds the groups one alert joins (the product of its
 // group-by values).
 const maxGroupsPerAlert = 64
 
-// groupKeys returns the groups alert a joins in c through reference ref:
-// one per combination of its group-by values (a list contributes each
-// value). An alert without a value for a group-by field joins none.
-func groupKeys(c *corRule, ref int, a *idmefv2.Alert) []groupKey {
+// keySep separates the values of a multi-field group key.
+const keySep = "\x1f"
+
+// keyBuf holds the group keys of one alert: keys[offs[i]:offs[i+1]].
+// Keys are built in one byte buffer so that looking a group up allocates
+// nothing; a string is made only for a new group.
+type keyBuf struct {
+	buf  []byte
+	offs []int
+	vals [][]string // per group-by field, scratch
+}
+
+func (kb *keyBuf) n() int           { return len(kb.offs) - 1 }
+func (kb *keyBuf) key(i int) []byte { return kb.buf[kb.offs[i]:kb.offs[i+1]] }
+
+// groupKeys fills kb with the keys of the groups alert a joins in c
+// through reference ref: one per combination of its group-by values (a
+// list contributes each value), the values joined by keySep. An alert
+// without a value for a group-by field joins none.
+func groupKeys(kb *keyBuf, c *corRule, ref int, a *idmefv2.Alert) {
+	kb.buf, kb.offs = kb.buf[:0], append(kb.offs[:0], 0)
 	fields := c.groupBy[ref]
 	if len(fields) == 0 {
-		return []groupKey{{}}
+		kb.offs = append(kb.offs, 0)
+		return
+	}
+	for len(kb.vals) < len(fields) {
+		kb.vals = append(kb.vals, nil)
 	}
 	if len(fields) == 1 && !c.whole {
-		var out []groupKey
-		fields[0].each(a, func(v string) {
-			for _, o := range out {
-				if o.key == v {
-					return
+		vals := fields[0].appendValues(kb.vals[0][:0], a)
+		kb.vals[0] = vals
+	next:
+		for _, v := range vals {
+			for i := range kb.n() {
+				if string(kb.key(i)) == v {
+					continue next
 				}
 			}
-			if len(out) < maxGroupsPerAlert {
-				out = append(out, groupKey{key: v, vals: []string{v}})
+			if kb.n() == maxGroupsPerAlert {
+				break
 			}
-		})
-		return out
-	}
-	combos := [][]string{nil}
-	for _, f := range fields {
-		vals := f.values(a)
-		if len(vals) == 0 && !c.whole {
-			return nil
+			kb.buf = append(kb.buf, v...)
+			kb.offs = append(kb.offs, len(kb.buf))
 		}
+		return
+	}
+	combos := 1
+	for i, f := range fields {
+		vals := f.appendValues(kb.vals[i][:0], a)
+		sort.Strings(vals)
+		vals = slices.Compact(vals)
+		kb.vals[i] = vals
 		if c.whole {
-			sort.Strings(vals)
-			vals = []string{strings.Join(vals, ",")}
+			continue
 		}
-		next := make([][]string, 0, len(combos)*len(vals))
-		for _, cb := range combos {
-			for _, v := range vals {
-				if len(next) == maxGroupsPerAlert {
-					break
+		if len(vals) == 0 {
+			return
+		}
+		combos *= len(vals)
+	}
+	if c.whole {
+		for i := range fields {
+			if i > 0 {
+				kb.buf = append(kb.buf, keySep...)
+			}
+			for j, v := range kb.vals[i] {
+				if j > 0 {
+					kb.buf = append(kb.buf, ',')
 				}
-				next = append(next, append(slices.Clone(cb), v))
+				kb.buf = append(kb.buf, v...)
 			}
 		}
-		combos = next
+		kb.offs = append(kb.offs, len(kb.buf))
+		return
 	}
-	out := make([]groupKey, len(combos))
-	for i, cb := range combos {
-		out[i] = groupKey{key: strings.Join(cb, "\x1f"), vals: cb}
+	// Every combination, by counting in mixed radix.
+	combos = min(combos, maxGroupsPerAlert)
+	for n := range combos {
+		for i := range fields {
+			vals := kb.vals[i]
+			if i > 0 {
+				kb.buf = append(kb.buf, keySep...)
+			}
+			kb.buf = append(kb.buf, vals[n%len(vals)]...)
+			n /= len(vals)
+		}
+		kb.offs = append(kb.offs, len(kb.buf))
 	}
-	return out
+}
+
+// groupValues splits a group key into its values.
+func groupValues(c *corRule, key string) []string {
+	if len(c.rule.Correlation.GroupBy) == 0 {
+		return nil
+	}
+	if len(c.rule.Correlation.GroupBy) == 1 {
+		return []string{key}
+	}
+	return strings.Split(key, keySep)
 }
 
 // deterministicID derives a UUID (version 8, RFC 9562) from parts, so
@@ -184,36 +230,48 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.
 	if r.Level != "" {
 		a.Priority = levelPriority(r.Level)
 	}
-	seenSrc := make(map[string]bool)
-	seenTgt := make(map[string]bool)
+	seenSrc := make(map[sourceKey]bool)
+	seenTgt := make(map[targetKey]bool)
 	seenID := make(map[string]bool, len(evs))
 	var top idmefv2.Priority
-	for _, ev := range evs {
+	for _, x := range evs {
+		ev := x.Alert
 		if !seenID[ev.ID] && ev.ID != "" {
 			seenID[ev.ID] = true
 			a.CorrelID = append(a.CorrelID, ev.ID)
 		}
-		for _, s := range ev.Src {
-			if k := sourceKey(&s); !seenSrc[k] && len(a.Source) < e.opts.MaxMerged {
+		if rank(ev.Prio) > rank(top) {
+			top = ev.Prio
+		}
+		if len(seenSrc) >= 4*e.opts.MaxMerged && len(seenTgt) >= 4*e.opts.MaxMerged {
+			continue // enough seen: the merge is bounded anyway
+		}
+		for i := range ev.Src {
+			s := &ev.Src[i]
+			if k := srcKey(s); !seenSrc[k] {
 				seenSrc[k] = true
-				s.Attachment = nil
-				a.Source = append(a.Source, s)
+				if len(a.Source) < e.opts.MaxMerged {
+					c := *s
+					c.Attachment = nil
+					a.Source = append(a.Source, c)
+				}
 			}
 		}
-		for _, t := range ev.Tgt {
-			if k := targetKey(&t); !seenTgt[k] && len(a.Target) < e.opts.MaxMerged {
+		for i := range ev.Tgt {
+			t := &ev.Tgt[i]
+			if k := tgtKey(t); !seenTgt[k] {
 				seenTgt[k] = true
-				t.Attachment = nil
-				a.Target = append(a.Target, t)
+				if len(a.Target) < e.opts.MaxMerged {
+					c := *t
+					c.Attachment = nil
+					a.Target = append(a.Target, c)
+				}
 			}
 		}
 		for _, c := range ev.Cat {
 			if !slices.Contains(a.Category, c) && len(a.Category) < e.opts.MaxMerged {
 				a.Category = append(a.Category, c)
 			}
-		}
-		if rank(ev.Prio) > rank(top) {
-			top = ev.Prio
 		}
 	}
 	if a.Priority == "" {
@@ -238,7 +296,7 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.
 func eventIDs(evs []event) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
-		out[i] = e.ID
+		out[i] = e.Alert.ID
 	}
 	return out
 }
@@ -257,12 +315,17 @@ func rank(p idmefv2.Priority) int {
 	return 0
 }
 
-func sourceKey(s *idmefv2.Source) string {
-	return strings.Join([]string{s.IP, s.Hostname, s.User, s.Email, s.Location}, "\x1f")
+// sourceKey and targetKey tell merged sources and targets apart.
+type sourceKey struct{ ip, host, user, email, loc string }
+
+type targetKey struct{ ip, host, user, email, service, loc string }
+
+func srcKey(s *idmefv2.Source) sourceKey {
+	return sourceKey{s.IP, s.Hostname, s.User, s.Email, s.Location}
 }
 
-func targetKey(t *idmefv2.Target) string {
-	return strings.Join([]string{t.IP, t.Hostname, t.User, t.Email, t.Service, t.Location}, "\x1f")
+func tgtKey(t *idmefv2.Target) targetKey {
+	return targetKey{t.IP, t.Hostname, t.User, t.Email, t.Service, t.Location}
 }
 
 // fire emits the alert of a correlation whose condition holds, and feeds
@@ -329,7 +392,7 @@ func (e *Engine) emitDetection(d *detRule, a *idmefv2.Alert, t time.Time, depth 
 	}
 	n := t.UnixNano()
 	info := Info{Rule: r.Key(), Title: r.Title, Type: "detection", Value: 1, Count: 1, Start: ts(n), End: ts(n), Depth: depth + 1}
-	ev := event{T: n, ID: a.ID, Src: a.Source, Tgt: a.Target, Cat: a.Category, Prio: a.Priority, Desc: a.Description}
+	ev := event{T: n, Alert: newAlertInfo(a)}
 	out := e.build(r, info, []event{ev}, nil)
 	e.firings[r.Key()]++
 	e.m.firings.WithLabelValues(r.Key()).Inc()

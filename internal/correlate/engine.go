@@ -72,7 +72,10 @@ type Engine struct {
 	newest    int64                       // newest event time seen (watermark base)
 	nextClose int64                       // earliest end of a window decided at its end; 0 none
 	out       []*idmefv2.Alert            // emitted during the current call
-	mark      uint64                      // caller's progress marker, snapshotted
+	kbufs     []*keyBuf                   // free key buffers
+	cur       *alertInfo                  // of curAlert, shared by its events
+	curAlert  *idmefv2.Alert
+	mark      uint64 // caller's progress marker, snapshotted
 }
 
 // SetMark records the caller's progress (the Stage: the bus sequence of
@@ -314,7 +317,7 @@ func (e *Engine) Process(a *idmefv2.Alert) []*idmefv2.Alert {
 		e.closeWindows(e.newest - int64(e.opts.AllowedLateness))
 	}
 	out := e.out
-	e.out = nil
+	e.out, e.cur, e.curAlert = nil, nil, nil
 	return out
 }
 
@@ -353,7 +356,10 @@ func (e *Engine) feed(in input, a *idmefv2.Alert, ts int64, depth int) {
 	if c != e.dedup && !e.enabled(c.rule) {
 		return
 	}
-	ev := event{T: ts, ID: a.ID, Ref: in.ref, Depth: depth, Src: a.Source, Tgt: a.Target, Cat: a.Category, Prio: a.Priority, Desc: a.Description}
+	if e.curAlert != a {
+		e.cur, e.curAlert = newAlertInfo(a), a
+	}
+	ev := event{T: ts, Ref: in.ref, Depth: depth, Alert: e.cur}
 	if c.value != nil {
 		ev.Vals = c.value[in.ref].values(a)
 		if len(ev.Vals) == 0 {
@@ -361,24 +367,41 @@ func (e *Engine) feed(in input, a *idmefv2.Alert, ts int64, depth int) {
 			return
 		}
 	}
-	keys := groupKeys(c, in.ref, a)
-	if len(keys) == 0 {
+	// add may feed chained correlations, which need key buffers of their
+	// own: take one from the pool for this call.
+	kb := e.keyBuf()
+	defer e.putKeyBuf(kb)
+	groupKeys(kb, c, in.ref, a)
+	if kb.n() == 0 {
 		e.m.ungrouped.Inc()
 		return
 	}
-	for _, gk := range keys {
-		e.add(c, gk, ev)
+	for i := range kb.n() {
+		e.add(c, kb.key(i), ev)
 	}
 }
 
+// keyBuf returns a key buffer; putKeyBuf gives it back. Calls nest only
+// as deep as correlation chains.
+func (e *Engine) keyBuf() *keyBuf {
+	if n := len(e.kbufs); n > 0 {
+		kb := e.kbufs[n-1]
+		e.kbufs = e.kbufs[:n-1]
+		return kb
+	}
+	return &keyBuf{}
+}
+
+func (e *Engine) putKeyBuf(kb *keyBuf) { e.kbufs = append(e.kbufs, kb) }
+
 // add puts ev in group gk of c and decides the group when it can be.
-func (e *Engine) add(c *corRule, gk groupKey, ev event) {
+func (e *Engine) add(c *corRule, gk []byte, ev event) {
 	st := e.cors[c.rule.Key()]
 	if st == nil {
 		st = newCorState()
 		e.cors[c.rule.Key()] = st
 	}
-	g := st.groups[gk.key]
+	g := st.groups[string(gk)]
 	span := int64(c.rule.Correlation.Timespan)
 	if g != nil && c.atEnd && ev.T >= g.start+span {
 		// The event opens the next window: decide this one first.
@@ -392,9 +415,10 @@ func (e *Engine) add(c *corRule, gk groupKey, ev event) {
 			e.dropGroup(st, old)
 			e.m.evictedGroups.Inc()
 		}
-		g = &group{key: gk.key, vals: gk.vals, start: ev.T}
+		key := string(gk)
+		g = &group{key: key, vals: groupValues(c, key), start: ev.T}
 		g.elem = st.lru.PushFront(g)
-		st.groups[gk.key] = g
+		st.groups[key] = g
 		e.m.groups.Inc()
 		if c.atEnd {
 			e.scheduleClose(g.start + span)
@@ -410,22 +434,22 @@ func (e *Engine) add(c *corRule, gk groupKey, ev event) {
 			return
 		}
 	}
-	g.insert(ev)
+	g.insert(c, ev)
 	if len(g.events) > e.opts.MaxEvents {
-		g.events = append(g.events[:0], g.events[1:]...)
+		g.dropFront(c, 1)
 		e.m.evictedEvents.Inc()
 	}
 	if c.atEnd {
 		return
 	}
 	// Sliding window ending at the newest event.
-	if n := g.expire(g.newest - span); n > 0 {
+	if n := g.expire(c, g.newest-span); n > 0 {
 		e.m.expired.Add(float64(n))
 	}
 	if len(g.events) == 0 {
 		return
 	}
-	v, ok := measure(c, g.events)
+	v, ok := g.measure(c)
 	if !ok || !c.rule.Correlation.Condition.holds(v) {
 		return
 	}
@@ -547,7 +571,7 @@ func (e *Engine) suppressed(r *Rule, by []field, src *idmefv2.Alert, at int64) b
 	var b strings.Builder
 	for _, f := range by {
 		b.WriteString(strings.Join(f.values(src), "\x1e"))
-		b.WriteByte(0x1f)
+		b.WriteString(keySep)
 	}
 	k := b.String()
 	m := e.suppress[r.Key()]

@@ -3,6 +3,7 @@ package correlate
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,7 +19,7 @@ import (
 type field struct {
 	name string       // as written in the rule
 	path idmefv2.Path // canonical path
-	fast func(*idmefv2.Alert, func(string))
+	fast func([]string, *idmefv2.Alert) []string
 }
 
 // parseField resolves a rule field name.
@@ -50,32 +51,34 @@ func isClassList(name string) bool {
 	return false
 }
 
-// each calls fn with every value of f in a, as text.
-func (f field) each(a *idmefv2.Alert, fn func(string)) {
+// appendValues appends every value of f in a, as text, to dst.
+func (f field) appendValues(dst []string, a *idmefv2.Alert) []string {
 	if f.fast != nil {
-		f.fast(a, fn)
-		return
+		return f.fast(dst, a)
 	}
 	vals, _ := idmefv2.Get(a, f.path)
 	for _, v := range vals {
 		if s, ok := valueText(v); ok {
-			fn(s)
+			dst = append(dst, s)
 		}
 	}
+	return dst
 }
 
 // values returns the distinct values of f in a.
 func (f field) values(a *idmefv2.Alert) []string {
-	var out []string
-	f.each(a, func(s string) {
-		for _, o := range out {
-			if o == s {
-				return
-			}
+	out := f.appendValues(nil, a)
+	if len(out) < 2 {
+		return out
+	}
+	n := 0
+	for _, s := range out {
+		if !slices.Contains(out[:n], s) {
+			out[n] = s
+			n++
 		}
-		out = append(out, s)
-	})
-	return out
+	}
+	return out[:n]
 }
 
 // valueText turns a value from idmefv2.Get into text; empty strings and
@@ -110,23 +113,25 @@ func valueText(v any) (string, bool) {
 
 // fastAccessor returns a direct accessor for the most used paths, so that
 // group-by does not allocate; nil for the others.
-func fastAccessor(canonical string) func(*idmefv2.Alert, func(string)) {
-	src := func(get func(*idmefv2.Source) string) func(*idmefv2.Alert, func(string)) {
-		return func(a *idmefv2.Alert, fn func(string)) {
+func fastAccessor(canonical string) func([]string, *idmefv2.Alert) []string {
+	src := func(get func(*idmefv2.Source) string) func([]string, *idmefv2.Alert) []string {
+		return func(dst []string, a *idmefv2.Alert) []string {
 			for i := range a.Source {
 				if v := get(&a.Source[i]); v != "" {
-					fn(v)
+					dst = append(dst, v)
 				}
 			}
+			return dst
 		}
 	}
-	tgt := func(get func(*idmefv2.Target) string) func(*idmefv2.Alert, func(string)) {
-		return func(a *idmefv2.Alert, fn func(string)) {
+	tgt := func(get func(*idmefv2.Target) string) func([]string, *idmefv2.Alert) []string {
+		return func(dst []string, a *idmefv2.Alert) []string {
 			for i := range a.Target {
 				if v := get(&a.Target[i]); v != "" {
-					fn(v)
+					dst = append(dst, v)
 				}
 			}
+			return dst
 		}
 	}
 	switch canonical {
@@ -149,16 +154,18 @@ func fastAccessor(canonical string) func(*idmefv2.Alert, func(string)) {
 	case "Target(*).Email":
 		return tgt(func(t *idmefv2.Target) string { return t.Email })
 	case "Category":
-		return func(a *idmefv2.Alert, fn func(string)) {
+		return func(dst []string, a *idmefv2.Alert) []string {
 			for _, c := range a.Category {
-				fn(string(c))
+				dst = append(dst, string(c))
 			}
+			return dst
 		}
 	case "Analyzer.Name":
-		return func(a *idmefv2.Alert, fn func(string)) {
+		return func(dst []string, a *idmefv2.Alert) []string {
 			if a.Analyzer.Name != "" {
-				fn(a.Analyzer.Name)
+				dst = append(dst, a.Analyzer.Name)
 			}
+			return dst
 		}
 	}
 	return nil

@@ -97,6 +97,7 @@ func (e *Engine) Restore(r io.Reader) error {
 			}
 			sort.SliceStable(sg.Events, func(i, j int) bool { return sg.Events[i].T < sg.Events[j].T })
 			g := &group{key: sg.Key, vals: sg.Vals, start: sg.Start, newest: sg.Newest, events: sg.Events}
+			g.rebuild(c)
 			g.elem = st.lru.PushFront(g)
 			st.groups[g.key] = g
 			e.m.groups.Inc()

@@ -11,16 +11,26 @@ import (
 
 // event is one alert as a correlation keeps it.
 type event struct {
-	T     int64              `json:"t"`               // event time, Unix nanoseconds
-	ID    string             `json:"id"`              // the alert's ID
-	Ref   int                `json:"ref"`             // which referenced rule it matched
-	Vals  []string           `json:"vals,omitempty"`  // value_* field values
-	Depth int                `json:"depth,omitempty"` // correlation depth of the alert
-	Src   []idmefv2.Source   `json:"src,omitempty"`
-	Tgt   []idmefv2.Target   `json:"tgt,omitempty"`
-	Cat   []idmefv2.Category `json:"cat,omitempty"`
-	Prio  idmefv2.Priority   `json:"prio,omitempty"`
-	Desc  string             `json:"desc,omitempty"`
+	T     int64      `json:"t"`               // event time, Unix nanoseconds
+	Ref   int        `json:"ref"`             // which referenced rule it matched
+	Vals  []string   `json:"vals,omitempty"`  // value_* field values
+	Depth int        `json:"depth,omitempty"` // correlation depth of the alert
+	Alert *alertInfo `json:"alert"`
+}
+
+// alertInfo is what emitted alerts take from a contributing alert; one is
+// shared by every group and correlation the alert joins.
+type alertInfo struct {
+	ID   string             `json:"id"`
+	Src  []idmefv2.Source   `json:"src,omitempty"`
+	Tgt  []idmefv2.Target   `json:"tgt,omitempty"`
+	Cat  []idmefv2.Category `json:"cat,omitempty"`
+	Prio idmefv2.Priority   `json:"prio,omitempty"`
+	Desc string             `json:"desc,omitempty"`
+}
+
+func newAlertInfo(a *idmefv2.Alert) *alertInfo {
+	return &alertInfo{ID: a.ID, Src: a.Source, Tgt: a.Target, Cat: a.Category, Prio: a.Priority, Desc: a.Description}
 }
 
 // group is the state of one group-by key of one correlation.
@@ -31,6 +41,14 @@ type group struct {
 	start  int64    // window start, for rules decided at the window's end
 	newest int64    // newest event time
 	elem   *list.Element
+
+	// Running aggregates of the sliding-window types, kept as events come
+	// and go: distinct values (value_count), events per referenced rule
+	// (temporal), sum (value_sum). Not snapshotted: rebuilt on restore.
+	distinct map[string]int
+	perRef   []int
+	sum      float64
+	nnum     int // numbers in sum
 }
 
 // corState is the state of one correlation rule.
@@ -43,9 +61,83 @@ func newCorState() *corState {
 	return &corState{groups: make(map[string]*group), lru: list.New()}
 }
 
+// account adds (sign 1) or removes (sign -1) e from the running
+// aggregates.
+func (g *group) account(c *corRule, e *event, sign int) {
+	cr := c.rule.Correlation
+	switch cr.Type {
+	case ValueCount:
+		if g.distinct == nil {
+			g.distinct = make(map[string]int)
+		}
+		for _, v := range e.Vals {
+			if n := g.distinct[v] + sign; n > 0 {
+				g.distinct[v] = n
+			} else {
+				delete(g.distinct, v)
+			}
+		}
+	case Temporal:
+		if g.perRef == nil {
+			g.perRef = make([]int, len(cr.Rules))
+		}
+		g.perRef[e.Ref] += sign
+	case ValueSum:
+		for _, x := range numbers(e.Vals) {
+			g.sum += float64(sign) * x
+			g.nnum += sign
+		}
+	}
+}
+
+// rebuild recomputes the running aggregates from the events.
+func (g *group) rebuild(c *corRule) {
+	g.distinct, g.perRef, g.sum, g.nnum = nil, nil, 0, 0
+	for i := range g.events {
+		g.account(c, &g.events[i], 1)
+	}
+}
+
+// measure is the aggregate of the group's window: from the running
+// aggregates for the sliding types, computed for the others.
+func (g *group) measure(c *corRule) (float64, bool) {
+	switch c.rule.Correlation.Type {
+	case EventCount:
+		return float64(len(g.events)), true
+	case ValueCount:
+		return float64(len(g.distinct)), true
+	case Temporal:
+		n := 0
+		for _, k := range g.perRef {
+			if k > 0 {
+				n++
+			}
+		}
+		return float64(n), true
+	case ValueSum:
+		return g.sum, g.nnum > 0
+	}
+	return measure(c, g.events)
+}
+
+// dropFront removes the n oldest events. It reslices rather than copies:
+// append reallocates once the capacity left is used up, so the cost per
+// event stays constant however long the window.
+func (g *group) dropFront(c *corRule, n int) {
+	for i := range n {
+		g.account(c, &g.events[i], -1)
+		g.events[i] = event{} // release what it points to
+	}
+	g.events = g.events[n:]
+	if len(g.events) == 0 {
+		g.events = nil
+	}
+}
+
 // insert adds e to g keeping events sorted by time (late events go to
 // their place).
-func (g *group) insert(e event) {
+func (g *group) insert(c *corRule, e event) {
+	g.account(c, &e, 1)
 	n := len(g.events)
 	if n == 0 || g.events[n-1].T <= e.T {
 		g.events = append(g.events, e)
@@ -61,13 +153,13 @@ func (g *group) insert(e event) {
 }
 
 // expire drops events older than from; it returns how many.
-func (g *group) expire(from int64) int {
+func (g *group) expire(c *corRule, from int64) int {
 	i := 0
 	for i < len(g.events) && g.events[i].T < from {
 		i++
 	}
 	if i > 0 {
-		g.events = append(g.events[:0], g.events[i:]...)
+		g.dropFront(c, i)
 	}
 	return i
 }
@@ -107,7 +199,7 @@ func measure(c *corRule, evs []event) (v float64, ok bool) {
 		}
 		return float64(next), true
 	}
-	nums := numbers(evs)
+	nums := eventNumbers(evs)
 	if len(nums) == 0 {
 		return 0, false
 	}
@@ -131,15 +223,22 @@ func measure(c *corRule, evs []event) (v float64, ok bool) {
 	return 0, false
 }
 
-// numbers returns the numeric values of the events.
-func numbers(evs []event) []float64 {
+// numbers returns the numeric values among vals.
+func numbers(vals []string) []float64 {
+	var out []float64
+	for _, s := range vals {
+		if x, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(x) && !math.IsInf(x, 0) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// eventNumbers returns the numeric values of the events.
+func eventNumbers(evs []event) []float64 {
 	var out []float64
 	for _, e := range evs {
-		for _, s := range e.Vals {
-			if x, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(x) && !math.IsInf(x, 0) {
-				out = append(out, x)
-			}
-		}
+		out = append(out, numbers(e.Vals)...)
 	}
 	return out
 }
