@@ -73,13 +73,3 @@ func (ps *problems) errs() []Problem {
 	}
 	return out
 }
-
-func (ps *problems) warnings() []Problem {
-	var out []Problem
-	for _, p := range ps.list {
-		if p.Warning {
-			out = append(out, p)
-		}
-	}
-	return out
-}

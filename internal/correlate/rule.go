@@ -52,9 +52,6 @@ func (t Type) needsField() bool {
 	return t == ValueCount || t == ValueSum || t == ValueAvg || t == ValuePercentile
 }
 
-// numeric reports whether the type aggregates numbers.
-func (t Type) numeric() bool { return t == ValueSum || t == ValueAvg || t == ValuePercentile }
-
 // temporal reports whether the type counts distinct rules.
 func (t Type) temporal() bool { return t == Temporal || t == TemporalOrdered }
 
