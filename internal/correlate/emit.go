@@ -207,7 +207,7 @@ func methods(typ string) []idmefv2.AnalyzerMethod {
 }
 
 // build makes the alert a rule emits from its contributing events.
-func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.Alert {
+func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string, refs int) *idmefv2.Alert {
 	an := e.opts.Analyzer
 	an.Method = methods(info.Type)
 	a := &idmefv2.Alert{
@@ -232,11 +232,21 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.
 	}
 	seenSrc := make(map[sourceKey]bool)
 	seenTgt := make(map[targetKey]bool)
-	seenID := make(map[string]bool, len(evs))
+	// An alert is in a group once per referenced rule it matched, so
+	// CorrelID needs de-duplicating only when several rules feed it.
+	var seenID map[string]bool
+	if refs > 1 {
+		seenID = make(map[string]bool, len(evs))
+	}
+	a.CorrelID = make([]string, 0, len(evs))
 	var top idmefv2.Priority
+	var lastSrc sourceKey
+	var lastTgt targetKey
 	for _, x := range evs {
 		ev := x.Alert
-		if !seenID[ev.ID] && ev.ID != "" {
+		if seenID == nil {
+			a.CorrelID = append(a.CorrelID, ev.ID)
+		} else if !seenID[ev.ID] {
 			seenID[ev.ID] = true
 			a.CorrelID = append(a.CorrelID, ev.ID)
 		}
@@ -248,7 +258,8 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.
 		}
 		for i := range ev.Src {
 			s := &ev.Src[i]
-			if k := srcKey(s); !seenSrc[k] {
+			if k := srcKey(s); k != lastSrc && !seenSrc[k] {
+				lastSrc = k
 				seenSrc[k] = true
 				if len(a.Source) < e.opts.MaxMerged {
 					c := *s
@@ -259,7 +270,8 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.
 		}
 		for i := range ev.Tgt {
 			t := &ev.Tgt[i]
-			if k := tgtKey(t); !seenTgt[k] {
+			if k := tgtKey(t); k != lastTgt && !seenTgt[k] {
+				lastTgt = k
 				seenTgt[k] = true
 				if len(a.Target) < e.opts.MaxMerged {
 					c := *t
@@ -355,7 +367,7 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 			info.Group = append(info.Group, GroupValue{Field: f, Value: g.vals[i]})
 		}
 	}
-	a := e.build(r, info, evs, c.aggr)
+	a := e.build(r, info, evs, c.aggr, len(c.refKeys))
 	if c == e.dedup {
 		a.Description = dedupDescription(evs)
 	}
@@ -393,7 +405,7 @@ func (e *Engine) emitDetection(d *detRule, a *idmefv2.Alert, t time.Time, depth 
 	n := t.UnixNano()
 	info := Info{Rule: r.Key(), Title: r.Title, Type: "detection", Value: 1, Count: 1, Start: ts(n), End: ts(n), Depth: depth + 1}
 	ev := event{T: n, Alert: newAlertInfo(a)}
-	out := e.build(r, info, []event{ev}, nil)
+	out := e.build(r, info, []event{ev}, nil, 1)
 	e.firings[r.Key()]++
 	e.m.firings.WithLabelValues(r.Key()).Inc()
 	e.out = append(e.out, out)
