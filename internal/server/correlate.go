@@ -61,10 +61,9 @@ func (s *Server) buildCorrelation() error {
 	s.correlation, err = correlate.NewStage(correlate.StageOptions{
 		Bus: s.bus, Engine: s.correlator, Reloader: reloader, ReloadInterval: cfg.ReloadInterval.Std(),
 		SnapshotPath: snap, SnapshotInterval: cfg.SnapshotInterval.Std(),
-		Consume: bus.ConsumeOptions{
-			AckWait: s.cfg.Bus.AckWait.Std(), MaxDeliver: s.cfg.Bus.MaxDeliver,
-			MaxBatch: s.cfg.Pipeline.FetchBatch, MaxBatchWait: s.cfg.Store.FlushInterval.Std(),
-		},
+		// The bus's short default batch wait (not the store's flush
+		// interval): a firing's latency is mostly this wait.
+		Consume: bus.ConsumeOptions{AckWait: s.cfg.Bus.AckWait.Std(), MaxDeliver: s.cfg.Bus.MaxDeliver, MaxBatch: s.cfg.Pipeline.FetchBatch},
 		Logger: log, Registerer: s.reg,
 	})
 	return err

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,6 +91,7 @@ func TestCorrelationAlertStored(t *testing.T) {
 			t.Errorf("CorrelID %v, want the five failed logins %v", a.CorrelID, ids)
 		}
 	}
+	logLatency(t, srv)
 	var rules struct {
 		Rules []struct {
 			Name    string
@@ -101,6 +104,22 @@ func TestCorrelationAlertStored(t *testing.T) {
 	for _, r := range rules.Rules {
 		if r.Name == "vigie_bruteforce_user" && r.Firings != 1 {
 			t.Errorf("vigie_bruteforce_user fired %d times, want 1", r.Firings)
+		}
+	}
+}
+
+// logLatency logs the correlation latency histogram (a figure for
+// docs/PERFORMANCE.md, not an assertion).
+func logLatency(t *testing.T, srv *Server) {
+	resp, err := http.Get("http://" + srv.APIAddr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, l := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(l, "vigie_correlation_latency_seconds_sum") || strings.HasPrefix(l, "vigie_correlation_latency_seconds_count") {
+			t.Log(l)
 		}
 	}
 }
