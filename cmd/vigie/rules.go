@@ -118,14 +118,7 @@ Exit status: 0 when every rule loads (warnings allowed), 1 otherwise, 2 on usage
 				fmt.Fprintf(out, "%d errors, %d warnings: the rules do not load\n", nerr, nwarn)
 				return &exitError{code: 1}
 			}
-			var det, cor int
-			for _, r := range rs.Rules() {
-				if r.IsCorrelation() {
-					cor++
-				} else {
-					det++
-				}
-			}
+			det, cor := rs.Counts()
 			fmt.Fprintf(out, "%d rules (%d detection, %d correlation), %d warnings\n", det+cor, det, cor, nwarn)
 			return nil
 		},

@@ -181,16 +181,9 @@ func (e *Engine) SetRules(rs *Ruleset) {
 			delete(e.digests, k)
 		}
 	}
-	var dets, cors float64
-	for _, r := range rs.Rules() {
-		if r.IsCorrelation() {
-			cors++
-		} else {
-			dets++
-		}
-	}
-	e.m.rules.WithLabelValues("detection").Set(dets)
-	e.m.rules.WithLabelValues("correlation").Set(cors)
+	dets, cors := rs.Counts()
+	e.m.rules.WithLabelValues("detection").Set(float64(dets))
+	e.m.rules.WithLabelValues("correlation").Set(float64(cors))
 }
 
 // Ruleset returns the current rule set.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -154,6 +155,31 @@ func parseDoc(file string, root *yaml.Node, compile CompileFunc, ps *problems) *
 	return r
 }
 
+// section checks that n is a mapping whose keys are among allowed (an
+// error names each other key) and returns its entries; nil when n is not
+// a mapping.
+func (d *docParser) section(n *yaml.Node, key, want string, allowed ...string) map[string]*yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, key, "must be a mapping with %s", want)
+		return nil
+	}
+	for _, k := range keyNodes(n) {
+		if !slices.Contains(allowed, k.Value) {
+			d.errorf(k, key+"."+k.Value, "unknown key: want %s", want)
+		}
+	}
+	return mapping(n)
+}
+
+// boolean reads a true/false scalar.
+func (d *docParser) boolean(n *yaml.Node, key string) bool {
+	b, err := strconv.ParseBool(n.Value)
+	if err != nil || n.Kind != yaml.ScalarNode {
+		d.errorf(n, key, "must be true or false")
+	}
+	return b
+}
+
 // mapping returns the entries of a mapping node by key.
 func mapping(n *yaml.Node) map[string]*yaml.Node {
 	m := make(map[string]*yaml.Node, len(n.Content)/2)
@@ -248,19 +274,11 @@ func (d *docParser) idmefAttr(n *yaml.Node) map[string]any {
 }
 
 func (d *docParser) suppress(n *yaml.Node) *Suppress {
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "suppress", "must be a mapping with by and for")
+	keys := d.section(n, "suppress", "by and for", "by", "for")
+	if keys == nil {
 		return nil
 	}
 	s := &Suppress{}
-	keys := mapping(n)
-	for _, k := range keyNodes(n) {
-		switch k.Value {
-		case "by", "for":
-		default:
-			d.errorf(k, "suppress."+k.Value, "unknown key: want by and for")
-		}
-	}
 	if keys["by"] != nil {
 		s.By = d.list(keys["by"], "suppress.by")
 		for _, f := range s.By {
@@ -282,39 +300,19 @@ func (d *docParser) suppress(n *yaml.Node) *Suppress {
 }
 
 func (d *docParser) vigie(n *yaml.Node) {
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "vigie", "must be a mapping")
-		return
+	keys := d.section(n, "vigie", "disabled or time", "disabled", "time")
+	if v := keys["disabled"]; v != nil {
+		d.rule.Disabled = d.boolean(v, "vigie.disabled")
 	}
-	for _, k := range keyNodes(n) {
-		v := mapping(n)[k.Value]
-		switch k.Value {
-		case "disabled":
-			b, err := strconv.ParseBool(v.Value)
-			if err != nil || v.Kind != yaml.ScalarNode {
-				d.errorf(v, "vigie.disabled", "must be true or false")
-			}
-			d.rule.Disabled = b
-		case "time":
-			d.schedule(v)
-		default:
-			d.errorf(k, "vigie."+k.Value, "unknown key: want disabled or time")
-		}
+	if v := keys["time"]; v != nil {
+		d.schedule(v)
 	}
 }
 
 func (d *docParser) schedule(n *yaml.Node) {
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "vigie.time", "must be a mapping with inside or outside, and timezone")
+	keys := d.section(n, "vigie.time", "inside or outside, and timezone", "inside", "outside", "timezone")
+	if keys == nil {
 		return
-	}
-	keys := mapping(n)
-	for _, k := range keyNodes(n) {
-		switch k.Value {
-		case "inside", "outside", "timezone":
-		default:
-			d.errorf(k, "vigie.time."+k.Value, "unknown key: want inside, outside or timezone")
-		}
 	}
 	in, out := keys["inside"], keys["outside"]
 	if (in == nil) == (out == nil) {
@@ -334,20 +332,16 @@ func (d *docParser) schedule(n *yaml.Node) {
 }
 
 func (d *docParser) correlation(n *yaml.Node) *Correlation {
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "correlation", "must be a mapping")
+	keys := d.section(n, "correlation", "type, rules, group-by, timespan, condition, aliases or generate",
+		"type", "rules", "group-by", "timespan", "condition", "aliases", "generate", "field")
+	if keys == nil {
 		return nil
 	}
 	c := &Correlation{}
-	keys := mapping(n)
 	var fieldAtTop *yaml.Node
 	for _, k := range keyNodes(n) {
-		switch k.Value {
-		case "type", "rules", "group-by", "timespan", "condition", "aliases", "generate":
-		case "field":
+		if k.Value == "field" {
 			fieldAtTop = k
-		default:
-			d.errorf(k, "correlation."+k.Value, "unknown key: want type, rules, group-by, timespan, condition, aliases or generate")
 		}
 	}
 	c.Type = Type(d.str(keys, "type"))
@@ -376,11 +370,7 @@ func (d *docParser) correlation(n *yaml.Node) *Correlation {
 		c.Aliases = d.aliases(a)
 	}
 	if g := keys["generate"]; g != nil {
-		b, err := strconv.ParseBool(g.Value)
-		if err != nil || g.Kind != yaml.ScalarNode {
-			d.errorf(g, "correlation.generate", "must be true or false")
-		}
-		c.Generate = b
+		c.Generate = d.boolean(g, "correlation.generate")
 	}
 	if cn := keys["condition"]; cn != nil {
 		c.Condition = d.condition(cn, c.Type)

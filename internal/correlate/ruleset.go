@@ -52,6 +52,18 @@ func (rs *Ruleset) Rules() []*Rule {
 	return rs.rules
 }
 
+// Counts returns how many detection and correlation rules rs holds.
+func (rs *Ruleset) Counts() (detections, correlations int) {
+	for _, r := range rs.Rules() {
+		if r.IsCorrelation() {
+			correlations++
+		} else {
+			detections++
+		}
+	}
+	return detections, correlations
+}
+
 // Rule returns the rule with key k.
 func (rs *Ruleset) Rule(k string) (*Rule, bool) {
 	if rs == nil {
