@@ -64,7 +64,7 @@ func (s *Server) buildCorrelation() error {
 		// The bus's short default batch wait (not the store's flush
 		// interval): a firing's latency is mostly this wait.
 		Consume: bus.ConsumeOptions{AckWait: s.cfg.Bus.AckWait.Std(), MaxDeliver: s.cfg.Bus.MaxDeliver, MaxBatch: s.cfg.Pipeline.FetchBatch},
-		Logger: log, Registerer: s.reg,
+		Logger:  log, Registerer: s.reg,
 	})
 	return err
 }
