@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,7 +125,7 @@ func (c *compiler) errf(at *yaml.Node, path, format string, args ...any) error {
 // of mappings (OR), or a list of keywords (OR).
 func (c *compiler) search(s Search) (node, error) {
 	path := "detection." + s.Name
-	v := s.Node
+	v := deref(s.Node)
 	switch v.Kind {
 	case yaml.MappingNode:
 		return c.fieldMap(v, path)
@@ -138,7 +137,7 @@ func (c *compiler) search(s Search) (node, error) {
 		}
 		maps := 0
 		for _, it := range v.Content {
-			if it.Kind == yaml.MappingNode {
+			if deref(it).Kind == yaml.MappingNode {
 				maps++
 			}
 		}
@@ -164,16 +163,13 @@ func (c *compiler) search(s Search) (node, error) {
 // keywords compiles field-less values: each is searched (contains, case-
 // insensitive) in the alert's text attributes.
 func (c *compiler) keywords(items []*yaml.Node, path string) (node, error) {
-	var fields []Field
-	for _, name := range keywordFields {
-		f, err := resolvePath(name)
-		if err != nil {
-			return nil, c.errf(nil, path, "keyword field %s: %v", name, err)
-		}
-		fields = append(fields, f)
+	fields, err := c.keywordFieldList(path)
+	if err != nil {
+		return nil, err
 	}
 	var pats []matcher
 	for i, it := range items {
+		it = deref(it)
 		if it.Kind != yaml.ScalarNode || it.Tag == "!!null" {
 			return nil, c.errf(it, fmt.Sprintf("%s[%d]", path, i), "a keyword must be a string, not %s", kindName(it))
 		}
@@ -188,8 +184,65 @@ func (c *compiler) keywords(items []*yaml.Node, path string) (node, error) {
 	return orOf(kids), nil
 }
 
+// keywordFieldList resolves the attributes keywords are searched in.
+func (c *compiler) keywordFieldList(path string) ([]Field, error) {
+	fields := make([]Field, 0, len(keywordFields))
+	for _, name := range keywordFields {
+		f, err := resolvePath(name)
+		if err != nil {
+			return nil, c.errf(nil, path, "keyword field %s: %v", name, err)
+		}
+		fields = append(fields, f)
+	}
+	return fields, nil
+}
+
+// modKeywords compiles field-less values with modifiers ("|all: [a, b]"):
+// keywords that default to contains, with all meaning every value must
+// occur (each in any text attribute).
+func (c *compiler) modKeywords(kn, val *yaml.Node, m mods, path string) (node, error) {
+	if m.exists || m.fieldref || m.cidr || m.cmp != nil || m.expand {
+		return nil, c.errf(kn, path, "field-less values only take all, cased, contains, startswith, endswith, re, windash and base64 modifiers")
+	}
+	if !m.contains && !m.startswith && !m.endswith && !m.re {
+		m.contains = true
+	}
+	fields, err := c.keywordFieldList(path)
+	if err != nil {
+		return nil, err
+	}
+	items := []*yaml.Node{val}
+	if val.Kind == yaml.SequenceNode {
+		items = val.Content
+	}
+	if len(items) == 0 {
+		return nil, c.errf(val, path, "empty list of values: it would never match")
+	}
+	var terms []node
+	for i, it := range items {
+		it = deref(it)
+		if it.Kind != yaml.ScalarNode || it.Tag == "!!null" {
+			return nil, c.errf(it, fmt.Sprintf("%s[%d]", path, i), "a keyword must be a string, not %s", kindName(it))
+		}
+		pats, err := c.values(m, it)
+		if err != nil {
+			return nil, c.errf(it, fmt.Sprintf("%s[%d]", path, i), "%v", err)
+		}
+		ors := make([]node, 0, len(fields))
+		for _, f := range fields {
+			ors = append(ors, &fieldNode{f: f, pats: pats})
+		}
+		terms = append(terms, orOf(ors))
+	}
+	if m.all {
+		return andOf(terms), nil
+	}
+	return orOf(terms), nil
+}
+
 // fieldMap compiles a mapping of "field|modifiers: values" (AND).
 func (c *compiler) fieldMap(v *yaml.Node, path string) (node, error) {
+	v = deref(v)
 	if len(v.Content) == 0 {
 		return nil, c.errf(v, path, "empty mapping")
 	}
@@ -301,6 +354,7 @@ func parseMods(list []string) (mods, error) {
 
 // fieldItem compiles one "field|modifiers: value(s)" entry.
 func (c *compiler) fieldItem(kn, val *yaml.Node, path string) (node, error) {
+	val = deref(val)
 	key := kn.Value
 	parts := strings.Split(key, "|")
 	m, err := parseMods(parts[1:])
@@ -308,8 +362,7 @@ func (c *compiler) fieldItem(kn, val *yaml.Node, path string) (node, error) {
 		return nil, c.errf(kn, path, "%v", err)
 	}
 	if parts[0] == "" {
-		// "|all" / "|contains" on keywords (field-less values).
-		return nil, c.errf(kn, path, "field-less values with modifiers are not supported; give a field name")
+		return c.modKeywords(kn, val, m, path)
 	}
 	f, err := ParseField(parts[0], c.opts.aliases)
 	if err != nil {
@@ -329,9 +382,11 @@ func (c *compiler) fieldItem(kn, val *yaml.Node, path string) (node, error) {
 	default:
 		return nil, c.errf(val, path, "a field value must be a scalar or a list of scalars, not %s", kindName(val))
 	}
+	items = slices.Clone(items)
 	for i, it := range items {
-		if it.Kind != yaml.ScalarNode {
-			return nil, c.errf(it, fmt.Sprintf("%s[%d]", path, i), "a field value must be a scalar, not %s", kindName(it))
+		items[i] = deref(it)
+		if items[i].Kind != yaml.ScalarNode {
+			return nil, c.errf(it, fmt.Sprintf("%s[%d]", path, i), "a field value must be a scalar, not %s", kindName(items[i]))
 		}
 	}
 
@@ -359,7 +414,7 @@ func (c *compiler) fieldItem(kn, val *yaml.Node, path string) (node, error) {
 			nulls++
 			continue
 		}
-		ps, err := c.values(f, m, it)
+		ps, err := c.values(m, it)
 		if err != nil {
 			return nil, c.errf(it, ipath, "%v", err)
 		}
@@ -388,33 +443,36 @@ func (c *compiler) fieldItem(kn, val *yaml.Node, path string) (node, error) {
 
 // values compiles one YAML scalar into patterns (several with windash,
 // base64offset or expand).
-func (c *compiler) values(f Field, m mods, it *yaml.Node) ([]matcher, error) {
-	text := it.Value
-	isNum := it.Tag == "!!int" || it.Tag == "!!float"
-	switch {
-	case m.cmp != nil:
-		n, err := strconv.ParseFloat(text, 64)
-		if err != nil || !isNum && it.Tag != "!!str" {
-			return nil, fmt.Errorf("%s needs a number, got %q", opName(*m.cmp), text)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s needs a number, got %q", opName(*m.cmp), text)
-		}
-		return []matcher{&cmpPat{op: *m.cmp, n: n}}, nil
-	case m.cidr:
-		p, err := netip.ParsePrefix(strings.TrimSpace(text))
-		if err != nil {
-			return nil, fmt.Errorf("cidr: %q is not a network (like 10.0.0.0/8 or 2001:db8::/32)", text)
-		}
-		return []matcher{&cidrPat{prefix: p.Masked()}}, nil
-	}
-	texts := []string{text}
+func (c *compiler) values(m mods, it *yaml.Node) ([]matcher, error) {
+	texts := []string{it.Value}
 	if m.expand {
 		var err error
-		texts, err = expandPlaceholders(text, c.opts.placeholders)
+		texts, err = expandPlaceholders(it.Value, c.opts.placeholders)
 		if err != nil {
 			return nil, err
 		}
+	}
+	switch {
+	case m.cmp != nil:
+		var out []matcher
+		for _, text := range texts {
+			n, err := strconv.ParseFloat(text, 64)
+			if err != nil {
+				return nil, fmt.Errorf("%s needs a number, got %q", opName(*m.cmp), text)
+			}
+			out = append(out, &cmpPat{op: *m.cmp, n: n})
+		}
+		return out, nil
+	case m.cidr:
+		var out []matcher
+		for _, text := range texts {
+			p, err := netip.ParsePrefix(strings.TrimSpace(text))
+			if err != nil {
+				return nil, fmt.Errorf("cidr: %q is not a network (like 10.0.0.0/8 or 2001:db8::/32)", text)
+			}
+			out = append(out, &cidrPat{prefix: p.Masked()})
+		}
+		return out, nil
 	}
 	if m.windash {
 		var out []string
@@ -440,11 +498,11 @@ func (c *compiler) values(f Field, m mods, it *yaml.Node) ([]matcher, error) {
 			if flags != "" {
 				expr = "(?" + flags + ")" + t
 			}
-			re, err := regexp.Compile(expr)
+			p, err := newRePat(expr)
 			if err != nil {
 				return nil, fmt.Errorf("re: %v (Go RE2 syntax: no look-around or back-references)", err)
 			}
-			out = append(out, &rePat{re: re})
+			out = append(out, p)
 		}
 		return out, nil
 	}
@@ -476,8 +534,8 @@ func (c *compiler) values(f Field, m mods, it *yaml.Node) ([]matcher, error) {
 				parts = append(parts, globPart{star: true})
 			}
 			p := newStrPat(parts, cased)
-			if isNum && !m.contains && !m.startswith && !m.endswith && !m.expand {
-				if n, err := strconv.ParseFloat(text, 64); err == nil {
+			if p.kind == strExact && !m.b64 && !m.b64off && looksNumeric(p.lit) {
+				if n, err := strconv.ParseFloat(p.lit, 64); err == nil {
 					p.num, p.isNum = n, true
 				}
 			}
@@ -650,4 +708,29 @@ func (c *compiler) fieldRef(f Field, m mods, items []*yaml.Node, path string) (n
 		return andOf(kids), nil
 	}
 	return orOf(kids), nil
+}
+
+// CompileDocuments compiles the detection rules among docs (as returned by
+// ParseFile), in order, skipping correlation and filter documents.
+func CompileDocuments(docs []Document, opts ...Option) ([]*Rule, error) {
+	var out []*Rule
+	for _, d := range docs {
+		if d.Kind != KindDetection {
+			continue
+		}
+		r, err := Compile(d.Rule, opts...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// deref follows YAML aliases ("*name") to the anchored node.
+func deref(n *yaml.Node) *yaml.Node {
+	for depth := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && depth < 100; depth++ {
+		n = n.Alias
+	}
+	return n
 }

@@ -3,6 +3,7 @@ package sigma
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -145,20 +146,9 @@ func TestConcertoRulesMatchAsIntended(t *testing.T) {
 		t.Errorf("indexed %d of %d rules; all Concerto rules have a literal Category or Service", set.Indexed(), len(list))
 	}
 	for an, a := range alerts {
-		var one []*Rule
-		for _, r := range list {
-			if r.Match(a) {
-				one = append(one, r)
-			}
-		}
-		got := set.Match(a)
-		if len(got) != len(one) {
+		one := matchOneByOne(list, a)
+		if got := set.Match(a); !slices.Equal(got, one) {
 			t.Fatalf("alert %s: RuleSet matched %v, rules one by one %v", an, got, one)
-		}
-		for i := range got {
-			if got[i] != one[i] {
-				t.Fatalf("alert %s: RuleSet matched %v, rules one by one %v", an, got, one)
-			}
 		}
 	}
 }

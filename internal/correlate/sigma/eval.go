@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/vigie-siem/vigie/idmefv2"
@@ -63,6 +64,11 @@ func (n *fieldRefNode) eval(a *idmefv2.Alert) bool {
 			r = strings.ToLower(r)
 		}
 		p := strPat{kind: n.mode, lit: r, cased: n.cased}
+		if n.mode == strExact && looksNumeric(r) {
+			if x, err := strconv.ParseFloat(r, 64); err == nil {
+				p.num, p.isNum = x, true
+			}
+		}
 		if n.f.visit(a, &refTest{p: &p}) {
 			return true
 		}

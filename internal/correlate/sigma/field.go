@@ -46,6 +46,7 @@ const anyIndex = -1
 type Field struct {
 	name    string // as written in the rule
 	canon   string // canonical IDMEF path, "(*)" for any element
+	key     string // the attribute without indexes: "Source.IP"
 	get     classGet
 	ci, vi  int
 	numeric bool // the attribute holds numbers
@@ -166,6 +167,7 @@ func resolvePath(path string) (Field, error) {
 		f.get, f.vi = get, clsIdx
 		f.numeric, f.text = kind == kindNum, kind == kindText
 		f.canon = canonical(clsName, clsIdx, "", anyIndex)
+		f.key = clsName
 		return f, nil
 	}
 	attrName, attrIdx, err := splitIndex(segs[1])
@@ -179,6 +181,7 @@ func resolvePath(path string) (Field, error) {
 	f.get, f.ci, f.vi = get, clsIdx, attrIdx
 	f.numeric, f.text = kind == kindNum, kind == kindText
 	f.canon = canonical(clsName, clsIdx, attrName, attrIdx)
+	f.key = clsName + "." + attrName
 	if clsName == "Analyzer" {
 		f.canon = canonical(clsName, -2, attrName, attrIdx)
 	}

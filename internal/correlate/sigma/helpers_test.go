@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"regexp"
 	"testing"
 	"time"
 
@@ -74,4 +75,26 @@ func compileErr(src string, opts ...Option) error {
 	}
 	_, err = Compile(spec, opts...)
 	return err
+}
+
+func regexpQuote(s string) string { return regexp.QuoteMeta(s) }
+
+func mustRegexp(tb testing.TB, s string) *regexp.Regexp {
+	tb.Helper()
+	re, err := regexp.Compile(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return re
+}
+
+// matchOneByOne returns the rules matching a, testing each rule alone.
+func matchOneByOne(rules []*Rule, a *idmefv2.Alert) []*Rule {
+	var out []*Rule
+	for _, r := range rules {
+		if r.Match(a) {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -3,7 +3,10 @@ package sigma
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -87,18 +90,12 @@ func (l *linter) add(sev Severity, line int, path, format string, args ...any) {
 		Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
-// lineOf returns the line of a top-level key of the rule.
+// lineOf returns the line of a top-level key of the rule (0 when absent).
 func (l *linter) lineOf(key string) int {
-	n := l.spec.Node
-	if n == nil {
+	if l.spec.Node == nil || !hasKey(l.spec.Node, key) {
 		return 0
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i].Line
-		}
-	}
-	return 0
+	return lineOfNode(l.spec.Node, key)
 }
 
 func (l *linter) meta() {
@@ -168,6 +165,94 @@ func (l *linter) detection() {
 	for _, s := range d.Searches {
 		l.search(s.Name, s.Node)
 	}
+	l.unused()
+}
+
+// unused warns about search identifiers no condition refers to.
+func (l *linter) unused() {
+	used := map[string]bool{}
+	var walk func(n *condNode)
+	walk = func(n *condNode) {
+		switch n.kind {
+		case condIdent:
+			used[n.name] = true
+		case condOf:
+			for _, s := range l.spec.Detection.Searches {
+				if n.name == "them" && !strings.HasPrefix(s.Name, "_") {
+					used[s.Name] = true
+				} else if ok, _ := path.Match(globToPathPattern(n.name), s.Name); ok {
+					used[s.Name] = true
+				}
+			}
+		}
+		for _, k := range n.kids {
+			walk(k)
+		}
+	}
+	for _, c := range l.spec.Detection.Conditions {
+		ast, err := parseCondition(c)
+		if err != nil {
+			return // reported by Compile
+		}
+		walk(ast)
+	}
+	for _, s := range l.spec.Detection.Searches {
+		if !used[s.Name] {
+			l.add(Warning, s.Node.Line, "detection."+s.Name, "search identifier not used by the condition")
+		}
+	}
+}
+
+// enumCheck reports values of an enumerated IDMEFv2 attribute that can
+// match none of the attribute's V08 values (a typo such as Acess.Other).
+func (l *linter) enumCheck(kn, val *yaml.Node, path string) {
+	c := &compiler{spec: l.spec, searches: map[string]node{}, fields: map[string]bool{}}
+	n, err := c.fieldItem(kn, val, path)
+	if err != nil {
+		return // reported by Compile
+	}
+	fn, ok := n.(*fieldNode)
+	if !ok {
+		return
+	}
+	values := enumValues(fn.f.key)
+	if values == nil {
+		return
+	}
+	items := []*yaml.Node{val}
+	if val.Kind == yaml.SequenceNode {
+		items = val.Content
+	}
+	for _, p := range fn.pats {
+		if sp, ok := p.(*setPat); ok {
+			for _, v := range slices.Sorted(maps.Keys(sp.set)) {
+				if !slices.ContainsFunc(values, func(e string) bool { return strings.EqualFold(e, v) }) {
+					l.add(Failure, kn.Line, path, "%q matches no V08 %s value: never matches", v, fn.f.key)
+				}
+			}
+			continue
+		}
+		hit := false
+		for _, v := range values {
+			if p.match(value{s: v}) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			l.add(Failure, kn.Line, path, "%s matches no V08 %s value: never matches", describe(p, items), fn.f.key)
+		}
+	}
+}
+
+func describe(p matcher, items []*yaml.Node) string {
+	if sp, ok := p.(*strPat); ok && sp.kind == strExact {
+		return fmt.Sprintf("%q", sp.lit)
+	}
+	if len(items) == 1 {
+		return fmt.Sprintf("%q", items[0].Value)
+	}
+	return "a value"
 }
 
 func (l *linter) search(name string, v *yaml.Node) {
@@ -191,11 +276,20 @@ func (l *linter) search(name string, v *yaml.Node) {
 			if p, ok := aliasPath(field); ok {
 				l.add(Warning, kn.Line, path, "flat alias %q (Concerto convention) for the IDMEF path %s", field, p)
 			}
-			hasAll := false
+			if !strings.HasPrefix(kn.Value, "|") {
+				l.enumCheck(kn, val, path)
+			}
+			hasAll, numCmp := false, ""
 			for _, m := range parts[1:] {
-				if m == "all" {
+				switch m {
+				case "all":
 					hasAll = true
+				case "gt", "gte", "lt", "lte":
+					numCmp = m
 				}
+			}
+			if f, err := ParseField(field, nil); err == nil && numCmp != "" && !f.Numeric() {
+				l.add(Warning, kn.Line, path, "%s on the text attribute %s only matches values written as numbers", numCmp, f.key)
 			}
 			if hasAll && (val.Kind != yaml.SequenceNode || len(val.Content) < 2) {
 				l.add(Failure, kn.Line, path, "the all modifier needs a list of two or more values")
@@ -204,6 +298,7 @@ func (l *linter) search(name string, v *yaml.Node) {
 	}
 }
 
+// lineOfNode returns the line of key in mapping n, or n's own line.
 func lineOfNode(n *yaml.Node, key string) int {
 	if n == nil {
 		return 0
@@ -214,4 +309,45 @@ func lineOfNode(n *yaml.Node, key string) int {
 		}
 	}
 	return n.Line
+}
+
+func hasKey(n *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
+}
+
+// LintFile lints every detection rule of a parsed file and reports rule
+// names and ids used twice (correlation rules refer to rules by them).
+func LintFile(docs []Document, opts ...Option) []Diagnostic {
+	var out []Diagnostic
+	names := map[string]int{}
+	ids := map[string]int{}
+	for _, d := range docs {
+		if d.Kind == KindDetection {
+			out = append(out, Lint(d.Rule, opts...)...)
+		}
+		for _, ref := range []struct {
+			what, val string
+			seen      map[string]int
+		}{{"name", d.Name, names}, {"id", d.ID, ids}} {
+			if ref.val == "" {
+				continue
+			}
+			if first, ok := ref.seen[ref.val]; ok {
+				source := ""
+				if d.Rule != nil {
+					source = d.Rule.Source
+				}
+				out = append(out, Diagnostic{Severity: Failure, Source: source, Rule: d.Title, Line: d.Line, Path: ref.what,
+					Msg: fmt.Sprintf("%q already used by the document at line %d: references to it are ambiguous", ref.val, first)})
+				continue
+			}
+			ref.seen[ref.val] = d.Line
+		}
+	}
+	return out
 }

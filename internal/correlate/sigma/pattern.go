@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/netip"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 )
@@ -40,8 +41,9 @@ type strPat struct {
 func (p *strPat) match(v value) bool {
 	s := v.s
 	if v.num {
-		if p.isNum && p.kind == strExact {
-			return v.n == p.num
+		if p.kind == strExact {
+			// A number equals only a numeric literal.
+			return p.isNum && v.n == p.num
 		}
 		s = v.String()
 	}
@@ -108,7 +110,7 @@ func newStrPat(parts []globPart, cased bool) *strPat {
 	case len(parts) == 1 && parts[0].star:
 		p.kind, p.lit = strPrefix, "" // any non-empty value
 	default:
-		p.kind, p.g = strGlob, &glob{parts: parts, cased: cased}
+		p.kind, p.g = strGlob, &glob{parts: parts, toks: buildTokens(parts), cased: cased}
 	}
 	return p
 }
@@ -173,10 +175,7 @@ type setPat struct {
 
 func (p *setPat) match(v value) bool {
 	if v.num {
-		if _, ok := p.nums[v.n]; ok {
-			return true
-		}
-		_, ok := p.set[v.String()]
+		_, ok := p.nums[v.n]
 		return ok
 	}
 	if p.cased {
@@ -198,14 +197,79 @@ func (p *setPat) match(v value) bool {
 
 func (p *setPat) cost() int { return 2 }
 
-// rePat is a regular expression (RE2 syntax), unanchored.
-type rePat struct{ re *regexp.Regexp }
+// rePat is a regular expression (RE2 syntax), unanchored. need holds
+// literals every match contains, tested first (cheaply) to skip the
+// regular expression on most values.
+type rePat struct {
+	re   *regexp.Regexp
+	need []reLiteral
+}
+
+type reLiteral struct {
+	lit  string // lower-cased when fold
+	fold bool
+}
+
+func newRePat(expr string) (*rePat, error) {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return nil, err
+	}
+	p := &rePat{re: re}
+	if tree, err := syntax.Parse(expr, syntax.Perl); err == nil {
+		p.need = requiredLiterals(tree.Simplify())
+	}
+	return p, nil
+}
+
+// requiredLiterals returns literals (3 bytes or more) that every match of
+// a top-level concatenation contains.
+func requiredLiterals(re *syntax.Regexp) []reLiteral {
+	var subs []*syntax.Regexp
+	switch re.Op {
+	case syntax.OpLiteral:
+		subs = []*syntax.Regexp{re}
+	case syntax.OpConcat:
+		subs = re.Sub
+	default:
+		return nil
+	}
+	var out []reLiteral
+	for _, s := range subs {
+		for s.Op == syntax.OpCapture && len(s.Sub) == 1 {
+			s = s.Sub[0]
+		}
+		if s.Op != syntax.OpLiteral || len(s.Rune) < 3 {
+			continue
+		}
+		lit := string(s.Rune)
+		fold := s.Flags&syntax.FoldCase != 0
+		if fold {
+			if !isASCII(lit) {
+				continue // Unicode folding is left to the regexp
+			}
+			lit = strings.ToLower(lit)
+		}
+		out = append(out, reLiteral{lit: lit, fold: fold})
+	}
+	return out
+}
 
 func (p *rePat) match(v value) bool {
+	s := v.s
 	if v.num {
-		return p.re.MatchString(v.String())
+		s = v.String()
 	}
-	return p.re.MatchString(v.s)
+	for _, n := range p.need {
+		if n.fold {
+			if !containsFold(s, n.lit) {
+				return false
+			}
+		} else if !strings.Contains(s, n.lit) {
+			return false
+		}
+	}
+	return p.re.MatchString(s)
 }
 
 func (p *rePat) cost() int { return 20 }

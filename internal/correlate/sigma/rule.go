@@ -219,6 +219,9 @@ func parseDocument(file string, index int, n *yaml.Node) (Document, error) {
 			doc.Kind = KindFilter
 		}
 	}
+	if doc.Kind == KindUnknown {
+		return doc, &Error{Source: file, Rule: doc.Title, Line: n.Line, Msg: fmt.Sprintf("document %d: no detection, correlation or filter section: not a Sigma rule", index+1)}
+	}
 	raw, err := yaml.Marshal(n)
 	if err != nil {
 		return doc, &Error{Source: file, Line: n.Line, Msg: fmt.Sprintf("document %d: %v", index+1, err)}

@@ -205,3 +205,14 @@ func required(n node) *constraint {
 	}
 	return nil
 }
+
+// Find returns the rule whose name or id is ref (as correlation rules
+// refer to them) and its index, or nil and -1.
+func (s *RuleSet) Find(ref string) (*Rule, int) {
+	for i, r := range s.rules {
+		if ref != "" && (r.Meta.Name == ref || r.Meta.ID == ref) {
+			return r, i
+		}
+	}
+	return nil, -1
+}

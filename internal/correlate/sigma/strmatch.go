@@ -16,8 +16,17 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
+// isASCII reports whether s has only ASCII bytes, eight bytes at a time.
 func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if w&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
 		}
@@ -84,26 +93,63 @@ func suffixFold(s, p string) bool {
 	return len(s) >= len(p) && hasPrefixASCIIFold(s[len(s)-len(p):], p)
 }
 
-// indexASCIIFold returns the index of p in the ASCII string s ignoring
-// case, or -1.
+// indexASCIIFold returns the index of the lower-case pattern p in the
+// ASCII string s ignoring case, or -1. Candidate positions come from
+// strings.IndexByte (vectorised) on both cases of p's first byte.
 func indexASCIIFold(s, p string) int {
 	if len(p) == 0 {
 		return 0
 	}
-	first := p[0]
-	upper := first
-	if 'a' <= first && first <= 'z' {
-		upper = first - ('a' - 'A')
+	last := len(s) - len(p) // last possible start
+	if last < 0 {
+		return -1
 	}
-	for i := 0; i+len(p) <= len(s); i++ {
-		if c := s[i]; c != first && c != upper {
-			continue
+	lo := p[0]
+	up := lo
+	if 'a' <= lo && lo <= 'z' {
+		up = lo - ('a' - 'A')
+	}
+	rest := p[1:]
+	if lo == up {
+		for off := 0; off <= last; {
+			i := strings.IndexByte(s[off:last+1], lo)
+			if i < 0 {
+				return -1
+			}
+			if hasPrefixASCIIFold(s[off+i+1:], rest) {
+				return off + i
+			}
+			off += i + 1
 		}
-		if hasPrefixASCIIFold(s[i+1:], p[1:]) {
+		return -1
+	}
+	// Next occurrence of each case at or after off (-1: none left).
+	window := s[:last+1]
+	nextLo, nextUp := strings.IndexByte(window, lo), strings.IndexByte(window, up)
+	for {
+		var i int
+		switch {
+		case nextLo < 0 && nextUp < 0:
+			return -1
+		case nextUp < 0 || (nextLo >= 0 && nextLo < nextUp):
+			i = nextLo
+			if j := strings.IndexByte(window[i+1:], lo); j >= 0 {
+				nextLo = i + 1 + j
+			} else {
+				nextLo = -1
+			}
+		default:
+			i = nextUp
+			if j := strings.IndexByte(window[i+1:], up); j >= 0 {
+				nextUp = i + 1 + j
+			} else {
+				nextUp = -1
+			}
+		}
+		if hasPrefixASCIIFold(s[i+1:], rest) {
 			return i
 		}
 	}
-	return -1
 }
 
 func containsFold(s, p string) bool {
@@ -118,6 +164,7 @@ func containsFold(s, p string) bool {
 // "?" one character. Literal parts are lower-cased unless cased.
 type glob struct {
 	parts []globPart
+	toks  []globTok
 	cased bool
 }
 
@@ -127,7 +174,10 @@ type globPart struct {
 	one  bool // "?"
 }
 
-// match reports whether s matches the whole pattern.
+// match reports whether s matches the whole pattern, in O(len(s) ×
+// pattern length): on a mismatch only the last star is retried (a glob
+// with only "*" and "?" never needs more), so hostile patterns such as
+// "*a*a*a*a*b" cannot cause exponential backtracking.
 func (g *glob) match(s string) bool {
 	ascii := true
 	if !g.cased {
@@ -135,72 +185,78 @@ func (g *glob) match(s string) bool {
 	} else {
 		ascii = isASCII(s)
 	}
-	return g.matchAt(0, s, ascii)
-}
-
-func (g *glob) hasPrefix(s, lit string, ascii bool) bool {
-	if g.cased || !ascii {
-		return strings.HasPrefix(s, lit)
+	toks := g.tokens()
+	px, sx := 0, 0
+	starPx, starSx := -1, 0
+	for px < len(toks) || sx < len(s) {
+		if px < len(toks) {
+			t := toks[px]
+			switch {
+			case t.star:
+				starPx, starSx = px, sx
+				px++
+				continue
+			case t.one:
+				if sx < len(s) {
+					px++
+					sx += runeLen(s[sx:], ascii)
+					continue
+				}
+			default:
+				if sx < len(s) && (s[sx] == t.c || !g.cased && ascii && lowerASCII(s[sx]) == t.c) {
+					px++
+					sx++
+					continue
+				}
+			}
+		}
+		if starPx >= 0 && starSx < len(s) {
+			starSx += runeLen(s[starSx:], ascii)
+			px, sx = starPx+1, starSx
+			continue
+		}
+		return false
 	}
-	return hasPrefixASCIIFold(s, lit)
+	return true
 }
 
-func (g *glob) index(s, lit string, ascii bool) int {
-	if g.cased || !ascii {
-		return strings.Index(s, lit)
+func runeLen(s string, ascii bool) int {
+	if ascii {
+		return 1
 	}
-	return indexASCIIFold(s, lit)
+	_, n := utf8.DecodeRuneInString(s)
+	return n
 }
 
-// matchAt matches parts[i:] against s. Backtracking is bounded by the
-// number of stars: after a star, each literal is searched left to right and
-// the recursion retries from the next occurrence only.
-func (g *glob) matchAt(i int, s string, ascii bool) bool {
-	for ; i < len(g.parts); i++ {
-		p := g.parts[i]
+// globTok is one byte of a glob pattern, or a wildcard.
+type globTok struct {
+	c    byte
+	star bool
+	one  bool
+}
+
+// tokens returns the pattern as bytes and wildcards (computed at compile
+// time by newStrPat; computed here for globs built directly in tests).
+func (g *glob) tokens() []globTok {
+	if g.toks != nil {
+		return g.toks
+	}
+	return buildTokens(g.parts)
+}
+
+func buildTokens(parts []globPart) []globTok {
+	toks := []globTok{}
+	for _, p := range parts {
 		switch {
-		case p.one:
-			if s == "" {
-				return false
-			}
-			if ascii {
-				s = s[1:]
-			} else {
-				_, n := utf8.DecodeRuneInString(s)
-				s = s[n:]
-			}
 		case p.star:
-			if i == len(g.parts)-1 {
-				return true
-			}
-			next := g.parts[i+1]
-			if next.star || next.one {
-				// "*?" and "**": try every position.
-				for k := 0; k <= len(s); k++ {
-					if g.matchAt(i+1, s[k:], ascii) {
-						return true
-					}
-				}
-				return false
-			}
-			// "*lit": try each occurrence of lit.
-			for off := 0; off <= len(s); {
-				k := g.index(s[off:], next.lit, ascii)
-				if k < 0 {
-					return false
-				}
-				if g.matchAt(i+2, s[off+k+len(next.lit):], ascii) {
-					return true
-				}
-				off += k + 1
-			}
-			return false
+			toks = append(toks, globTok{star: true})
+		case p.one:
+			toks = append(toks, globTok{one: true})
 		default:
-			if !g.hasPrefix(s, p.lit, ascii) {
-				return false
+			for i := 0; i < len(p.lit); i++ {
+				toks = append(toks, globTok{c: p.lit[i]})
 			}
-			s = s[len(p.lit):]
 		}
 	}
-	return s == ""
+	return toks
 }
