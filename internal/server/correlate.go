@@ -11,6 +11,8 @@ import (
 
 	"github.com/vigie-siem/vigie/internal/bus"
 	"github.com/vigie-siem/vigie/internal/correlate"
+	"github.com/vigie-siem/vigie/internal/ingest"
+	"github.com/vigie-siem/vigie/internal/pipeline"
 	"github.com/vigie-siem/vigie/internal/web/api"
 	presets "github.com/vigie-siem/vigie/rules/correlation"
 )
@@ -67,6 +69,16 @@ func (s *Server) buildCorrelation() error {
 		Logger:  log, Registerer: s.reg,
 	})
 	return err
+}
+
+// lagStages are the consumers whose lag slows ingest down: the pipeline's,
+// and the correlation stage when it runs.
+func (s *Server) lagStages() []ingest.Stage {
+	st := []ingest.Stage{{Subject: bus.SubjectIn, Durable: pipeline.DurableEnrich}, {Subject: bus.SubjectEnriched, Durable: pipeline.DurableStore}}
+	if s.cfg.Correlation.Enabled {
+		st = append(st, ingest.Stage{Subject: bus.SubjectEnriched, Durable: correlate.DurableName})
+	}
+	return st
 }
 
 // runPipeline runs the pipeline's stages and the correlation stage until

@@ -171,7 +171,7 @@ func (s *Server) buildIngest() error {
 	if maxLag := s.cfg.Pipeline.MaxLag; maxLag > 0 {
 		if limit, err = ingest.NewLagLimit(ingest.LagLimitOptions{
 			Lag: s.bus, MaxPending: uint64(maxLag), Logger: s.component("ingest"),
-			Stages: []ingest.Stage{{Subject: bus.SubjectIn, Durable: pipeline.DurableEnrich}, {Subject: bus.SubjectEnriched, Durable: pipeline.DurableStore}},
+			Stages: s.lagStages(),
 		}); err != nil {
 			return err
 		}
