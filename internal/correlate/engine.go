@@ -75,7 +75,8 @@ type Engine struct {
 	kbufs     []*keyBuf                   // free key buffers
 	cur       *alertInfo                  // of curAlert, shared by its events
 	curAlert  *idmefv2.Alert
-	mark      uint64 // caller's progress marker, snapshotted
+	mark      uint64           // caller's progress marker, snapshotted
+	pending   []*idmefv2.Alert // emitted, not yet published (the stage's outbox)
 }
 
 // SetMark records the caller's progress (the Stage: the bus sequence of

@@ -501,3 +501,30 @@ func TestDisabledRuleDoesNotFire(t *testing.T) {
 		}
 	}
 }
+
+func TestSnapshotKeepsUnpublishedAlerts(t *testing.T) {
+	e := newEngine(t, load(t, bruteforce, failedDet), Options{})
+	var out []*idmefv2.Alert
+	for i := range 3 {
+		out = append(out, run(t, e, mk(alertSpec{n: i, cat: idmefv2.CategoryAccessUnauthorized, src: []string{"10.0.0.1"}}))...)
+	}
+	e.SetPending(out)
+	var buf bytes.Buffer
+	if err := e.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	e2 := newEngine(t, load(t, bruteforce, failedDet), Options{})
+	if err := e2.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	got := e2.TakePending()
+	if len(got) != 1 || got[0].ID != out[0].ID {
+		t.Fatalf("pending after restore: %v, want %v", ids(got...), ids(out...))
+	}
+	if st := e2.Status(); st[1].Firings != 1 {
+		t.Errorf("firing count %d after restore, want 1", st[1].Firings)
+	}
+	if len(e2.TakePending()) != 0 {
+		t.Error("TakePending did not forget")
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/vigie-siem/vigie/idmefv2"
 )
 
 // snapshotVersion is the format of Snapshot's output.
@@ -20,6 +22,9 @@ type snapshot struct {
 	Suppress map[string]map[string]int64 `json:"suppress,omitempty"`
 	Disabled map[string]bool             `json:"disabled,omitempty"`
 	Firings  map[string]uint64           `json:"firings,omitempty"`
+	// Pending holds emitted alerts not yet published (the stage's
+	// outbox), so that a stop while the bus refused them loses nothing.
+	Pending []json.RawMessage `json:"pending,omitempty"`
 }
 
 type snapRule struct {
@@ -42,6 +47,11 @@ func (e *Engine) Snapshot(w io.Writer) error {
 	snap := snapshot{
 		Version: snapshotVersion, Newest: e.newest, Mark: e.mark, Rules: make(map[string]snapRule),
 		Suppress: e.suppress, Disabled: e.disabled, Firings: e.firings,
+	}
+	for _, a := range e.pending {
+		if data, err := idmefv2.Encode(a); err == nil {
+			snap.Pending = append(snap.Pending, data)
+		}
 	}
 	for k, st := range e.cors {
 		sr := snapRule{Digest: e.digests[k]}
@@ -117,7 +127,33 @@ func (e *Engine) Restore(r io.Reader) error {
 	for k, n := range snap.Firings {
 		e.firings[k] = n
 	}
+	e.pending = nil
+	for _, raw := range snap.Pending {
+		a, err := idmefv2.Decode(raw)
+		if err != nil {
+			return fmt.Errorf("correlate: restore: pending alert: %w", err)
+		}
+		e.pending = append(e.pending, a)
+	}
 	return nil
+}
+
+// SetPending records the emitted alerts the caller could not publish yet;
+// they are saved in snapshots.
+func (e *Engine) SetPending(as []*idmefv2.Alert) {
+	e.mu.Lock()
+	e.pending = as
+	e.mu.Unlock()
+}
+
+// TakePending returns the pending alerts restored from a snapshot (or set
+// with SetPending) and forgets them.
+func (e *Engine) TakePending() []*idmefv2.Alert {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p := e.pending
+	e.pending = nil
+	return p
 }
 
 func (rs *Ruleset) hasKey(k string) bool {

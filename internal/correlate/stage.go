@@ -64,6 +64,11 @@ type Stage struct {
 
 	mu     sync.Mutex
 	outbox []*idmefv2.Alert
+
+	// batch is held while a batch is processed and while the state is
+	// saved, so that a snapshot never holds half a batch (its mark and
+	// its windows agree).
+	batch sync.Mutex
 }
 
 // NewStage checks opts and returns a Stage.
@@ -136,6 +141,8 @@ func (s *Stage) Reload() error {
 
 // Run consumes until ctx ends, then saves the state.
 func (s *Stage) Run(ctx context.Context) error {
+	// Alerts emitted before a stop but not published then.
+	s.queue(s.opts.Engine.TakePending())
 	var wg sync.WaitGroup
 	tctx, stop := context.WithCancel(ctx)
 	wg.Add(1)
@@ -148,7 +155,7 @@ func (s *Stage) Run(ctx context.Context) error {
 	wg.Wait()
 	// Publish what the last batches emitted, then save the state.
 	if perr := s.flush(context.WithoutCancel(ctx)); perr != nil {
-		s.log.Error("correlation alerts not published at shutdown; they are in the snapshot's windows no more", "err", perr)
+		s.log.Error("correlation alerts not published at shutdown; they are saved in the snapshot and published at the next start", "err", perr)
 	}
 	if serr := s.snapshot(); serr != nil && err == nil {
 		err = serr
@@ -163,6 +170,11 @@ func (s *Stage) snapshot() error {
 	if s.opts.SnapshotPath == "" {
 		return nil
 	}
+	s.batch.Lock()
+	defer s.batch.Unlock()
+	s.mu.Lock()
+	s.opts.Engine.SetPending(append([]*idmefv2.Alert(nil), s.outbox...))
+	s.mu.Unlock()
 	return s.opts.Engine.SaveSnapshot(s.opts.SnapshotPath)
 }
 
@@ -260,6 +272,8 @@ func (s *Stage) handle(ctx context.Context, ds []bus.Delivery) error {
 	if err := s.flush(ctx); err != nil {
 		return err
 	}
+	s.batch.Lock()
+	defer s.batch.Unlock()
 	e := s.opts.Engine
 	mark := e.Mark()
 	var decided []time.Time // Published of the alert behind each emitted one
