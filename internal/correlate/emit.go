@@ -207,7 +207,7 @@ func methods(typ string) []idmefv2.AnalyzerMethod {
 }
 
 // build makes the alert a rule emits from its contributing events.
-func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string, refs int) *idmefv2.Alert {
+func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.Alert {
 	an := e.opts.Analyzer
 	an.Method = methods(info.Type)
 	a := &idmefv2.Alert{
@@ -232,22 +232,13 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string, refs int)
 	}
 	seenSrc := make(map[sourceKey]bool)
 	seenTgt := make(map[targetKey]bool)
-	// An alert is in a group once per referenced rule it matched, so
-	// CorrelID needs de-duplicating only when several rules feed it.
-	var seenID map[string]bool
-	if refs > 1 {
-		seenID = make(map[string]bool, len(evs))
-	}
 	a.CorrelID = make([]string, 0, len(evs))
 	var top idmefv2.Priority
 	var lastSrc sourceKey
 	var lastTgt targetKey
-	for _, x := range evs {
+	for i, x := range evs {
 		ev := x.Alert
-		if seenID == nil {
-			a.CorrelID = append(a.CorrelID, ev.ID)
-		} else if !seenID[ev.ID] {
-			seenID[ev.ID] = true
+		if !seenAt(evs, i) {
 			a.CorrelID = append(a.CorrelID, ev.ID)
 		}
 		if rank(ev.Prio) > rank(top) {
@@ -303,6 +294,19 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string, refs int)
 		a.Attachment = append(a.Attachment, at)
 	}
 	return a
+}
+
+// seenAt reports whether the alert of evs[i] is also an earlier event: it
+// may be, when it matched several referenced rules or was delivered
+// twice. Events are in time order, so only the earlier events of the same
+// time are compared.
+func seenAt(evs []event, i int) bool {
+	for j := i - 1; j >= 0 && evs[j].T == evs[i].T; j-- {
+		if evs[j].Alert.ID == evs[i].Alert.ID {
+			return true
+		}
+	}
+	return false
 }
 
 func eventIDs(evs []event) []string {
@@ -367,7 +371,7 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 			info.Group = append(info.Group, GroupValue{Field: f, Value: g.vals[i]})
 		}
 	}
-	a := e.build(r, info, evs, c.aggr, len(c.refKeys))
+	a := e.build(r, info, evs, c.aggr)
 	if c == e.dedup {
 		a.Description = dedupDescription(evs)
 	}
@@ -405,7 +409,7 @@ func (e *Engine) emitDetection(d *detRule, a *idmefv2.Alert, t time.Time, depth 
 	n := t.UnixNano()
 	info := Info{Rule: r.Key(), Title: r.Title, Type: "detection", Value: 1, Count: 1, Start: ts(n), End: ts(n), Depth: depth + 1}
 	ev := event{T: n, Alert: newAlertInfo(a)}
-	out := e.build(r, info, []event{ev}, nil, 1)
+	out := e.build(r, info, []event{ev}, nil)
 	e.firings[r.Key()]++
 	e.m.firings.WithLabelValues(r.Key()).Inc()
 	e.out = append(e.out, out)

@@ -428,7 +428,10 @@ func (e *Engine) add(c *corRule, gk []byte, ev event) {
 			return
 		}
 	}
-	g.insert(c, ev)
+	if !g.insert(c, ev) {
+		e.m.duplicates.Inc()
+		return
+	}
 	if len(g.events) > e.opts.MaxEvents {
 		g.dropFront(c, 1)
 		e.m.evictedEvents.Inc()

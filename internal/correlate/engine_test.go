@@ -70,6 +70,14 @@ func TestEventCountFiresOnTheTriggeringEvent(t *testing.T) {
 	if !slices.Contains(a.Ref, RefPrefix+"5b0c7d7e-0000-4000-8000-000000000001") {
 		t.Errorf("Ref = %v", a.Ref)
 	}
+	// A redelivered alert counts once.
+	e2 := newEngine(t, load(t, bruteforce, failedDet), Options{})
+	if out := run(t, e2, in[0], in[1], in[1]); len(out) != 0 {
+		t.Errorf("a redelivery counted twice: %v", out)
+	}
+	if out := run(t, e2, in[2]); len(out) != 1 || !slices.Equal(out[0].CorrelID, ids(in...)) {
+		t.Errorf("with a redelivery: %v", out)
+	}
 	// The window starts afresh after a firing.
 	if out := run(t, e, mk(alertSpec{n: 9, at: 3 * time.Minute, cat: idmefv2.CategoryAccessUnauthorized, src: []string{"10.0.0.1"}})); len(out) != 0 {
 		t.Errorf("fired again on the fourth failure")
@@ -119,6 +127,9 @@ func TestFlatConcertoFieldsAndDottedPathsMeanEveryElement(t *testing.T) {
 		if f.path.String() != "Source(*).IP" {
 			t.Errorf("%s → %s, want Source(*).IP", name, f.path)
 		}
+	}
+	if f, err := parseField("Analyzer_Name"); err != nil || f.path.String() != "Analyzer.Name" {
+		t.Errorf("Analyzer_Name: %v, %v", f.path, err)
 	}
 	f, _ := parseField("Source(1).IP")
 	a := mk(alertSpec{src: []string{"1.1.1.1", "2.2.2.2"}})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vigie-siem/vigie/idmefv2"
+	"github.com/vigie-siem/vigie/internal/correlate/sigma"
 )
 
 // field reads the values a rule field names in an alert. Fields are IDMEF
@@ -35,7 +36,16 @@ func parseField(name string) (field, error) {
 	}
 	p, err := idmefv2.ParsePath(expr)
 	if err != nil {
-		return field{}, fmt.Errorf("field %q: %w", name, err)
+		// Whatever else a detection may name (e.g. Analyzer_Name), read
+		// the way package sigma reads it.
+		sf, serr := sigma.ParseField(name, nil)
+		if serr != nil {
+			return field{}, fmt.Errorf("field %q: %w", name, err)
+		}
+		if p, err = idmefv2.ParsePath(sf.String()); err != nil {
+			return field{}, fmt.Errorf("field %q: %w", name, err)
+		}
+		return field{name: name, path: p, fast: func(dst []string, a *idmefv2.Alert) []string { return sf.AppendValues(dst, a) }}, nil
 	}
 	f := field{name: name, path: p}
 	f.fast = fastAccessor(p.String())

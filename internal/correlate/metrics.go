@@ -22,6 +22,7 @@ type metrics struct {
 	depthLimited  prometheus.Counter
 	matches       prometheus.Counter
 	undecodable   prometheus.Counter
+	duplicates    prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -42,11 +43,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		depthLimited:  counter("depth_limited_total", "Firings not emitted because the chain was too deep."),
 		matches:       counter("matches_total", "Detection rule matches."),
 		undecodable:   counter("undecodable_total", "Alerts on the bus that did not decode, not correlated."),
+		duplicates:    counter("duplicate_events_total", "Alerts already in a group (redeliveries), counted once."),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.rules, m.firings, m.suppressed, m.groups, m.evictedGroups, m.evictedEvents, m.expired, m.late, m.invalidTime, m.ungrouped, m.depthLimited, m.matches, m.undecodable} {
+	for _, c := range []prometheus.Collector{m.rules, m.firings, m.suppressed, m.groups, m.evictedGroups, m.evictedEvents, m.expired, m.late, m.invalidTime, m.ungrouped, m.depthLimited, m.matches, m.undecodable, m.duplicates} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if errors.As(err, &are) {

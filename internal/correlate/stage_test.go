@@ -102,7 +102,9 @@ func TestStageWindowsSurviveRestart(t *testing.T) {
 	var in collector
 	rctx, stopReader := context.WithCancel(ctx)
 	defer stopReader()
-	go func() { _ = b.ConsumeBatch(rctx, bus.SubjectIn, "reader", bus.ConsumeOptions{MaxBatchWait: 5 * time.Millisecond}, in.handle) }()
+	go func() {
+		_ = b.ConsumeBatch(rctx, bus.SubjectIn, "reader", bus.ConsumeOptions{MaxBatchWait: 5 * time.Millisecond}, in.handle)
+	}()
 
 	snap := filepath.Join(t.TempDir(), "correlation.json")
 	now := time.Now().UTC().Truncate(time.Second)

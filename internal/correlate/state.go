@@ -135,14 +135,20 @@ func (g *group) dropFront(c *corRule, n int) {
 }
 
 // insert adds e to g keeping events sorted by time (late events go to
-// their place).
-func (g *group) insert(c *corRule, e event) {
-	g.account(c, &e, 1)
+// their place). An alert already in the group for the same referenced
+// rule (a redelivery) is not added again; insert reports whether e was.
+func (g *group) insert(c *corRule, e event) bool {
 	n := len(g.events)
-	if n == 0 || g.events[n-1].T <= e.T {
+	i := sort.Search(n, func(i int) bool { return g.events[i].T > e.T })
+	for j := i - 1; j >= 0 && g.events[j].T == e.T; j-- {
+		if g.events[j].Ref == e.Ref && g.events[j].Alert.ID == e.Alert.ID {
+			return false
+		}
+	}
+	g.account(c, &e, 1)
+	if i == n {
 		g.events = append(g.events, e)
 	} else {
-		i := sort.Search(n, func(i int) bool { return g.events[i].T > e.T })
 		g.events = append(g.events, event{})
 		copy(g.events[i+1:], g.events[i:])
 		g.events[i] = e
@@ -150,6 +156,7 @@ func (g *group) insert(c *corRule, e event) {
 	if e.T > g.newest {
 		g.newest = e.T
 	}
+	return true
 }
 
 // expire drops events older than from; it returns how many.
