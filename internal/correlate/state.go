@@ -139,7 +139,10 @@ func (g *group) dropFront(c *corRule, n int) {
 // rule (a redelivery) is not added again; insert reports whether e was.
 func (g *group) insert(c *corRule, e event) bool {
 	n := len(g.events)
-	i := sort.Search(n, func(i int) bool { return g.events[i].T > e.T })
+	i := n // in order: the usual case
+	if n > 0 && g.events[n-1].T > e.T {
+		i = sort.Search(n, func(i int) bool { return g.events[i].T > e.T })
+	}
 	for j := i - 1; j >= 0 && g.events[j].T == e.T; j-- {
 		if g.events[j].Ref == e.Ref && g.events[j].Alert.ID == e.Alert.ID {
 			return false
