@@ -2,7 +2,6 @@ package correlate
 
 import (
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/vigie-siem/vigie/idmefv2"
@@ -55,15 +54,4 @@ func dedupDescription(evs []event) string {
 		d = "alert"
 	}
 	return fmt.Sprintf("%d duplicates: %s", len(evs), d)
-}
-
-// sortGroups orders groups by window start, then key, so that windows
-// closed together are emitted in a stable order.
-func sortGroups(gs []*group) {
-	sort.Slice(gs, func(i, j int) bool {
-		if gs[i].start != gs[j].start {
-			return gs[i].start < gs[j].start
-		}
-		return gs[i].key < gs[j].key
-	})
 }

@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"container/heap"
 	"errors"
 	"log/slog"
 	"strings"
@@ -61,22 +62,22 @@ type Engine struct {
 	log  *slog.Logger
 	m    *metrics
 
-	mu        sync.Mutex
-	rs        *Ruleset
-	dedup     *corRule
-	cors      map[string]*corState        // by rule key
-	suppress  map[string]map[string]int64 // rule key → suppression key → until (event time)
-	disabled  map[string]bool             // API overrides, by rule key
-	firings   map[string]uint64           // by rule key
-	digests   map[string]string           // rule key → definition digest, for reloads
-	newest    int64                       // newest event time seen (watermark base)
-	nextClose int64                       // earliest end of a window decided at its end; 0 none
-	out       []*idmefv2.Alert            // emitted during the current call
-	kbufs     []*keyBuf                   // free key buffers
-	cur       *alertInfo                  // of curAlert, shared by its events
-	curAlert  *idmefv2.Alert
-	mark      uint64           // caller's progress marker, snapshotted
-	pending   []*idmefv2.Alert // emitted, not yet published (the stage's outbox)
+	mu       sync.Mutex
+	rs       *Ruleset
+	dedup    *corRule
+	cors     map[string]*corState        // by rule key
+	suppress map[string]map[string]int64 // rule key → suppression key → until (event time)
+	disabled map[string]bool             // API overrides, by rule key
+	firings  map[string]uint64           // by rule key
+	digests  map[string]string           // rule key → definition digest, for reloads
+	newest   int64                       // newest event time seen (watermark base)
+	closing  closingHeap                 // ends of the windows decided at their end
+	out      []*idmefv2.Alert            // emitted during the current call
+	kbufs    []*keyBuf                   // free key buffers
+	cur      *alertInfo                  // of curAlert, shared by its events
+	curAlert *idmefv2.Alert
+	mark     uint64           // caller's progress marker, snapshotted
+	pending  []*idmefv2.Alert // emitted, not yet published (the stage's outbox)
 }
 
 // SetMark records the caller's progress (the Stage: the bus sequence of
@@ -307,7 +308,7 @@ func (e *Engine) Process(a *idmefv2.Alert) []*idmefv2.Alert {
 	if e.dedup != nil && origin == "" && e.dedup.rule.Detector.Match(a) {
 		e.feed(input{cor: e.dedup}, a, ts, depth)
 	}
-	if e.nextClose != 0 && e.newest-int64(e.opts.AllowedLateness) >= e.nextClose {
+	if len(e.closing) > 0 && e.newest-int64(e.opts.AllowedLateness) >= e.closing[0].end {
 		e.closeWindows(e.newest - int64(e.opts.AllowedLateness))
 	}
 	out := e.out
@@ -415,7 +416,7 @@ func (e *Engine) add(c *corRule, gk []byte, ev event) {
 		st.groups[key] = g
 		e.m.groups.Inc()
 		if c.atEnd {
-			e.scheduleClose(g.start + span)
+			e.scheduleClose(c, g)
 		}
 	} else {
 		st.lru.MoveToFront(g.elem)
@@ -476,36 +477,67 @@ func (e *Engine) decide(c *corRule, g *group, start, end int64) {
 	e.fire(c, g, contributing(c, g.events), v, start, end)
 }
 
-func (e *Engine) scheduleClose(end int64) {
-	if e.nextClose == 0 || end < e.nextClose {
-		e.nextClose = end
-	}
+// scheduleClose records when the window of group g of c ends.
+func (e *Engine) scheduleClose(c *corRule, g *group) {
+	heap.Push(&e.closing, closing{end: g.start + int64(c.rule.Correlation.Timespan), rule: c.rule.Key(), g: g})
 }
 
 // closeWindows decides every window (of rules decided at the end) that
-// ended at or before limit.
+// ended at or before limit, earliest first. Entries of groups dropped
+// since (decided early, evicted, rule reloaded) are skipped.
 func (e *Engine) closeWindows(limit int64) {
-	e.nextClose = 0
-	for _, c := range e.atEndRules() {
-		st := e.cors[c.rule.Key()]
-		if st == nil {
+	for len(e.closing) > 0 && e.closing[0].end <= limit {
+		w := heap.Pop(&e.closing).(closing)
+		c := e.corByKey(w.rule)
+		st := e.cors[w.rule]
+		if c == nil || st == nil || st.groups[w.g.key] != w.g || w.g.start+int64(c.rule.Correlation.Timespan) != w.end {
 			continue
 		}
-		span := int64(c.rule.Correlation.Timespan)
-		var done []*group
-		for _, g := range st.groups {
-			if end := g.start + span; end <= limit {
-				done = append(done, g)
-			} else {
-				e.scheduleClose(end)
-			}
-		}
-		sortGroups(done)
-		for _, g := range done {
-			e.decide(c, g, g.start, g.start+span)
-			e.dropGroup(st, g)
-		}
+		e.decide(c, w.g, w.g.start, w.end)
+		e.dropGroup(st, w.g)
 	}
+}
+
+// corByKey returns the loaded correlation rule with key k.
+func (e *Engine) corByKey(k string) *corRule {
+	if e.dedup != nil && k == e.dedup.rule.Key() {
+		return e.dedup
+	}
+	if e.rs == nil {
+		return nil
+	}
+	return e.rs.corByKey[k]
+}
+
+// closing is a window end waiting for the watermark.
+type closing struct {
+	end  int64
+	rule string
+	g    *group
+}
+
+// closingHeap orders window ends, then rule and group keys (so that
+// windows closing together are decided in a stable order).
+type closingHeap []closing
+
+func (h closingHeap) Len() int { return len(h) }
+func (h closingHeap) Less(i, j int) bool {
+	if h[i].end != h[j].end {
+		return h[i].end < h[j].end
+	}
+	if h[i].rule != h[j].rule {
+		return h[i].rule < h[j].rule
+	}
+	return h[i].g.key < h[j].g.key
+}
+func (h closingHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *closingHeap) Push(x any)   { *h = append(*h, x.(closing)) }
+func (h *closingHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = closing{}
+	*h = old[:len(old)-1]
+	return x
 }
 
 // expireIdle drops the sliding groups whose newest event left the window.
@@ -545,16 +577,6 @@ func (e *Engine) allCors() []*corRule {
 	}
 	if e.dedup != nil {
 		out = append(out, e.dedup)
-	}
-	return out
-}
-
-func (e *Engine) atEndRules() []*corRule {
-	var out []*corRule
-	for _, c := range e.allCors() {
-		if c.atEnd {
-			out = append(out, c)
-		}
 	}
 	return out
 }

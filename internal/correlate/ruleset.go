@@ -9,11 +9,12 @@ import (
 // Ruleset is a checked set of rules: references resolved, no cycles,
 // fields parsed. It is immutable and safe to share.
 type Ruleset struct {
-	rules []*Rule
-	byKey map[string]*Rule
-	dets  []*detRule
-	index detIndex
-	cors  []*corRule // dependencies first
+	rules    []*Rule
+	byKey    map[string]*Rule
+	dets     []*detRule
+	index    detIndex
+	cors     []*corRule // dependencies first
+	corByKey map[string]*corRule
 }
 
 // detRule is a detection rule with the correlations it feeds.
@@ -174,6 +175,10 @@ func Compile(rules []*Rule) (*Ruleset, error) {
 		}
 	}
 	rs.index = newDetIndex(rs.dets)
+	rs.corByKey = make(map[string]*corRule, len(rs.cors))
+	for _, c := range rs.cors {
+		rs.corByKey[c.rule.Key()] = c
+	}
 	for _, c := range rs.cors {
 		if len(c.consumers) == 0 {
 			c.emit = true

@@ -112,7 +112,7 @@ func (e *Engine) Restore(r io.Reader) error {
 			st.groups[g.key] = g
 			e.m.groups.Inc()
 			if c.atEnd {
-				e.scheduleClose(g.start + int64(c.rule.Correlation.Timespan))
+				e.scheduleClose(c, g)
 			}
 		}
 	}
