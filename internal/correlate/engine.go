@@ -71,6 +71,7 @@ type Engine struct {
 	firings  map[string]uint64           // by rule key
 	digests  map[string]string           // rule key → definition digest, for reloads
 	newest   int64                       // newest event time seen (watermark base)
+	newestAt time.Time                   // when (wall clock) newest was seen
 	closing  closingHeap                 // ends of the windows decided at their end
 	out      []*idmefv2.Alert            // emitted during the current call
 	kbufs    []*keyBuf                   // free key buffers
@@ -284,7 +285,7 @@ func (e *Engine) Process(a *idmefv2.Alert) []*idmefv2.Alert {
 		return nil
 	}
 	if ts > e.newest {
-		e.newest = ts
+		e.newest, e.newestAt = ts, e.opts.Now()
 	}
 	if e.rs != nil {
 		e.rs.index.each(e.rs.dets, a, func(d *detRule) {
@@ -330,6 +331,21 @@ func (e *Engine) Advance(t time.Time) []*idmefv2.Alert {
 	out := e.out
 	e.out = nil
 	return out
+}
+
+// Tick advances by the clock: the event time is taken to have moved on
+// from the newest alert's by the wall-clock time elapsed since it arrived
+// (so sensors whose clocks run behind or ahead do not make windows close
+// early or late), and windows are closed as by Advance. The stage calls it
+// every second; nothing happens before the first alert.
+func (e *Engine) Tick(now time.Time) []*idmefv2.Alert {
+	e.mu.Lock()
+	newest, at := e.newest, e.newestAt
+	e.mu.Unlock()
+	if newest == 0 {
+		return nil
+	}
+	return e.Advance(time.Unix(0, newest).Add(now.Sub(at)))
 }
 
 // provenance reads, for an alert this correlator made, the rule that made
@@ -422,8 +438,9 @@ func (e *Engine) add(c *corRule, gk []byte, ev event) {
 		st.lru.MoveToFront(g.elem)
 	}
 	if c.atEnd && ev.T < g.start {
-		// A late event before the window's first: the window stays put,
-		// the event counts if within it.
+		// A late event before the window's first: the window stays put
+		// (its end is scheduled) and the event counts in it, unless it is
+		// a whole timespan earlier.
 		if ev.T < g.start-span {
 			e.m.late.Inc()
 			return

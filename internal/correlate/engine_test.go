@@ -539,3 +539,18 @@ func TestSnapshotKeepsUnpublishedAlerts(t *testing.T) {
 		t.Error("TakePending did not forget")
 	}
 }
+
+func TestTickFollowsTheStreamClock(t *testing.T) {
+	// Sensors two hours behind the server: the windows still close one
+	// timespan after their alerts, by the time elapsed since they arrived.
+	wall := t0.Add(2 * time.Hour)
+	rs := load(t, replace(replace(volume, "TYPE", "value_avg"), "COND", "{field: Target.Note, gt: 100}"), map[string]Detector{"transfer": byCategory(idmefv2.CategoryTheftData)})
+	e := newEngine(t, rs, Options{AllowedLateness: time.Second, Now: func() time.Time { return wall }})
+	run(t, e, transfer(1, 0, "300"))
+	if out := e.Tick(wall.Add(30 * time.Minute)); len(out) != 0 {
+		t.Fatalf("closed after 30 minutes of a 1h window: %v", out)
+	}
+	if out := e.Tick(wall.Add(time.Hour + 2*time.Second)); len(out) != 1 {
+		t.Fatalf("got %d alerts one timespan after the alert arrived, want 1", len(out))
+	}
+}

@@ -191,7 +191,7 @@ func (s *Stage) timers(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			if out := s.opts.Engine.Advance(now); len(out) > 0 {
+			if out := s.opts.Engine.Tick(now); len(out) > 0 {
 				s.queue(out)
 				start := time.Now()
 				if err := s.flush(ctx); err != nil {
