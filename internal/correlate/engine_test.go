@@ -328,15 +328,8 @@ func TestSnapshotRestoreKeepsOpenWindows(t *testing.T) {
 		return mk(alertSpec{n: n, at: at, cat: idmefv2.CategoryAccessUnauthorized, src: []string{"10.0.0.1"}})
 	}
 	run(t, e, f(1, 0), f(2, time.Minute))
-	var buf bytes.Buffer
-	if err := e.Snapshot(&buf); err != nil {
-		t.Fatal(err)
-	}
 	// A restart: a new engine from the snapshot.
-	e2 := newEngine(t, load(t, bruteforce, failedDet), Options{})
-	if err := e2.Restore(&buf); err != nil {
-		t.Fatal(err)
-	}
+	e2 := restart(t, e, bruteforce)
 	out := run(t, e2, f(3, 2*time.Minute))
 	if len(out) != 1 || !slices.Equal(out[0].CorrelID, ids(f(1, 0), f(2, 0), f(3, 0))) {
 		t.Fatalf("after restore: %v, want a firing with the two alerts from before the restart", out)
@@ -348,13 +341,8 @@ func TestSnapshotRestoreKeepsOpenWindows(t *testing.T) {
 		t.Fatalf("IDs differ: %v vs %v", ids(again...), ids(out...))
 	}
 	// A changed rule does not inherit the old windows.
-	e3 := newEngine(t, load(t, replace(bruteforce, "5m", "6m"), failedDet), Options{})
-	buf.Reset()
-	_ = e.Snapshot(&buf)
 	run(t, e, f(5, 3*time.Minute))
-	if err := e3.Restore(&buf); err != nil {
-		t.Fatal(err)
-	}
+	e3 := restart(t, e, replace(bruteforce, "5m", "6m"))
 	if st := e3.Status(); st[1].Groups != 0 {
 		t.Errorf("a changed rule kept %d groups", st[1].Groups)
 	}
@@ -520,14 +508,7 @@ func TestSnapshotKeepsUnpublishedAlerts(t *testing.T) {
 		out = append(out, run(t, e, mk(alertSpec{n: i, cat: idmefv2.CategoryAccessUnauthorized, src: []string{"10.0.0.1"}}))...)
 	}
 	e.SetPending(out)
-	var buf bytes.Buffer
-	if err := e.Snapshot(&buf); err != nil {
-		t.Fatal(err)
-	}
-	e2 := newEngine(t, load(t, bruteforce, failedDet), Options{})
-	if err := e2.Restore(&buf); err != nil {
-		t.Fatal(err)
-	}
+	e2 := restart(t, e, bruteforce)
 	got := e2.TakePending()
 	if len(got) != 1 || got[0].ID != out[0].ID {
 		t.Fatalf("pending after restore: %v, want %v", ids(got...), ids(out...))
@@ -553,4 +534,19 @@ func TestTickFollowsTheStreamClock(t *testing.T) {
 	if out := e.Tick(wall.Add(time.Hour + 2*time.Second)); len(out) != 1 {
 		t.Fatalf("got %d alerts one timespan after the alert arrived, want 1", len(out))
 	}
+}
+
+// restart snapshots e and restores the state into a new engine loaded
+// with rules src, as a restart of the process does.
+func restart(t *testing.T, e *Engine, src string) *Engine {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := e.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	e2 := newEngine(t, load(t, src, failedDet), Options{})
+	if err := e2.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return e2
 }
