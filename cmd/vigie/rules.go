@@ -99,7 +99,16 @@ Exit status: 0 when every rule loads (warnings allowed), 1 otherwise, 2 on usage
 			}
 			out := cmd.OutOrStdout()
 			rs, probs, loadErr := correlate.LoadRules(srcs, correlate.SigmaCompile)
-			probs = append(probs, sigmaLint(srcs)...)
+			// Lint repeats compile errors as findings: keep them once.
+			seen := map[string]bool{}
+			for _, p := range probs {
+				seen[fmt.Sprintf("%s:%d:%s", p.File, p.Line, p.Key)] = true
+			}
+			for _, p := range sigmaLint(srcs) {
+				if !seen[fmt.Sprintf("%s:%d:%s", p.File, p.Line, p.Key)] {
+					probs = append(probs, p)
+				}
+			}
 			var nerr, nwarn int
 			for _, p := range probs {
 				if p.Warning {

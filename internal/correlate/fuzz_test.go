@@ -81,6 +81,12 @@ func TestParseErrorsNameFileRuleAndKey(t *testing.T) {
 			t.Errorf("want an error containing %q, got %q", c.want, all)
 		}
 	}
+	// Detection errors from package sigma keep the file's line numbers.
+	src := "title: A\nname: a\ndetection: {s: {Category: Access.Forced}, condition: s}\n---\n# a comment\ntitle: B\nname: b\ndetection:\n    sel:\n        Source.Ipp: 1.2.3.4\n    condition: sel\n"
+	_, probs := ParseFile("t.yml", []byte(src), SigmaCompile)
+	if len(probs) != 1 || !strings.HasPrefix(probs[0].String(), `t.yml:10: rule "b": detection.sel.Source.Ipp: unknown field`) {
+		t.Errorf("sigma error: %v", probs)
+	}
 	// References are checked across files.
 	rules, _ := ParseFile("t.yml", []byte("title: T\nname: n\ncorrelation: {type: event_count, rules: [nowhere], timespan: 1m, condition: {gte: 1}}"), nil)
 	if _, err := Compile(rules); err == nil || !strings.Contains(err.Error(), `t.yml:1: rule "n": correlation.rules: "nowhere" names no loaded rule`) {

@@ -32,7 +32,7 @@ func ParseFile(file string, data []byte, compile CompileFunc) ([]*Rule, []Proble
 		return nil, ps.list
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var rules []*Rule
+	var roots []*yaml.Node
 	for {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
@@ -50,11 +50,41 @@ func ParseFile(file string, data []byte, compile CompileFunc) ([]*Rule, []Proble
 		if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 			continue
 		}
-		if r := parseDoc(file, root, compile, ps); r != nil {
+		roots = append(roots, root)
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	var rules []*Rule
+	for i, root := range roots {
+		end := len(lines)
+		if i+1 < len(roots) {
+			end = roots[i+1].Line - 1
+		}
+		if r := parseDoc(file, root, docText(lines, root.Line, end), compile, ps); r != nil {
 			rules = append(rules, r)
 		}
 	}
 	return rules, ps.list
+}
+
+// docText is the text of lines from..to (1-based, to excluded) without
+// the document markers that end it, after from-1 empty lines: a document
+// that parses alone with the file's line numbers.
+func docText(lines [][]byte, from, to int) []byte {
+	from = max(from, 1)
+	to = min(max(to, from), len(lines)+1)
+	body := lines[from-1 : to-1]
+	for len(body) > 0 {
+		last := bytes.TrimSpace(body[len(body)-1])
+		if !bytes.HasPrefix(last, []byte("---")) && !bytes.Equal(last, []byte("...")) {
+			break
+		}
+		body = body[:len(body)-1]
+	}
+	out := bytes.Repeat([]byte("\n"), from-1)
+	for _, l := range body {
+		out = append(out, l...)
+	}
+	return out
 }
 
 // docParser reads one rule document, recording problems against it.
@@ -81,7 +111,7 @@ func line(n *yaml.Node) int {
 	return n.Line
 }
 
-func parseDoc(file string, root *yaml.Node, compile CompileFunc, ps *problems) *Rule {
+func parseDoc(file string, root *yaml.Node, text []byte, compile CompileFunc, ps *problems) *Rule {
 	r := &Rule{File: file, Line: root.Line}
 	d := &docParser{file: file, rule: r, ps: ps}
 	if root.Kind != yaml.MappingNode {
@@ -129,14 +159,20 @@ func parseDoc(file string, root *yaml.Node, compile CompileFunc, ps *problems) *
 			d.errorf(keys["detection"], "detection", "no Sigma detection compiler is configured")
 			break
 		}
-		doc, err := yaml.Marshal(root)
-		if err != nil {
-			d.errorf(root, "detection", "re-encode: %v", err)
-			break
-		}
-		det, err := compile(doc)
-		if err != nil {
+		det, err := compile(text)
+		var de *DetectionError
+		switch {
+		case errors.As(err, &de):
+			line := de.Line
+			if line == 0 {
+				line = keys["detection"].Line
+			}
+			d.bad = true
+			ps.add(Problem{File: file, Line: line, Rule: r.label(), Key: de.Key, Message: de.Msg})
+		case err != nil:
 			d.errorf(keys["detection"], "detection", "%v", err)
+		}
+		if err != nil {
 			break
 		}
 		r.Detector = det

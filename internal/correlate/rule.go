@@ -20,10 +20,20 @@ type DetectorFunc func(a *idmefv2.Alert) bool
 // Match calls f.
 func (f DetectorFunc) Match(a *idmefv2.Alert) bool { return f(a) }
 
-// CompileFunc compiles one Sigma detection document (the YAML of one rule,
-// as found in the file) into a Detector. It returns an error naming the key
-// at fault when the detection is invalid.
+// CompileFunc compiles one Sigma detection document into a Detector. doc
+// is the rule's text as found in the file, preceded by as many empty lines
+// as come before it, so that line numbers are the file's. An invalid
+// detection gives an error, ideally a *DetectionError.
 type CompileFunc func(doc []byte) (Detector, error)
+
+// DetectionError locates a problem in a detection rule.
+type DetectionError struct {
+	Line int    // in the file; 0 when unknown
+	Key  string // e.g. "detection.selection.Source.IP|cidr"
+	Msg  string
+}
+
+func (e *DetectionError) Error() string { return e.Key + ": " + e.Msg }
 
 // Type is a Sigma correlation type.
 type Type string

@@ -1,6 +1,8 @@
 package correlate
 
 import (
+	"errors"
+
 	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/internal/correlate/sigma"
 )
@@ -10,13 +12,23 @@ import (
 func SigmaCompile(doc []byte) (Detector, error) {
 	spec, err := sigma.ParseRule(doc)
 	if err != nil {
-		return nil, err
+		return nil, detectionError(err)
 	}
 	r, err := sigma.Compile(spec)
 	if err != nil {
-		return nil, err
+		return nil, detectionError(err)
 	}
 	return r, nil
+}
+
+// detectionError turns package sigma's located errors into a
+// *DetectionError.
+func detectionError(err error) error {
+	var se *sigma.Error
+	if errors.As(err, &se) {
+		return &DetectionError{Line: se.Line, Key: se.Path, Msg: se.Msg}
+	}
+	return err
 }
 
 // detIndex finds the detection rules an alert may match: with package
