@@ -58,7 +58,8 @@ func TestConcertoSSHBruteforceAndNestedTargetUser(t *testing.T) {
 	for i := range 25 {
 		in = append(in, sshFailure(i, time.Duration(i)*5*time.Second, "198.51.100.7", "root"))
 	}
-	got := firings(t, run(t, e, in...))
+	out := run(t, e, in...)
+	got := firings(t, out)
 	want := map[string]int{
 		// event_count ≥ 10 per Source_IP in 5m: alerts 10 and 20.
 		"SSH bruteforce (single source IP)/event_count": 2,
@@ -75,6 +76,17 @@ func TestConcertoSSHBruteforceAndNestedTargetUser(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("unexpected firings: %v", got)
+	}
+	// The detection alerts come back through the pipeline: they are not
+	// matched again (that would count every failure twice).
+	var dets []*idmefv2.Alert
+	for _, a := range out {
+		if info(t, a).Type == "detection" {
+			dets = append(dets, a)
+		}
+	}
+	if again := run(t, e, dets...); len(again) != 0 {
+		t.Errorf("re-entering detection alerts fired %v", firings(t, again))
 	}
 }
 

@@ -273,7 +273,7 @@ func (e *Engine) Process(a *idmefv2.Alert) []*idmefv2.Alert {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.out = nil
-	origin, depth := e.provenance(a)
+	origin, depth, copyOf := e.provenance(a)
 	t, ok := eventTime(a, origin != "")
 	if !ok {
 		e.m.invalidTime.Inc()
@@ -287,7 +287,9 @@ func (e *Engine) Process(a *idmefv2.Alert) []*idmefv2.Alert {
 	if ts > e.newest {
 		e.newest, e.newestAt = ts, e.opts.Now()
 	}
-	if e.rs != nil {
+	// A detection rule's alert restates an alert the rules have seen
+	// already: matching it again would count that alert twice.
+	if e.rs != nil && !copyOf {
 		e.rs.index.each(e.rs.dets, a, func(d *detRule) {
 			if !e.enabled(d.rule) || d.rule.Key() == origin {
 				return
@@ -349,16 +351,17 @@ func (e *Engine) Tick(now time.Time) []*idmefv2.Alert {
 }
 
 // provenance reads, for an alert this correlator made, the rule that made
-// it and its depth: "" and 0 for any other alert.
-func (e *Engine) provenance(a *idmefv2.Alert) (rule string, depth int) {
+// it, its depth and whether it is a detection rule's alert: "", 0, false
+// for any other alert.
+func (e *Engine) provenance(a *idmefv2.Alert) (rule string, depth int, detection bool) {
 	if a.Analyzer.Name != e.opts.Analyzer.Name {
-		return "", 0
+		return "", 0, false
 	}
 	info, ok := readInfo(a)
 	if !ok {
-		return "", 0
+		return "", 0, false
 	}
-	return info.Rule, info.Depth
+	return info.Rule, info.Depth, info.Type == "detection"
 }
 
 // feed adds alert a to the correlation of in.
