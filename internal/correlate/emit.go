@@ -395,15 +395,7 @@ func (e *Engine) emitDetection(d *detRule, a *idmefv2.Alert, t time.Time, depth 
 		e.m.depthLimited.Inc()
 		return
 	}
-	var by []field
-	if r.Suppress != nil {
-		for _, b := range r.Suppress.By {
-			if f, err := parseField(b); err == nil {
-				by = append(by, f)
-			}
-		}
-	}
-	if e.suppressed(r, by, a, t.UnixNano()) {
+	if e.suppressed(r, d.suppress, a, t.UnixNano()) {
 		return
 	}
 	n := t.UnixNano()

@@ -21,7 +21,8 @@ type Ruleset struct {
 type detRule struct {
 	rule      *Rule
 	consumers []input
-	emit      bool // emits its own alerts (standalone, or generate: true)
+	emit      bool    // emits its own alerts (standalone, or generate: true)
+	suppress  []field // Suppress.By
 }
 
 // input is one reference of a correlation: what feeds it.
@@ -136,6 +137,15 @@ func Compile(rules []*Rule) (*Ruleset, error) {
 	for _, r := range rs.rules {
 		if r.Detector != nil {
 			d := &detRule{rule: r}
+			if r.Suppress != nil {
+				for _, b := range r.Suppress.By {
+					f, err := parseField(b)
+					if err != nil {
+						return nil, &Error{Problems: []Problem{{File: r.File, Line: r.Line, Rule: r.label(), Key: "suppress.by", Message: err.Error()}}}
+					}
+					d.suppress = append(d.suppress, f)
+				}
+			}
 			detOf[r] = d
 			rs.dets = append(rs.dets, d)
 		}
