@@ -244,6 +244,15 @@ func (e *Engine) Status() []RuleStatus {
 		}
 		out = append(out, st)
 	}
+	if e.dedup != nil {
+		// The built-in duplicate summaries (set by configuration, not
+		// switchable here).
+		st := RuleStatus{Rule: e.dedup.rule, Enabled: true, Firings: e.firings[dedupKey]}
+		if cs := e.cors[dedupKey]; cs != nil {
+			st.Groups = len(cs.groups)
+		}
+		out = append(out, st)
+	}
 	return out
 }
 

@@ -474,6 +474,9 @@ func TestDedupSummarisesDuplicates(t *testing.T) {
 	if !slices.Equal(out[0].AggrCondition, []string{"Category", "Source(*).IP", "Target(*).IP"}) {
 		t.Errorf("AggrCondition %v", out[0].AggrCondition)
 	}
+	if st := e.Status(); len(st) != 1 || st[0].Rule.Key() != dedupKey || st[0].Firings != 1 {
+		t.Errorf("status %+v, want the duplicate summaries with one firing", st)
+	}
 }
 
 func TestGroupLimitEvicts(t *testing.T) {
