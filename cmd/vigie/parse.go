@@ -29,8 +29,8 @@ shipped rule set (sshd, sudo, web-access… — "builtin" for all of them).`,
 	return cmd
 }
 
-// ruleSources reads the rule files named by args; none means the shipped sets.
-func ruleSources(args []string) ([]parse.Source, error) {
+// parseRuleSources reads the rule files named by args; none means the shipped sets.
+func parseRuleSources(args []string) ([]parse.Source, error) {
 	if len(args) == 0 {
 		return parse.BuiltinSources()
 	}
@@ -77,7 +77,7 @@ has the expected values. Problems are printed as FILE:LINE: message.
 
 Exit status: 0 when all is well, 1 when a problem is found, 2 on usage errors.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			srcs, err := ruleSources(args)
+			srcs, err := parseRuleSources(args)
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
@@ -123,7 +123,7 @@ Exit status: 0 when every line was processed, 1 when a rule matched but its mapp
 failed, 2 on usage errors.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			srcs, err := ruleSources(args[:1])
+			srcs, err := parseRuleSources(args[:1])
 			if err != nil {
 				return usageErrorf("%v", err)
 			}

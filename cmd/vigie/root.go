@@ -34,6 +34,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newIdmefCmd(),
 		newRelayCmd(),
 		newParseCmd(),
+		newRulesCmd(),
 	)
 	return root
 }

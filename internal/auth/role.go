@@ -50,6 +50,7 @@ const (
 	ActionAlertsTag       Action = "alerts:tag"       // tags
 	ActionAlertsBulk      Action = "alerts:bulk"      // bulk lifecycle updates
 	ActionDeadLettersRead Action = "deadletters:read" // refused input (may hold raw sensor data)
+	ActionRulesRead       Action = "rules:read"       // correlation rules, their state and firing counts
 
 	// Admin only.
 	ActionUsersManage   Action = "users:manage"   // create, disable users, set roles, reset passwords
@@ -67,7 +68,7 @@ const (
 func Actions() []Action {
 	return []Action{
 		ActionAlertsRead, ActionStatsRead, ActionSensorsRead, ActionMetricsRead, ActionSelfManage,
-		ActionAlertsTriage, ActionAlertsComment, ActionAlertsTag, ActionAlertsBulk, ActionDeadLettersRead,
+		ActionAlertsTriage, ActionAlertsComment, ActionAlertsTag, ActionAlertsBulk, ActionDeadLettersRead, ActionRulesRead,
 		ActionUsersManage, ActionTokensManage, ActionSensorsManage, ActionRulesManage, ActionConfigRead, ActionAuditRead,
 		ActionAlertsIngest,
 	}
@@ -82,7 +83,7 @@ func Can(r Role, a Action) bool {
 	switch a {
 	case ActionAlertsRead, ActionStatsRead, ActionSensorsRead, ActionMetricsRead, ActionSelfManage:
 		return slices.Contains([]Role{RoleViewer, RoleAnalyst, RoleAdmin}, r)
-	case ActionAlertsTriage, ActionAlertsComment, ActionAlertsTag, ActionAlertsBulk, ActionDeadLettersRead:
+	case ActionAlertsTriage, ActionAlertsComment, ActionAlertsTag, ActionAlertsBulk, ActionDeadLettersRead, ActionRulesRead:
 		return r == RoleAnalyst || r == RoleAdmin
 	case ActionUsersManage, ActionTokensManage, ActionSensorsManage, ActionRulesManage, ActionConfigRead, ActionAuditRead:
 		return r == RoleAdmin

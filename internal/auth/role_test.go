@@ -12,7 +12,7 @@ func TestCanMatrix(t *testing.T) {
 	// deliberate here too.
 	allowed := map[Action]string{ // roles as initials: v a A s
 		ActionAlertsRead: "vaA", ActionStatsRead: "vaA", ActionSensorsRead: "vaA", ActionMetricsRead: "vaA", ActionSelfManage: "vaA",
-		ActionAlertsTriage: "aA", ActionAlertsComment: "aA", ActionAlertsTag: "aA", ActionAlertsBulk: "aA", ActionDeadLettersRead: "aA",
+		ActionAlertsTriage: "aA", ActionAlertsComment: "aA", ActionAlertsTag: "aA", ActionAlertsBulk: "aA", ActionDeadLettersRead: "aA", ActionRulesRead: "aA",
 		ActionUsersManage: "A", ActionTokensManage: "A", ActionSensorsManage: "A", ActionRulesManage: "A", ActionConfigRead: "A", ActionAuditRead: "A",
 		ActionAlertsIngest: "As",
 	}

@@ -11,16 +11,17 @@ type Config struct {
 	Version int `yaml:"version"`
 	// DataDir holds everything stateful (bus storage, store database)
 	// unless a path below says otherwise.
-	DataDir  string   `yaml:"data_dir" vigie:"path"`
-	Log      Log      `yaml:"log"`
-	Ingest   Ingest   `yaml:"ingest"`
-	HTTP     HTTP     `yaml:"http"`
-	Auth     Auth     `yaml:"auth"`
-	Bus      Bus      `yaml:"bus"`
-	Store    Store    `yaml:"store"`
-	Pipeline Pipeline `yaml:"pipeline"`
-	Metrics  Metrics  `yaml:"metrics"`
-	Demo     Demo     `yaml:"demo"`
+	DataDir     string      `yaml:"data_dir" vigie:"path"`
+	Log         Log         `yaml:"log"`
+	Ingest      Ingest      `yaml:"ingest"`
+	HTTP        HTTP        `yaml:"http"`
+	Auth        Auth        `yaml:"auth"`
+	Bus         Bus         `yaml:"bus"`
+	Store       Store       `yaml:"store"`
+	Pipeline    Pipeline    `yaml:"pipeline"`
+	Correlation Correlation `yaml:"correlation"`
+	Metrics     Metrics     `yaml:"metrics"`
+	Demo        Demo        `yaml:"demo"`
 }
 
 // Log configures the process logger.

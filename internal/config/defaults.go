@@ -57,9 +57,10 @@ func Default() *Config {
 			BatchSize:     1000,
 			FlushInterval: Duration(200 * time.Millisecond),
 		},
-		Pipeline: Pipeline{Workers: 0, FetchBatch: 500, MaxLag: 10000, ShutdownTimeout: Duration(30 * time.Second)},
-		Metrics:  Metrics{Enabled: true},
-		Demo:     Demo{Rate: 20},
+		Pipeline:    Pipeline{Workers: 0, FetchBatch: 500, MaxLag: 10000, ShutdownTimeout: Duration(30 * time.Second)},
+		Correlation: defaultCorrelation(),
+		Metrics:     Metrics{Enabled: true},
+		Demo:        Demo{Rate: 20},
 	}
 }
 

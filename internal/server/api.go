@@ -54,7 +54,7 @@ func newAuth(cfg *config.Config, st *sqlite.Store, log *slog.Logger, reg prometh
 func (s *Server) buildAPI() error {
 	a, err := api.New(api.Options{
 		Alerts: s.store, Aggregates: s.store, Lifecycle: s.store, DeadLetters: s.store, Sensors: s.store, Users: s.store,
-		Auth: s.auth, UserManager: s.auth, Tokens: s.auth,
+		Auth: s.auth, UserManager: s.auth, Tokens: s.auth, Rules: s.ruleAPI(),
 		Logger:             s.component("api"),
 		Registerer:         s.reg,
 		Gatherer:           s.reg,

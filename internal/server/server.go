@@ -21,6 +21,7 @@ import (
 	"github.com/vigie-siem/vigie/internal/bus"
 	"github.com/vigie-siem/vigie/internal/bus/nats"
 	"github.com/vigie-siem/vigie/internal/config"
+	"github.com/vigie-siem/vigie/internal/correlate"
 	"github.com/vigie-siem/vigie/internal/ingest"
 	"github.com/vigie-siem/vigie/internal/pipeline"
 	"github.com/vigie-siem/vigie/internal/store"
@@ -51,6 +52,9 @@ type Server struct {
 	bus    *nats.Bus
 	auth   *auth.Service
 	runner *pipeline.Runner
+
+	correlator  *correlate.Engine // nil when correlation is off
+	correlation *correlate.Stage
 
 	ingestLn, apiLn   net.Listener
 	ingestSrv, apiSrv *http.Server
@@ -112,6 +116,9 @@ func New(ctx context.Context, opts Options) (_ *Server, err error) {
 	}); err != nil {
 		return nil, err
 	}
+	if err := s.buildCorrelation(); err != nil {
+		return nil, err
+	}
 	if err := s.buildAPI(); err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}
@@ -164,7 +171,7 @@ func (s *Server) buildIngest() error {
 	if maxLag := s.cfg.Pipeline.MaxLag; maxLag > 0 {
 		if limit, err = ingest.NewLagLimit(ingest.LagLimitOptions{
 			Lag: s.bus, MaxPending: uint64(maxLag), Logger: s.component("ingest"),
-			Stages: []ingest.Stage{{Subject: bus.SubjectIn, Durable: pipeline.DurableEnrich}, {Subject: bus.SubjectEnriched, Durable: pipeline.DurableStore}},
+			Stages: s.lagStages(),
 		}); err != nil {
 			return err
 		}
@@ -237,7 +244,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 	pctx, stopPipeline := context.WithCancel(context.WithoutCancel(ctx))
 	pipeDone := make(chan error, 1)
-	go func() { pipeDone <- s.runner.Run(pctx) }()
+	go func() { pipeDone <- s.runPipeline(pctx) }()
 	mctx, stopMaint := context.WithCancel(ctx)
 	maintDone := make(chan struct{})
 	go func() { s.maintain(mctx); close(maintDone) }()

@@ -94,6 +94,8 @@ type Options struct {
 	DeadLetters DeadLetterStore
 	Sensors     SensorLister
 	Users       UserDirectory
+	// Rules serves /api/v1/rules; nil answers 503 (correlation off).
+	Rules RuleManager
 
 	Auth        Authenticator
 	UserManager UserManager

@@ -52,6 +52,7 @@ type fixture struct {
 type fixtureOptions struct {
 	alerts      int
 	metricsAuth bool
+	rules       RuleManager
 }
 
 func newFixture(t testing.TB, o fixtureOptions) *fixture {
@@ -107,7 +108,7 @@ func newFixture(t testing.TB, o fixtureOptions) *fixture {
 	f.api, err = New(Options{
 		Alerts: st, Aggregates: st, Lifecycle: st, DeadLetters: st, Sensors: st, Users: st,
 		Auth: svc, UserManager: svc, Tokens: svc,
-		Registerer: f.reg, Gatherer: f.reg, MetricsRequireAuth: o.metricsAuth,
+		Registerer: f.reg, Gatherer: f.reg, MetricsRequireAuth: o.metricsAuth, Rules: o.rules,
 		Ready: func(ctx context.Context) error { return f.ready },
 		Now:   func() time.Time { return base },
 	})

@@ -53,6 +53,8 @@ func (a *API) routeTable() []route {
 		{"GET", "/api/v1/deadletters/{id}", authenticated, auth.ActionDeadLettersRead, a.deadLetter},
 		{"DELETE", "/api/v1/deadletters/{id}", authenticated, auth.ActionDeadLettersRead, a.deleteDeadLetter},
 		{"GET", "/api/v1/sensors", authenticated, auth.ActionSensorsRead, a.sensors},
+		{"GET", "/api/v1/rules", authenticated, auth.ActionRulesRead, a.listRules},
+		{"PATCH", "/api/v1/rules/{id}", authenticated, auth.ActionRulesManage, a.patchRule},
 
 		{"GET", "/api/v1/users", authenticated, auth.ActionUsersManage, a.listUsers},
 		{"POST", "/api/v1/users", authenticated, auth.ActionUsersManage, a.createUser},

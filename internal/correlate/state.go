@@ -1,0 +1,283 @@
+package correlate
+
+import (
+	"container/list"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/vigie-siem/vigie/idmefv2"
+)
+
+// event is one alert as a correlation keeps it.
+type event struct {
+	T     int64      `json:"t"`               // event time, Unix nanoseconds
+	Ref   int        `json:"ref"`             // which referenced rule it matched
+	Vals  []string   `json:"vals,omitempty"`  // value_* field values
+	Depth int        `json:"depth,omitempty"` // correlation depth of the alert
+	Alert *alertInfo `json:"alert"`
+}
+
+// alertInfo is what emitted alerts take from a contributing alert; one is
+// shared by every group and correlation the alert joins.
+type alertInfo struct {
+	ID   string             `json:"id"`
+	Src  []idmefv2.Source   `json:"src,omitempty"`
+	Tgt  []idmefv2.Target   `json:"tgt,omitempty"`
+	Cat  []idmefv2.Category `json:"cat,omitempty"`
+	Prio idmefv2.Priority   `json:"prio,omitempty"`
+	Desc string             `json:"desc,omitempty"`
+}
+
+func newAlertInfo(a *idmefv2.Alert) *alertInfo {
+	return &alertInfo{ID: a.ID, Src: a.Source, Tgt: a.Target, Cat: a.Category, Prio: a.Priority, Desc: a.Description}
+}
+
+// group is the state of one group-by key of one correlation.
+type group struct {
+	key    string
+	vals   []string // group-by values, in group-by order
+	events []event  // sorted by T
+	start  int64    // window start, for rules decided at the window's end
+	newest int64    // newest event time
+	elem   *list.Element
+
+	// Running aggregates of the sliding-window types, kept as events come
+	// and go: distinct values (value_count), events per referenced rule
+	// (temporal), sum (value_sum). Not snapshotted: rebuilt on restore.
+	distinct map[string]int
+	perRef   []int
+	sum      float64
+	nnum     int // numbers in sum
+}
+
+// corState is the state of one correlation rule.
+type corState struct {
+	groups map[string]*group
+	lru    *list.List // of *group, most recently updated first
+}
+
+func newCorState() *corState {
+	return &corState{groups: make(map[string]*group), lru: list.New()}
+}
+
+// account adds (sign 1) or removes (sign -1) e from the running
+// aggregates.
+func (g *group) account(c *corRule, e *event, sign int) {
+	cr := c.rule.Correlation
+	switch cr.Type {
+	case ValueCount:
+		if g.distinct == nil {
+			g.distinct = make(map[string]int)
+		}
+		for _, v := range e.Vals {
+			if n := g.distinct[v] + sign; n > 0 {
+				g.distinct[v] = n
+			} else {
+				delete(g.distinct, v)
+			}
+		}
+	case Temporal:
+		if g.perRef == nil {
+			g.perRef = make([]int, len(cr.Rules))
+		}
+		g.perRef[e.Ref] += sign
+	case ValueSum:
+		for _, x := range numbers(e.Vals) {
+			g.sum += float64(sign) * x
+			g.nnum += sign
+		}
+	}
+}
+
+// rebuild recomputes the running aggregates from the events.
+func (g *group) rebuild(c *corRule) {
+	g.distinct, g.perRef, g.sum, g.nnum = nil, nil, 0, 0
+	for i := range g.events {
+		g.account(c, &g.events[i], 1)
+	}
+}
+
+// measure is the aggregate of the group's window: from the running
+// aggregates for the sliding types, computed for the others.
+func (g *group) measure(c *corRule) (float64, bool) {
+	switch c.rule.Correlation.Type {
+	case EventCount:
+		return float64(len(g.events)), true
+	case ValueCount:
+		return float64(len(g.distinct)), true
+	case Temporal:
+		n := 0
+		for _, k := range g.perRef {
+			if k > 0 {
+				n++
+			}
+		}
+		return float64(n), true
+	case ValueSum:
+		return g.sum, g.nnum > 0
+	}
+	return measure(c, g.events)
+}
+
+// dropFront removes the n oldest events. It reslices rather than copies:
+// append reallocates once the capacity left is used up, so the cost per
+// event stays constant however long the window.
+func (g *group) dropFront(c *corRule, n int) {
+	for i := range n {
+		g.account(c, &g.events[i], -1)
+		g.events[i] = event{} // release what it points to
+	}
+	g.events = g.events[n:]
+	if len(g.events) == 0 {
+		g.events = nil
+	}
+}
+
+// insert adds e to g keeping events sorted by time (late events go to
+// their place). An alert already in the group for the same referenced
+// rule (a redelivery) is not added again; insert reports whether e was.
+func (g *group) insert(c *corRule, e event) bool {
+	n := len(g.events)
+	i := n // in order: the usual case
+	if n > 0 && g.events[n-1].T > e.T {
+		i = sort.Search(n, func(i int) bool { return g.events[i].T > e.T })
+	}
+	for j := i - 1; j >= 0 && g.events[j].T == e.T; j-- {
+		if g.events[j].Ref == e.Ref && g.events[j].Alert.ID == e.Alert.ID {
+			return false
+		}
+	}
+	g.account(c, &e, 1)
+	if i == n {
+		g.events = append(g.events, e)
+	} else {
+		g.events = append(g.events, event{})
+		copy(g.events[i+1:], g.events[i:])
+		g.events[i] = e
+	}
+	if e.T > g.newest {
+		g.newest = e.T
+	}
+	return true
+}
+
+// expire drops events older than from; it returns how many.
+func (g *group) expire(c *corRule, from int64) int {
+	i := 0
+	for i < len(g.events) && g.events[i].T < from {
+		i++
+	}
+	if i > 0 {
+		g.dropFront(c, i)
+	}
+	return i
+}
+
+// measure computes the value a condition compares for the events of a
+// window: a count, a number of distinct values or rules, a sum, an average
+// or a percentile. ok is false when a numeric aggregate has no number.
+func measure(c *corRule, evs []event) (v float64, ok bool) {
+	cr := c.rule.Correlation
+	switch cr.Type {
+	case EventCount:
+		return float64(len(evs)), true
+	case ValueCount:
+		seen := make(map[string]struct{}, len(evs))
+		for _, e := range evs {
+			for _, s := range e.Vals {
+				seen[s] = struct{}{}
+			}
+		}
+		return float64(len(seen)), true
+	case Temporal:
+		seen := make([]bool, len(cr.Rules))
+		n := 0
+		for _, e := range evs {
+			if !seen[e.Ref] {
+				seen[e.Ref] = true
+				n++
+			}
+		}
+		return float64(n), true
+	case TemporalOrdered:
+		next := 0
+		for _, e := range evs {
+			if next < len(cr.Rules) && e.Ref == next {
+				next++
+			}
+		}
+		return float64(next), true
+	}
+	nums := eventNumbers(evs)
+	if len(nums) == 0 {
+		return 0, false
+	}
+	switch cr.Type {
+	case ValueSum:
+		s := 0.0
+		for _, x := range nums {
+			s += x
+		}
+		return s, true
+	case ValueAvg:
+		s := 0.0
+		for _, x := range nums {
+			s += x
+		}
+		return s / float64(len(nums)), true
+	case ValuePercentile:
+		sort.Float64s(nums)
+		return percentile(nums, cr.Condition.Percentile), true
+	}
+	return 0, false
+}
+
+// numbers returns the numeric values among vals.
+func numbers(vals []string) []float64 {
+	var out []float64
+	for _, s := range vals {
+		if x, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(x) && !math.IsInf(x, 0) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// eventNumbers returns the numeric values of the events.
+func eventNumbers(evs []event) []float64 {
+	var out []float64
+	for _, e := range evs {
+		out = append(out, numbers(e.Vals)...)
+	}
+	return out
+}
+
+// percentile is the p-th percentile (0 < p ≤ 100) of sorted xs, by the
+// nearest-rank method.
+func percentile(xs []float64, p float64) float64 {
+	rank := int(math.Ceil(p / 100 * float64(len(xs))))
+	rank = max(1, min(rank, len(xs)))
+	return xs[rank-1]
+}
+
+// orderedSpan returns, for temporal_ordered, the events that form the
+// sequence (the first match of each step), so that CorrelID names them.
+func contributing(c *corRule, evs []event) []event {
+	if c.rule.Correlation.Type != TemporalOrdered {
+		return evs
+	}
+	var out []event
+	next := 0
+	for _, e := range evs {
+		if e.Ref < next {
+			out = append(out, e) // repeats of an earlier step contribute too
+			continue
+		}
+		if e.Ref == next {
+			out = append(out, e)
+			next++
+		}
+	}
+	return out
+}
