@@ -14,4 +14,5 @@ const common = { bundle: true, minify: true, outdir: out, logLevel: 'warning', l
 await esbuild.build({ ...common, entryPoints: { app: 'src/app.js' }, format: 'iife', target: 'es2020' });
 await esbuild.build({ ...common, entryPoints: { app: 'src/app.css' }, loader: { '.png': 'file', '.svg': 'file' }, assetNames: '[name]' });
 copyFileSync(join(here, 'node_modules', 'world-atlas', 'countries-110m.json'), join(out, 'countries-110m.json'));
+copyFileSync(join(here, 'src', 'favicon.svg'), join(out, 'favicon.svg'));
 console.log('built', out);

@@ -12,13 +12,14 @@ import (
 // loginData is the login form.
 type loginData struct {
 	CSS, JS string
+	Icon    string
 	Next    string
 	User    string
 	Err     string
 }
 
 func (u *UI) loginData(r *http.Request) loginData {
-	return loginData{CSS: u.assets.url("app.css"), JS: u.assets.url("app.js"), Next: safeNext(r.FormValue("next"))}
+	return loginData{CSS: u.assets.url("app.css"), JS: u.assets.url("app.js"), Icon: u.assets.url("favicon.svg"), Next: safeNext(r.FormValue("next"))}
 }
 
 func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {

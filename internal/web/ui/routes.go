@@ -28,6 +28,7 @@ func errStatus(status int, msg string) error { return &httpError{status: status,
 func (u *UI) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.HandlerFunc(u.assets.serve))
+	mux.HandleFunc("GET /favicon.ico", u.favicon)
 	mux.HandleFunc("GET /login", u.loginPage)
 	mux.HandleFunc("POST /login", u.loginSubmit)
 	mux.Handle("POST /logout", u.opts.Auth.Middleware(http.HandlerFunc(u.logout)))
@@ -117,4 +118,9 @@ func (u *UI) renderError(w http.ResponseWriter, r *http.Request, p auth.Principa
 	}
 	w.WriteHeader(status)
 	_ = errorPage(u.pageData(r, p, "Error"), status, msg).Render(r.Context(), w)
+}
+
+// favicon answers browsers that ask for /favicon.ico despite the page's icon link.
+func (u *UI) favicon(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, u.assets.url("favicon.svg"), http.StatusMovedPermanently)
 }

@@ -21,6 +21,7 @@ type pageData struct {
 	Role     auth.Role
 	CSRF     string
 	CSS, JS  string // hashed asset URLs
+	Icon     string
 	Atlas    string // hashed URL of the world shapes
 	p        auth.Principal
 	Filter   filterState
@@ -33,7 +34,7 @@ func (d pageData) can(a auth.Action) bool { return d.p.Can(a) }
 func (u *UI) pageData(r *http.Request, p auth.Principal, title string) pageData {
 	return pageData{
 		Title: title, User: p.Name, Role: p.Role, CSRF: p.CSRFToken(), p: p,
-		CSS: u.assets.url("app.css"), JS: u.assets.url("app.js"), Atlas: u.assets.url("countries-110m.json"),
+		CSS: u.assets.url("app.css"), JS: u.assets.url("app.js"), Icon: u.assets.url("favicon.svg"), Atlas: u.assets.url("countries-110m.json"),
 		Filter: u.filterFrom(r),
 	}
 }
