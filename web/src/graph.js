@@ -6,7 +6,8 @@ function style() {
   const fg = cssVar('--fg');
   return [
     { selector: 'node', style: { label: 'data(label)', color: fg, 'font-size': 10, 'text-valign': 'bottom', 'text-margin-y': 3, width: 18, height: 18, 'background-color': cssVar('--muted') } },
-    { selector: 'node[kind="alert"]', style: { shape: 'round-rectangle', width: 12, height: 12, 'font-size': 8, 'background-color': cssVar('--prio-unknown') } },
+    { selector: 'node[kind="alert"]', style: { label: '', shape: 'round-rectangle', width: 10, height: 10, 'font-size': 8, 'background-color': cssVar('--prio-unknown') } },
+    { selector: 'node[kind="alert"]:selected', style: { label: 'data(label)' } },
     { selector: 'node[kind="alert"][prio="High"]', style: { 'background-color': cssVar('--prio-high') } },
     { selector: 'node[kind="alert"][prio="Medium"]', style: { 'background-color': cssVar('--prio-medium') } },
     { selector: 'node[kind="alert"][prio="Low"]', style: { 'background-color': cssVar('--prio-low') } },
