@@ -82,7 +82,7 @@ func newFixture(t testing.TB, n int, rules RuleCatalog) *fixture {
 		}
 	}
 	f := &fixture{t: t, store: st, auth: svc}
-	f.seed(n)
+	f.seed(max(n, 10))
 	f.ui, err = New(Options{Alerts: st, Lifecycle: st, Ops: st, Auth: svc, Rules: rules})
 	if err != nil {
 		t.Fatalf("ui: %v", err)
