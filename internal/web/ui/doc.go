@@ -9,3 +9,5 @@
 // from web/ by esbuild into static/, embedded and served under /static/
 // with content-hashed names.
 package ui
+
+//go:generate go tool templ generate -path .

@@ -157,8 +157,10 @@ func parseTimeInput(s string) (time.Time, error) {
 	return time.Time{}, errStatus(http.StatusBadRequest, "want RFC 3339 or YYYY-MM-DDTHH:MM (UTC)")
 }
 
-// quote writes a value of the query language.
+// quote writes a value of the query language (invalid UTF-8, which no
+// stored value holds, becomes U+FFFD so that the query still parses).
 func quote(v string) string {
+	v = strings.ToValidUTF8(v, "\uFFFD")
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
 }
 
