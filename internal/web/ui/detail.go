@@ -5,10 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -98,12 +98,7 @@ func tree(key string, v any) treeNode {
 	n := treeNode{Key: key}
 	switch x := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			n.Children = append(n.Children, tree(k, x[k]))
 		}
 	case []any:
@@ -186,12 +181,7 @@ func attachmentOf(at idmefv2.Attachment) attachmentView {
 func flatten(prefix string, v any, out [][2]string) [][2]string {
 	switch x := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			p := k
 			if prefix != "" {
 				p = prefix + "." + k
