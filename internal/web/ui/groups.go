@@ -31,6 +31,7 @@ func (u *UI) groupsPage(w http.ResponseWriter, r *http.Request, p auth.Principal
 	if g.By == "" {
 		g.By = defaultGroupBy
 	}
+	d.By = g.By
 	for _, s := range strings.Split(g.By, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			g.Paths = append(g.Paths, s)

@@ -537,7 +537,7 @@ func filterBar(d pageData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "\" aria-label=\"Group by paths\" title=\"Group by: comma-separated IDMEF paths\" class=\"by\"> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "\" aria-label=\"Group by paths\" title=\"Group by: comma-separated IDMEF paths\" placeholder=\"group by paths\" class=\"by\"> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

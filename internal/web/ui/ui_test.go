@@ -225,7 +225,7 @@ func TestPages(t *testing.T) {
 		{"/alerts/" + f.correlation, "/alerts/" + f.correlated[0]},
 		{"/alerts/" + f.correlated[0], "Correlation alerts naming this one"},
 		{"/alerts/" + f.camera, `src="data:image/png;base64,`},
-		{"/groups?range=all", "Source(*).IP"},
+		{"/groups?range=all", `name="by" value="Category, Source(*).IP"`},
 		{"/groups?range=all&by=Analyzer.Name", "sshd"},
 		{"/dashboard?range=all", `id="dash-data"`},
 		{"/graph?range=all", `id="graph-data"`},
