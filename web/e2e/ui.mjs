@@ -213,7 +213,7 @@ if (shots) {
         await p.goto(url);
         await p.waitForSelector(sel);
         await p.waitForTimeout(name === 'graph' || name === 'dashboard' ? 800 : 100);
-        await p.screenshot({ path: join(shots, `${name}-${scheme}.png`) });
+        await p.screenshot({ path: join(shots, `${name}-${scheme}.png`), fullPage: name === 'dashboard' });
       }
       noConsoleErrors(p, 'screenshots ' + scheme);
       await p.context().close();
