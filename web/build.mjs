@@ -3,9 +3,10 @@
 // checks the committed files did not drift.
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const here = import.meta.dirname;
+const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '..', 'internal', 'web', 'ui', 'static');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
