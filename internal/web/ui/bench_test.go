@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,13 +16,25 @@ import (
 	"github.com/vigie-siem/vigie/internal/store/sqlite"
 )
 
-// millionPath is the 1,000,000-alert store that the store's BenchmarkMillion
-// builds (internal/store/sqlite/million_bench_test.go) and keeps; its
-// alerts cover the 24 hours before millionEnd.
-var (
-	millionPath = filepath.Join(os.TempDir(), "vigie-store-bench-1m-v2.db")
-	millionEnd  = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-)
+// millionEnd is the end of the 24 hours that the alerts of the store's
+// 1M-alert benchmark store cover.
+var millionEnd = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+
+// millionPath finds the 1,000,000-alert store that the store's
+// BenchmarkMillion builds (internal/store/sqlite/million_bench_test.go) and
+// keeps in the temp directory as vigie-store-bench-1m-vN.db: the highest N,
+// which follows its schema changes.
+func millionPath() (string, bool) {
+	paths, _ := filepath.Glob(filepath.Join(os.TempDir(), "vigie-store-bench-1m-v*.db"))
+	best, bestN := "", -1
+	for _, p := range paths {
+		v := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(p), "vigie-store-bench-1m-v"), ".db")
+		if n, err := strconv.Atoi(v); err == nil && n > bestN {
+			best, bestN = p, n
+		}
+	}
+	return best, bestN >= 0
+}
 
 // BenchmarkAlertPage1M renders the alert list's 100-row page, search
 // included, over the 1M-alert store (goal: under 100 ms). It skips when
@@ -28,10 +42,12 @@ var (
 //
 //	go test -run '^$' -bench 'BenchmarkMillion/stats' -benchtime 1x ./internal/store/sqlite/
 func BenchmarkAlertPage1M(b *testing.B) {
-	if _, err := os.Stat(millionPath); err != nil {
-		b.Skipf("%s missing: build it with go test -run '^$' -bench 'BenchmarkMillion/stats' -benchtime 1x ./internal/store/sqlite/", millionPath)
+	path, ok := millionPath()
+	if !ok {
+		b.Skip("the 1M-alert store is missing: build it with go test -run '^$' -bench 'BenchmarkMillion/stats' -benchtime 1x ./internal/store/sqlite/")
 	}
-	st, err := sqlite.Open(context.Background(), sqlite.Options{Path: millionPath})
+	b.Logf("store %s", path)
+	st, err := sqlite.Open(context.Background(), sqlite.Options{Path: path})
 	if err != nil {
 		b.Fatal(err)
 	}
