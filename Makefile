@@ -4,7 +4,7 @@ PKGS      ?= ./...
 FUZZTIME  ?= 30s
 BENCHTIME ?= 1s
 
-.PHONY: all build test lint generate bench fuzz demo clean
+.PHONY: all build test lint generate assets screenshots bench fuzz demo clean
 
 all: lint test build
 
@@ -26,6 +26,14 @@ lint:
 
 generate:
 	$(GO) generate $(PKGS)
+
+# The web UI's front-end bundle (web/ → internal/web/ui/static, committed).
+assets:
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+# The browser test, saving screenshots of the UI into docs/screenshots.
+screenshots:
+	VIGIE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestBrowser -v ./internal/web/ui
 
 # Every benchmark once, with allocations; see docs/PERFORMANCE.md.
 bench:

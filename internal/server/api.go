@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/vigie-siem/vigie/internal/config"
 	"github.com/vigie-siem/vigie/internal/store/sqlite"
 	"github.com/vigie-siem/vigie/internal/web/api"
+	"github.com/vigie-siem/vigie/internal/web/ui"
 )
 
 // newAuth builds the auth layer over the store's accounts.
@@ -68,11 +70,30 @@ func (s *Server) buildAPI() error {
 	if err != nil {
 		return err
 	}
+	web, err := ui.New(ui.Options{
+		Alerts: s.store, Lifecycle: s.store, Ops: s.store, Auth: s.auth,
+		TLS: tlsCfg != nil, Logger: s.component("ui"),
+		// Rules: the correlation engine's ui.RuleCatalog, once it runs here.
+	})
+	if err != nil {
+		return err
+	}
 	if s.apiLn, err = listen(s.cfg.HTTP.Addr, tlsCfg); err != nil {
 		return err
 	}
-	s.apiSrv = transport.NewServer(a, transport.ServerOptions{TLS: tlsCfg, Logger: s.component("api")})
+	s.apiSrv = transport.NewServer(withUI(a, web), transport.ServerOptions{TLS: tlsCfg, Logger: s.component("api")})
 	return nil
+}
+
+// withUI serves the REST API under /api/, /healthz, /readyz and /metrics,
+// and the web UI everywhere else.
+func withUI(a, web http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
+		mux.Handle(p, a)
+	}
+	mux.Handle("/", web)
+	return mux
 }
 
 // errNotReady is /readyz's answer while starting and stopping.
