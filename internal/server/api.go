@@ -73,7 +73,7 @@ func (s *Server) buildAPI() error {
 	web, err := ui.New(ui.Options{
 		Alerts: s.store, Lifecycle: s.store, Ops: s.store, Auth: s.auth,
 		TLS: tlsCfg != nil, Logger: s.component("ui"),
-		// Rules: the correlation engine's ui.RuleCatalog, once it runs here.
+		Rules: s.ruleCatalog(),
 	})
 	if err != nil {
 		return err

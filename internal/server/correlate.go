@@ -14,6 +14,7 @@ import (
 	"github.com/vigie-siem/vigie/internal/ingest"
 	"github.com/vigie-siem/vigie/internal/pipeline"
 	"github.com/vigie-siem/vigie/internal/web/api"
+	"github.com/vigie-siem/vigie/internal/web/ui"
 	presets "github.com/vigie-siem/vigie/rules/correlation"
 )
 
@@ -142,4 +143,40 @@ func (m ruleManager) SetRuleEnabled(_ context.Context, id string, on bool) (api.
 		}
 	}
 	return api.RuleInfo{}, errors.Join(api.ErrRuleNotFound, fmt.Errorf("rule %s vanished in a reload", id))
+}
+
+// ruleCatalog adapts the correlation engine to the web UI's rules page; nil
+// when correlation is off.
+func (s *Server) ruleCatalog() ui.RuleCatalog {
+	if s.correlator == nil {
+		return nil
+	}
+	return uiRules{m: ruleManager{e: s.correlator, snapshot: s.cfg.CorrelationSnapshotPath()}}
+}
+
+type uiRules struct{ m ruleManager }
+
+func (u uiRules) Rules(ctx context.Context) ([]ui.RuleInfo, error) {
+	rs, err := u.m.ListRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ui.RuleInfo, len(rs))
+	for i, r := range rs {
+		desc := r.Description
+		if desc == "" {
+			desc = r.Title
+		}
+		name := r.Title
+		if name == "" {
+			name = r.Name
+		}
+		out[i] = ui.RuleInfo{ID: r.ID, Name: name, Description: desc, Enabled: r.Enabled, Firings: int64(r.Firings)}
+	}
+	return out, nil
+}
+
+func (u uiRules) SetRuleEnabled(ctx context.Context, id string, on bool) error {
+	_, err := u.m.SetRuleEnabled(ctx, id, on)
+	return err
 }

@@ -274,7 +274,9 @@ func (s *Server) Run(ctx context.Context) error {
 	stopPipeline()
 	select {
 	case err := <-pipeDone:
-		if err != nil && runErr == nil {
+		// A stop asked for while a stage was still starting ends it with
+		// context.Canceled: that is a clean stop, not a failure.
+		if err != nil && runErr == nil && !errors.Is(err, context.Canceled) {
 			runErr = err
 		}
 	case <-time.After(timeout):
