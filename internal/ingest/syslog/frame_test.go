@@ -125,4 +125,3 @@ func FuzzFrame(f *testing.F) {
 		}
 	})
 }
-

@@ -32,6 +32,7 @@ var (
 	_ store.DeadLetters    = (*Store)(nil)
 	_ store.Sensors        = (*Store)(nil)
 	_ store.Accounts       = (*Store)(nil)
+	_ store.Events         = (*Store)(nil)
 )
 
 // Options configures Open. Zero values mean defaults.
