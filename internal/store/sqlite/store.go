@@ -217,6 +217,8 @@ var bulkInserts = []struct {
 	{insertValuesHead, 4},
 	{insertTextHead, 2},
 	{insertDeadLettersHead, 7},
+	{insertEventsHead, 14},
+	{insertEventTextHead, 2},
 }
 
 // prepare prepares the bulk insert statements on the writer connection.
