@@ -38,6 +38,9 @@ type Options struct {
 	Notice io.Writer
 	// Getenv reads VIGIE_ADMIN_PASSWORD; default os.Getenv.
 	Getenv func(string) string
+	// LogParser recognises log events (syslog, files); nil: log events are
+	// only kept in the raw-event store.
+	LogParser LogParser
 }
 
 // Server is an assembled Vigie.
@@ -51,6 +54,7 @@ type Server struct {
 	bus    *nats.Bus
 	auth   *auth.Service
 	runner *pipeline.Runner
+	logs   *logInputs
 
 	ingestLn, apiLn   net.Listener
 	ingestSrv, apiSrv *http.Server
@@ -97,6 +101,9 @@ func New(ctx context.Context, opts Options) (_ *Server, err error) {
 	}
 	if err := s.buildIngest(); err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	if err := s.buildLogs(opts.LogParser); err != nil {
+		return nil, fmt.Errorf("log inputs: %w", err)
 	}
 	if s.runner, err = pipeline.New(pipeline.Options{
 		Bus:         s.bus,
@@ -243,6 +250,7 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { s.maintain(mctx); close(maintDone) }()
 
 	go serve("ingest", s.ingestSrv, s.ingestLn)
+	s.logs.start(ctx)
 	s.ready.Store(true)
 	s.log.Info("vigie is running", "ingest", s.IngestAddr().String(), "api", s.APIAddr().String(), "data_dir", s.cfg.DataDir)
 
@@ -263,6 +271,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	// Ingest first: after this, no sender gets a 2xx for anything not on the bus.
 	shutdown(s.ingestSrv)
+	s.logs.stop(timeout)
 	// Then the pipeline drains what is in flight.
 	stopPipeline()
 	select {
@@ -284,6 +293,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 // closeAll closes what New opened, in reverse order.
 func (s *Server) closeAll(ctx context.Context) {
+	s.logs.close()
 	for _, ln := range []net.Listener{s.ingestLn, s.apiLn} {
 		if ln != nil {
 			_ = ln.Close()
@@ -330,6 +340,7 @@ func (s *Server) maintainOnce(ctx context.Context) {
 			s.log.Debug("retention", "result", res)
 		}
 	}
+	s.retainEvents(ctx)
 	if n, err := s.auth.PurgeSessions(ctx); err != nil {
 		s.log.Error("purge sessions", "err", err)
 	} else if n > 0 {

@@ -27,6 +27,7 @@ func startServer(t testing.TB, edit func(*config.Config)) (*Server, func()) {
 	cfg.Ingest.Addr = "127.0.0.1:0"
 	cfg.HTTP.Addr = "127.0.0.1:0"
 	cfg.Ingest.Auth = "none"
+	cfg.Inputs.Syslog.TCPAddr, cfg.Inputs.Syslog.UDPAddr = "127.0.0.1:0", "127.0.0.1:0"
 	if edit != nil {
 		edit(cfg)
 	}

@@ -94,6 +94,8 @@ type Options struct {
 	DeadLetters DeadLetterStore
 	Sensors     SensorLister
 	Users       UserDirectory
+	// Events lists raw log events; nil: GET /api/v1/events answers 404.
+	Events EventReader
 
 	Auth        Authenticator
 	UserManager UserManager
