@@ -16,8 +16,8 @@ func TestEvents(t *testing.T) {
 	at := base.Add(-time.Hour)
 	a := &idmefv2.Alert{
 		Version: idmefv2.VersionV08, ID: "0193a5e4-7c1b-7000-8000-00000000e001", CreateTime: idmefv2.FormatTime(at),
-		Priority: idmefv2.PriorityHigh, Category: []idmefv2.Category{"Attempt.Login"}, Description: "ssh brute force",
-		Analyzer: idmefv2.Analyzer{Name: "sshd", Hostname: "web01", Category: []idmefv2.AnalyzerCategory{"HOST.HIDS"}},
+		Priority: idmefv2.PriorityHigh, Category: []idmefv2.Category{idmefv2.CategoryReconNetwork}, Description: "ssh brute force",
+		Analyzer: idmefv2.Analyzer{Name: "sshd", Hostname: "web01", Category: []idmefv2.AnalyzerCategory{idmefv2.AnalyzerCategoryENDHIDS}},
 		Status:   []idmefv2.Status{idmefv2.StatusEvent},
 		Source:   []idmefv2.Source{{ID: "s1", IP: "198.51.100.7"}},
 	}
