@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,12 +19,14 @@ import (
 
 	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/idmefv2/transport"
+	"github.com/vigie-siem/vigie/internal/bus"
 	"github.com/vigie-siem/vigie/internal/config"
 	"github.com/vigie-siem/vigie/internal/connectors"
 	"github.com/vigie-siem/vigie/internal/ingest"
 	"github.com/vigie-siem/vigie/internal/ingest/syslog"
 	"github.com/vigie-siem/vigie/internal/ingest/tail"
 	"github.com/vigie-siem/vigie/internal/logevent"
+	"github.com/vigie-siem/vigie/internal/pipeline"
 	"github.com/vigie-siem/vigie/internal/store"
 )
 
@@ -57,6 +60,7 @@ type logInputs struct {
 	syslog *syslog.Server // nil when off
 	tail   *tail.Follower // nil without files
 	log    *slog.Logger
+	base   logFlow // the flow with the configured parser, for imports
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -300,6 +304,7 @@ func (s *Server) buildLogs(parser LogParser) (err error) {
 		return err
 	}
 	base := logFlow{parser: parser, events: s.store, sink: ingest.NewSink(s.bus, nil), dead: ingest.NewDeadLetters(s.bus), m: m}
+	s.logs.base = base
 	if cfg.Syslog.Enabled {
 		sc := cfg.Syslog
 		loc, err := time.LoadLocation(sc.Timezone)
@@ -431,5 +436,48 @@ func (s *Server) retainEvents(ctx context.Context) {
 		s.log.Error("event retention", "err", err)
 	case n > 0:
 		s.log.Debug("event retention", "deleted", n)
+	}
+}
+
+// ImportLogs reads r once (a file, stdin) through the same path as the
+// log inputs: input names it (e.g. "file:/var/log/auth.log"); a tool
+// converts its lines with that connector instead of the parsing rules. It
+// returns the number of lines read.
+func (s *Server) ImportLogs(ctx context.Context, r io.Reader, input string, in config.FileInput) (int64, error) {
+	flow := s.logs.base
+	if in.Tool != "" {
+		p, err := newToolParser(in.Tool)
+		if err != nil {
+			return 0, err
+		}
+		flow.parser = p
+	}
+	spec := tail.Spec{Format: tail.Format(in.Format), TimeField: in.TimeField}
+	return tail.ReadAll(ctx, r, input, spec, &flow, s.cfg.Inputs.BatchSize)
+}
+
+// WaitDrained waits until the pipeline stages have nothing pending, so
+// that what was published is stored.
+func (s *Server) WaitDrained(ctx context.Context) error {
+	stages := []struct{ subject, durable string }{
+		{bus.SubjectIn, pipeline.DurableEnrich}, {bus.SubjectEnriched, pipeline.DurableStore}, {bus.SubjectDead, pipeline.DurableDeadLetters},
+	}
+	for {
+		busy := false
+		for _, st := range stages {
+			n, err := s.bus.Pending(ctx, st.subject, st.durable)
+			if err != nil {
+				return fmt.Errorf("pending on %s: %w", st.subject, err)
+			}
+			busy = busy || n > 0
+		}
+		if !busy {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
