@@ -92,4 +92,3 @@ func importLogFile(ctx context.Context, srv *server.Server, stdin io.Reader, nam
 	defer fh.Close()
 	return srv.ImportLogs(ctx, fh, "file:"+abs, in)
 }
-

@@ -188,6 +188,8 @@ func TestToolFileInput(t *testing.T) {
 		c.Inputs.Files = []config.FileInput{{Path: eve, Format: config.FileFormatJSONL, Tool: "suricata", TimeField: "timestamp"}}
 		c.Inputs.FilePoll = config.Duration(50 * time.Millisecond)
 		c.Store.FlushInterval = config.Duration(20 * time.Millisecond)
+		// The sample dates from 2017–2024: keep it past the retention pass.
+		c.Store.Retention.MaxAge, c.Events.Retention.MaxAge = 0, 0
 	}, nil)
 	defer stop()
 	waitFor(t, fmt.Sprintf("%d alerts", alerts), func() bool {
