@@ -1,7 +1,6 @@
 package syslog
 
 import (
-	"fmt"
 	"time"
 
 	gosyslog "github.com/leodido/go-syslog/v4"
@@ -119,14 +118,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// ParseLine is a convenience for one-shot use: it returns the Event of one
-// syslog line read by input at received.
-func ParseLine(input string, received time.Time, line []byte) (logevent.Event, error) {
-	ev := logevent.New(input, received, append([]byte(nil), line...))
-	if reason := NewParser(nil).Parse(ev.Raw, &ev); reason != "" {
-		return ev, fmt.Errorf("syslog: %s", reason)
-	}
-	return ev, nil
 }
