@@ -31,7 +31,10 @@ import (
 )
 
 // LogParser recognises log events and maps them to alerts (the parsing
-// rules of internal/parse satisfy it).
+// rules of internal/parse satisfy it). The syslog listener and the file
+// inputs call it from their own goroutines: it must be safe for
+// concurrent use. A batch the store or the bus refuses is handed again,
+// so an event may be processed more than once.
 type LogParser interface {
 	// Process returns the alerts of ev and the ID of the rule that
 	// recognised it. Nil alerts and "" ruleID: no rule matched. err: a rule

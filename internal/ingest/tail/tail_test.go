@@ -258,3 +258,49 @@ func FuzzLines(f *testing.F) {
 		}
 	})
 }
+
+// TestNoLossNoDuplicate writes numbered lines with rename rotations and a
+// restart in the middle, polling in between, and checks
+// that every line arrives exactly once.
+func TestNoLossNoDuplicate(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "app.log")
+	s := &sink{}
+	spec := Spec{Path: filepath.Join(dir, "app.log*")}
+	f := newFollower(t, dir, s, spec)
+	const total = 2000
+	for i := range total {
+		appendFile(t, log, fmt.Sprintf("line %d\n", i))
+		switch {
+		case i%300 == 299:
+			// Rotate: the old file keeps its name pattern, so it stays matched.
+			if err := os.Rename(log, fmt.Sprintf("%s.%d", log, i)); err != nil {
+				t.Fatal(err)
+			}
+		case i%97 == 0:
+			f.Poll(t.Context())
+		case i == 1000:
+			f.closeAll() // restart
+			f = newFollower(t, dir, s, spec)
+		}
+	}
+	f.Poll(t.Context())
+	f.Poll(t.Context())
+	f.closeAll()
+	got := s.messages()
+	if len(got) != total {
+		t.Fatalf("got %d lines, want %d", len(got), total)
+	}
+	seen := map[string]bool{}
+	for _, m := range got {
+		if seen[m] {
+			t.Fatalf("%q read twice", m)
+		}
+		seen[m] = true
+	}
+	for i := range total {
+		if !seen[fmt.Sprintf("line %d", i)] {
+			t.Fatalf("line %d lost", i)
+		}
+	}
+}
