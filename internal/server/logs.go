@@ -369,6 +369,7 @@ func fileSpecs(files []config.FileInput, base logFlow) ([]tail.Spec, error) {
 func (l *logInputs) start(ctx context.Context) {
 	ctx, l.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	if l.syslog != nil {
+		l.log.Info("syslog listening", "tcp", addrString(l.syslog.TCPAddr()), "udp", addrString(l.syslog.UDPAddr()))
 		l.wg.Go(func() {
 			if err := l.syslog.Run(ctx); err != nil {
 				l.log.Error("syslog stopped", "err", err)
@@ -483,4 +484,11 @@ func (s *Server) WaitDrained(ctx context.Context) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return "off"
+	}
+	return a.String()
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -232,4 +233,17 @@ func TestToolFileInput(t *testing.T) {
 		}
 		return len(dls) == 1 && strings.HasPrefix(dls[0].Reason, want) && dls[0].Sender == "input:file:"+eve
 	})
+}
+
+// TestBadToolIsRefused: an unknown tool name stops New with the setting.
+func TestBadToolIsRefused(t *testing.T) {
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.Ingest.Addr, cfg.HTTP.Addr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Inputs.Syslog.Enabled = false
+	cfg.Inputs.Files = []config.FileInput{{Path: "/var/log/x.json", Format: config.FileFormatJSONL, Tool: "snort3000"}}
+	_, err := New(t.Context(), Options{Config: cfg, Notice: io.Discard, Getenv: func(string) string { return testPassword }})
+	if err == nil || !strings.Contains(err.Error(), "inputs.files[0].tool") || !strings.Contains(err.Error(), "suricata") {
+		t.Fatalf("err = %v, want one naming inputs.files[0].tool and the known tools", err)
+	}
 }
