@@ -102,6 +102,8 @@ type file struct {
 	f      *os.File
 	offset int64
 	line   int64
+	fp     string // fingerprint of the head read so far, fpLen bytes
+	fpLen  int
 	seen   bool  // matched at the last scan
 	seq    int64 // order of discovery: a rotated file is read before its successor
 }
@@ -233,7 +235,7 @@ func (f *Follower) track(spec *Spec, path string) {
 	f.seq++
 	fl := &file{id: id, path: path, spec: spec, f: fh, seen: true, seq: f.seq}
 	if p, ok := f.pos.get(id.key()); ok && p.Fingerprint == fingerprint(fh, p.FingerprintLen) {
-		fl.offset, fl.line = p.Offset, p.Line
+		fl.offset, fl.line, fl.fp, fl.fpLen = p.Offset, p.Line, p.Fingerprint, p.FingerprintLen
 	}
 	f.files[id] = fl
 }
@@ -268,11 +270,12 @@ func (f *Follower) read(ctx context.Context, fl *file) (eof bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if st.Size() < fl.offset {
-		// Truncated in place (copytruncate): start over.
+	// Truncated in place (copytruncate): shorter than what was read, or,
+	// when it grew back past that before this poll, another head.
+	if st.Size() < fl.offset || (fl.fpLen > 0 && fingerprint(fl.f, fl.fpLen) != fl.fp) {
 		f.m.truncations.Inc()
 		f.log.Info("tail: file truncated; reading from the start", "file", fl.path)
-		fl.offset, fl.line = 0, 0
+		fl.offset, fl.line, fl.fp, fl.fpLen = 0, 0, "", 0
 	}
 	if st.Size() == fl.offset {
 		return true, nil
@@ -298,8 +301,11 @@ func (f *Follower) read(ctx context.Context, fl *file) (eof bool, err error) {
 		f.m.lines.Add(float64(len(batch)))
 		fl.offset = next
 		fl.line = batch[len(batch)-1].Number
-		f.pos.set(fl.id.key(), position{Path: fl.path, Offset: fl.offset, Line: fl.line,
-			Fingerprint: fingerprint(fl.f, min(fingerprintMax, int(fl.offset))), FingerprintLen: min(fingerprintMax, int(fl.offset))})
+		if fl.fpLen < fingerprintMax {
+			fl.fpLen = min(fingerprintMax, int(fl.offset))
+			fl.fp = fingerprint(fl.f, fl.fpLen)
+		}
+		f.pos.set(fl.id.key(), position{Path: fl.path, Offset: fl.offset, Line: fl.line, Fingerprint: fl.fp, FingerprintLen: fl.fpLen})
 		batch = batch[:0]
 		return f.pos.save()
 	}

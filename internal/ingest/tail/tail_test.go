@@ -151,6 +151,21 @@ func TestRotation(t *testing.T) {
 			t.Fatal("no metric")
 		}
 	})
+	t.Run("copytruncate then growth past the old position", func(t *testing.T) {
+		dir := t.TempDir()
+		log := filepath.Join(dir, "app.log")
+		appendFile(t, log, "a\n")
+		s := &sink{}
+		f := newFollower(t, dir, s, Spec{Path: log})
+		defer f.closeAll()
+		f.Poll(ctx)
+		if err := os.Truncate(log, 0); err != nil {
+			t.Fatal(err)
+		}
+		appendFile(t, log, "bbbb\ncc\n")
+		f.Poll(ctx)
+		want(t, s, "a", "bbbb", "cc")
+	})
 	t.Run("new files by glob", func(t *testing.T) {
 		dir := t.TempDir()
 		appendFile(t, filepath.Join(dir, "a.log"), "a1\n")
