@@ -56,6 +56,9 @@ type Options struct {
 	Now func() time.Time
 }
 
+// udpReadBuffer is the socket receive buffer asked for the UDP listener.
+const udpReadBuffer = 4 << 20
+
 // Server is a running set of syslog listeners.
 type Server struct {
 	opts  Options
@@ -100,6 +103,11 @@ func New(opts Options) (*Server, error) {
 				s.tcp.Close()
 			}
 			return nil, fmt.Errorf("syslog: listen udp %s: %w", opts.UDPAddr, err)
+		}
+		// A larger socket buffer absorbs bursts while a batch is stored;
+		// the kernel may cap it (net.core.rmem_max).
+		if uc, ok := s.udp.(*net.UDPConn); ok {
+			_ = uc.SetReadBuffer(udpReadBuffer)
 		}
 	}
 	return s, nil
