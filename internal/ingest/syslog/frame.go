@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/vigie-siem/vigie/internal/ingest/lines"
 )
 
 // Framing is how messages are delimited on a stream.
@@ -120,29 +122,18 @@ func (f *frameReader) octet() ([]byte, bool, error) {
 	return f.buf, false, nil
 }
 
-// line reads up to LF, stripping a trailing CR or NUL.
+// line reads up to LF, stripping the trailer.
 func (f *frameReader) line() ([]byte, bool, error) {
-	f.buf = f.buf[:0]
-	truncated := false
-	for {
-		chunk, err := f.r.ReadSlice('\n')
-		room := f.max - len(f.buf)
-		if len(chunk) > room {
-			f.buf = append(f.buf, chunk[:max(room, 0)]...)
-			truncated = true
-		} else {
-			f.buf = append(f.buf, chunk...)
-		}
-		switch {
-		case err == nil:
-			return trimTrailer(f.buf), truncated, nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		case errors.Is(err, io.EOF) && (len(f.buf) > 0 || truncated):
-			return trimTrailer(f.buf), truncated, nil
-		default:
-			return nil, false, err
-		}
+	var err error
+	var truncated bool
+	f.buf, _, truncated, err = lines.Read(f.r, f.buf, f.max)
+	switch {
+	case err == nil:
+		return trimTrailer(f.buf), truncated, nil
+	case errors.Is(err, io.EOF) && (len(f.buf) > 0 || truncated):
+		return trimTrailer(f.buf), truncated, nil
+	default:
+		return nil, false, err
 	}
 }
 

@@ -2,8 +2,9 @@ package tail
 
 import (
 	"bufio"
-	"errors"
 	"io"
+
+	"github.com/vigie-siem/vigie/internal/ingest/lines"
 )
 
 // lineReader splits a stream into LF-terminated lines of at most max
@@ -23,25 +24,11 @@ func newLineReader(r io.Reader, max int) *lineReader {
 // it returns io.EOF, with the partial last line (not counted in n) if
 // there is one.
 func (l *lineReader) next() (text []byte, n int, truncated bool, err error) {
-	l.buf = l.buf[:0]
-	for {
-		chunk, err := l.r.ReadSlice('\n')
-		n += len(chunk)
-		if room := l.max - len(l.buf); len(chunk) > room {
-			l.buf = append(l.buf, chunk[:max(room, 0)]...)
-			truncated = true
-		} else {
-			l.buf = append(l.buf, chunk...)
-		}
-		switch {
-		case err == nil:
-			return trimEOL(l.buf), n, truncated, nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		default:
-			return l.buf, 0, truncated, err
-		}
+	l.buf, n, truncated, err = lines.Read(l.r, l.buf, l.max)
+	if err != nil {
+		return l.buf, 0, truncated, err
 	}
+	return trimEOL(l.buf), n, truncated, nil
 }
 
 func trimEOL(b []byte) []byte {
