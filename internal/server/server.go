@@ -331,6 +331,7 @@ func (s *Server) maintain(ctx context.Context) {
 }
 
 func (s *Server) maintainOnce(ctx context.Context) {
+	s.retainEvents(ctx) // first: the alert pass measures, and vacuums, the whole file
 	ret := s.cfg.Store.Retention
 	if ret.MaxAge > 0 || ret.MaxSize > 0 {
 		res, err := s.store.Retain(ctx, store.RetentionPolicy{MaxAge: ret.MaxAge.Std(), MaxBytes: int64(ret.MaxSize)})
@@ -340,7 +341,6 @@ func (s *Server) maintainOnce(ctx context.Context) {
 			s.log.Debug("retention", "result", res)
 		}
 	}
-	s.retainEvents(ctx)
 	if n, err := s.auth.PurgeSessions(ctx); err != nil {
 		s.log.Error("purge sessions", "err", err)
 	} else if n > 0 {
