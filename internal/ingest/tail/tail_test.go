@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 type sink struct {
@@ -133,39 +134,29 @@ func TestRotation(t *testing.T) {
 			t.Errorf("following %d files, want the old one released", len(f.files))
 		}
 	})
-	t.Run("copytruncate", func(t *testing.T) {
-		dir := t.TempDir()
-		log := filepath.Join(dir, "app.log")
-		appendFile(t, log, "first line\nsecond line\n")
-		s := &sink{}
-		f := newFollower(t, dir, s, Spec{Path: log})
-		defer f.closeAll()
-		f.Poll(ctx)
-		if err := os.Truncate(log, 0); err != nil {
-			t.Fatal(err)
-		}
-		appendFile(t, log, "x\n")
-		f.Poll(ctx)
-		want(t, s, "first line", "second line", "x")
-		if got := f.m.truncations; got == nil {
-			t.Fatal("no metric")
-		}
-	})
-	t.Run("copytruncate then growth past the old position", func(t *testing.T) {
-		dir := t.TempDir()
-		log := filepath.Join(dir, "app.log")
-		appendFile(t, log, "a\n")
-		s := &sink{}
-		f := newFollower(t, dir, s, Spec{Path: log})
-		defer f.closeAll()
-		f.Poll(ctx)
-		if err := os.Truncate(log, 0); err != nil {
-			t.Fatal(err)
-		}
-		appendFile(t, log, "bbbb\ncc\n")
-		f.Poll(ctx)
-		want(t, s, "a", "bbbb", "cc")
-	})
+	for _, tc := range []struct{ name, before, after string }{
+		{"copytruncate", "first line\nsecond line\n", "x\n"},
+		{"copytruncate then growth past the old position", "a\n", "bbbb\ncc\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			log := filepath.Join(dir, "app.log")
+			appendFile(t, log, tc.before)
+			s := &sink{}
+			f := newFollower(t, dir, s, Spec{Path: log})
+			defer f.closeAll()
+			f.Poll(ctx)
+			if err := os.Truncate(log, 0); err != nil {
+				t.Fatal(err)
+			}
+			appendFile(t, log, tc.after)
+			f.Poll(ctx)
+			want(t, s, strings.Split(strings.TrimSuffix(tc.before+tc.after, "\n"), "\n")...)
+			if got := testutil.ToFloat64(f.m.truncations); got != 1 {
+				t.Errorf("truncations = %v, want 1", got)
+			}
+		})
+	}
 	t.Run("new files by glob", func(t *testing.T) {
 		dir := t.TempDir()
 		appendFile(t, filepath.Join(dir, "a.log"), "a1\n")
