@@ -35,6 +35,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newRelayCmd(),
 		newParseCmd(),
 		newRulesCmd(),
+		newLogsCmd(),
 	)
 	return root
 }

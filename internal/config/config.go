@@ -14,6 +14,8 @@ type Config struct {
 	DataDir     string      `yaml:"data_dir" vigie:"path"`
 	Log         Log         `yaml:"log"`
 	Ingest      Ingest      `yaml:"ingest"`
+	Inputs      Inputs      `yaml:"inputs"`
+	Events      Events      `yaml:"events"`
 	HTTP        HTTP        `yaml:"http"`
 	Auth        Auth        `yaml:"auth"`
 	Bus         Bus         `yaml:"bus"`

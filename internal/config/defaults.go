@@ -22,6 +22,8 @@ func Default() *Config {
 			MaxBatchItems:   1000,
 			Drafts:          Drafts{Upgrade: true, Lenient: false},
 		},
+		Inputs: defaultInputs(),
+		Events: defaultEvents(),
 		HTTP: HTTP{
 			Addr: ":8080",
 			Session: Session{

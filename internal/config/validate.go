@@ -24,6 +24,7 @@ func (c *Config) Validate() error {
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	v.oneOf("log.format", c.Log.Format, "json", "text")
 	c.validateIngest(v)
+	c.validateInputs(v)
 	c.validateHTTP(v)
 	c.validateAuth(v)
 	c.validateBus(v)
@@ -209,7 +210,7 @@ func (c *Config) validateStore(v *validator) {
 func (c *Config) validateListeners(v *validator) {
 	seen := map[string]string{}
 	for _, l := range []struct{ path, addr string }{
-		{"ingest.addr", c.Ingest.Addr}, {"http.addr", c.HTTP.Addr}, {"metrics.addr", c.Metrics.Addr},
+		{"ingest.addr", c.Ingest.Addr}, {"http.addr", c.HTTP.Addr}, {"metrics.addr", c.Metrics.Addr}, {"inputs.syslog.tcp_addr", c.syslogTCP()},
 	} {
 		if l.addr == "" || strings.HasSuffix(l.addr, ":0") { // port 0: the system picks a free port each time
 			continue

@@ -55,7 +55,7 @@ func newAuth(cfg *config.Config, st *sqlite.Store, log *slog.Logger, reg prometh
 // buildAPI builds the REST API and binds its listener.
 func (s *Server) buildAPI() error {
 	a, err := api.New(api.Options{
-		Alerts: s.store, Aggregates: s.store, Lifecycle: s.store, DeadLetters: s.store, Sensors: s.store, Users: s.store,
+		Alerts: s.store, Aggregates: s.store, Lifecycle: s.store, DeadLetters: s.store, Sensors: s.store, Users: s.store, Events: s.store,
 		Auth: s.auth, UserManager: s.auth, Tokens: s.auth, Rules: s.ruleAPI(),
 		Logger:             s.component("api"),
 		Registerer:         s.reg,

@@ -39,6 +39,9 @@ type Options struct {
 	Notice io.Writer
 	// Getenv reads VIGIE_ADMIN_PASSWORD; default os.Getenv.
 	Getenv func(string) string
+	// LogParser recognises log events (syslog, files); nil: log events are
+	// only kept in the raw-event store.
+	LogParser LogParser
 }
 
 // Server is an assembled Vigie.
@@ -52,6 +55,7 @@ type Server struct {
 	bus    *nats.Bus
 	auth   *auth.Service
 	runner *pipeline.Runner
+	logs   *logInputs
 
 	correlator  *correlate.Engine // nil when correlation is off
 	correlation *correlate.Stage
@@ -101,6 +105,9 @@ func New(ctx context.Context, opts Options) (_ *Server, err error) {
 	}
 	if err := s.buildIngest(); err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	if err := s.buildLogs(opts.LogParser); err != nil {
+		return nil, fmt.Errorf("log inputs: %w", err)
 	}
 	if s.runner, err = pipeline.New(pipeline.Options{
 		Bus:         s.bus,
@@ -250,6 +257,7 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { s.maintain(mctx); close(maintDone) }()
 
 	go serve("ingest", s.ingestSrv, s.ingestLn)
+	s.logs.start(ctx)
 	s.ready.Store(true)
 	s.log.Info("vigie is running", "ingest", s.IngestAddr().String(), "api", s.APIAddr().String(), "data_dir", s.cfg.DataDir)
 
@@ -270,6 +278,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	// Ingest first: after this, no sender gets a 2xx for anything not on the bus.
 	shutdown(s.ingestSrv)
+	s.logs.stop(timeout)
 	// Then the pipeline drains what is in flight.
 	stopPipeline()
 	select {
@@ -293,6 +302,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 // closeAll closes what New opened, in reverse order.
 func (s *Server) closeAll(ctx context.Context) {
+	s.logs.close()
 	for _, ln := range []net.Listener{s.ingestLn, s.apiLn} {
 		if ln != nil {
 			_ = ln.Close()
@@ -330,6 +340,7 @@ func (s *Server) maintain(ctx context.Context) {
 }
 
 func (s *Server) maintainOnce(ctx context.Context) {
+	s.retainEvents(ctx) // first: the alert pass measures, and vacuums, the whole file
 	ret := s.cfg.Store.Retention
 	if ret.MaxAge > 0 || ret.MaxSize > 0 {
 		res, err := s.store.Retain(ctx, store.RetentionPolicy{MaxAge: ret.MaxAge.Std(), MaxBytes: int64(ret.MaxSize)})

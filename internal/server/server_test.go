@@ -22,11 +22,18 @@ const testPassword = "correct horse battery"
 // startServer runs a server on loopback ports with a fresh data directory.
 func startServer(t testing.TB, edit func(*config.Config)) (*Server, func()) {
 	t.Helper()
+	return startServerWith(t, edit, nil)
+}
+
+// startServerWith is startServer with a log parser.
+func startServerWith(t testing.TB, edit func(*config.Config), parser LogParser) (*Server, func()) {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.Ingest.Addr = "127.0.0.1:0"
 	cfg.HTTP.Addr = "127.0.0.1:0"
 	cfg.Ingest.Auth = "none"
+	cfg.Inputs.Syslog.TCPAddr, cfg.Inputs.Syslog.UDPAddr = "127.0.0.1:0", "127.0.0.1:0"
 	if edit != nil {
 		edit(cfg)
 	}
@@ -34,7 +41,7 @@ func startServer(t testing.TB, edit func(*config.Config)) (*Server, func()) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := New(ctx, Options{Config: cfg, Logger: slog.New(slog.DiscardHandler), Notice: io.Discard,
+	srv, err := New(ctx, Options{Config: cfg, Logger: slog.New(slog.DiscardHandler), Notice: io.Discard, LogParser: parser,
 		Getenv: func(k string) string {
 			if k == "VIGIE_ADMIN_PASSWORD" {
 				return testPassword

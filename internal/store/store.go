@@ -8,6 +8,7 @@ type Store interface {
 	DeadLetters
 	Sensors
 	Accounts
+	Events
 	// Close releases the engine's resources; calls in flight may fail.
 	Close() error
 }

@@ -32,6 +32,7 @@ var (
 	_ store.DeadLetters    = (*Store)(nil)
 	_ store.Sensors        = (*Store)(nil)
 	_ store.Accounts       = (*Store)(nil)
+	_ store.Events         = (*Store)(nil)
 )
 
 // Options configures Open. Zero values mean defaults.
@@ -222,6 +223,8 @@ var bulkInserts = []struct {
 	{insertTextHead, "", 2},
 	{insertDeadLettersHead, "", 7},
 	{insertRollupHead, insertRollupTail, 8},
+	{insertEventsHead, "", 14},
+	{insertEventTextHead, "", 2},
 }
 
 // prepare prepares the bulk insert statements on the writer connection.

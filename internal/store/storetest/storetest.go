@@ -25,6 +25,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("DeadLetters", func(t *testing.T) { testDeadLetters(t, open) })
 	t.Run("Sensors", func(t *testing.T) { testSensors(t, open) })
 	t.Run("Accounts", func(t *testing.T) { testAccounts(t, open) })
+	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open) })
 }
 

@@ -96,6 +96,8 @@ type Options struct {
 	Users       UserDirectory
 	// Rules serves /api/v1/rules; nil answers 503 (correlation off).
 	Rules RuleManager
+	// Events lists raw log events; nil: GET /api/v1/events answers 404.
+	Events EventReader
 
 	Auth        Authenticator
 	UserManager UserManager

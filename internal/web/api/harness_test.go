@@ -106,7 +106,7 @@ func newFixture(t testing.TB, o fixtureOptions) *fixture {
 	f.creds["sensor-token"] = http.Header{"Authorization": {"Bearer " + sensorTok.Reveal()}}
 
 	f.api, err = New(Options{
-		Alerts: st, Aggregates: st, Lifecycle: st, DeadLetters: st, Sensors: st, Users: st,
+		Alerts: st, Aggregates: st, Lifecycle: st, DeadLetters: st, Sensors: st, Users: st, Events: st,
 		Auth: svc, UserManager: svc, Tokens: svc,
 		Registerer: f.reg, Gatherer: f.reg, MetricsRequireAuth: o.metricsAuth, Rules: o.rules,
 		Ready: func(ctx context.Context) error { return f.ready },

@@ -48,6 +48,7 @@ func (a *API) routeTable() []route {
 		{"POST", "/api/v1/alerts/{id}/comments", authenticated, auth.ActionAlertsComment, a.addComment},
 		{"GET", "/api/v1/alerts/{id}/audit", authenticated, auth.ActionAlertsRead, a.audit},
 		{"GET", "/api/v1/stats", authenticated, auth.ActionStatsRead, a.stats},
+		{"GET", "/api/v1/events", authenticated, auth.ActionAlertsRead, a.listEvents},
 
 		{"GET", "/api/v1/deadletters", authenticated, auth.ActionDeadLettersRead, a.listDeadLetters},
 		{"GET", "/api/v1/deadletters/{id}", authenticated, auth.ActionDeadLettersRead, a.deadLetter},
