@@ -1,0 +1,153 @@
+package enrich
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/vigie-siem/vigie/idmefv2"
+)
+
+// AttachmentName is the name of the JSON attachment that carries what the
+// enrichers found beyond the IDMEFv2 attributes.
+const AttachmentName = "enrichment"
+
+// AttachmentVersion is the version of the attachment's JSON shape.
+const AttachmentVersion = 1
+
+// Step is one enricher. Enrich must be safe for concurrent use and must not
+// block for long: remote look-ups go through a Cache.
+type Step interface {
+	Name() string
+	Enrich(ctx context.Context, s *Subject)
+}
+
+// Document is the JSON content of the enrichment attachment.
+type Document struct {
+	Version int `json:"version"`
+	// Enrichers holds, per enricher, per entity ("Source(0)",
+	// "Target(1)"…), what the enricher found.
+	Enrichers map[string]map[string]any `json:"enrichers,omitempty"`
+	// Pending lists, per enricher, the entities being looked up in the
+	// background when the alert went on.
+	Pending map[string][]string `json:"pending,omitempty"`
+	// Priority says how and why the priority was raised.
+	Priority *PriorityChange `json:"priority,omitempty"`
+}
+
+// PriorityChange records a priority raise.
+type PriorityChange struct {
+	From   idmefv2.Priority `json:"from"`
+	To     idmefv2.Priority `json:"to"`
+	Raises []Raise          `json:"raises"`
+}
+
+// Chain runs steps over each alert. It implements the pipeline's Enricher.
+type Chain struct {
+	steps   []Step
+	metrics *Metrics
+}
+
+// NewChain returns a chain of steps, run in order.
+func NewChain(metrics *Metrics, steps ...Step) *Chain {
+	return &Chain{steps: steps, metrics: metrics}
+}
+
+// Name identifies the chain in the pipeline's logs.
+func (c *Chain) Name() string { return "enrich" }
+
+// Steps returns the chain's steps in order.
+func (c *Chain) Steps() []Step { return slices.Clone(c.steps) }
+
+// Enrich runs every step over a, then writes the enrichment attachment and
+// the priority. If the result is not valid IDMEFv2, every change is undone
+// and an error says why: an alert never leaves the chain invalid.
+func (c *Chain) Enrich(ctx context.Context, a *idmefv2.Alert) error {
+	snap := snapshot(a)
+	s := NewSubject(a)
+	for _, st := range c.steps {
+		st.Enrich(ctx, s)
+	}
+	changed, err := s.finish()
+	if err == nil && changed {
+		if r := a.Validate(); !r.Valid() {
+			err = fmt.Errorf("enrichment made the alert invalid, undone: %s", r.Errors()[0])
+		}
+	}
+	switch {
+	case err != nil:
+		snap.restore(a)
+		c.metrics.alert("reverted")
+		return err
+	case changed:
+		c.metrics.alert("enriched")
+	default:
+		c.metrics.alert("unchanged")
+	}
+	return nil
+}
+
+// finish applies the priority raises and writes the attachment. It reports
+// whether there was anything to write.
+func (s *Subject) finish() (bool, error) {
+	if len(s.found) == 0 && len(s.pending) == 0 && len(s.raises) == 0 {
+		return false, nil
+	}
+	doc := Document{Version: AttachmentVersion, Enrichers: s.found, Pending: s.pending}
+	if len(s.raises) > 0 {
+		best := s.raises[0]
+		for _, r := range s.raises[1:] {
+			if rank(r.To) > rank(best.To) {
+				best = r
+			}
+		}
+		if rank(best.To) > rank(s.Alert.Priority) {
+			doc.Priority = &PriorityChange{From: s.Alert.Priority, To: best.To, Raises: s.raises}
+			s.Alert.Priority = best.To
+		}
+	}
+	content, err := json.Marshal(doc)
+	if err != nil {
+		return true, fmt.Errorf("encode the enrichment attachment: %w", err)
+	}
+	att := idmefv2.Attachment{Name: AttachmentName, ContentType: "application/json", Content: content}
+	if i := slices.IndexFunc(s.Alert.Attachment, func(x idmefv2.Attachment) bool { return x.Name == AttachmentName }); i >= 0 {
+		s.Alert.Attachment[i] = att
+	} else {
+		s.Alert.Attachment = append(s.Alert.Attachment, att)
+	}
+	// Each host something was found about refers to the attachment.
+	for _, h := range s.Hosts {
+		if s.about(h.Key()) && !slices.Contains(*h.Attachment, AttachmentName) {
+			*h.Attachment = append(*h.Attachment, AttachmentName)
+		}
+	}
+	return true, nil
+}
+
+func (s *Subject) about(key string) bool {
+	for _, m := range s.found {
+		if _, ok := m[key]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// snap is what a chain may change in an alert. Steps only assign strings
+// and append to slices, so shallow copies restore the alert exactly.
+type snap struct {
+	priority   idmefv2.Priority
+	sources    []idmefv2.Source
+	targets    []idmefv2.Target
+	attachment []idmefv2.Attachment
+}
+
+func snapshot(a *idmefv2.Alert) snap {
+	return snap{priority: a.Priority, sources: slices.Clone(a.Source), targets: slices.Clone(a.Target), attachment: slices.Clone(a.Attachment)}
+}
+
+func (s snap) restore(a *idmefv2.Alert) {
+	a.Priority, a.Source, a.Target, a.Attachment = s.priority, s.sources, s.targets, s.attachment
+}
