@@ -19,6 +19,7 @@ type Config struct {
 	Bus      Bus      `yaml:"bus"`
 	Store    Store    `yaml:"store"`
 	Pipeline Pipeline `yaml:"pipeline"`
+	Enrich   Enrich   `yaml:"enrich"`
 	Metrics  Metrics  `yaml:"metrics"`
 	Demo     Demo     `yaml:"demo"`
 }

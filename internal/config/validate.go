@@ -34,6 +34,7 @@ func (c *Config) Validate() error {
 		v.add("pipeline.max_lag", fmt.Sprint(c.Pipeline.MaxLag), "must be 0 (no limit) or more")
 	}
 	v.positive("pipeline.shutdown_timeout", c.Pipeline.ShutdownTimeout)
+	c.validateEnrich(v)
 	if c.Metrics.Addr != "" {
 		v.addr("metrics.addr", c.Metrics.Addr)
 	}
