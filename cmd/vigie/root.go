@@ -33,6 +33,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newBenchCmd(),
 		newIdmefCmd(),
 		newRelayCmd(),
+		newEnrichCmd(),
 	)
 	return root
 }

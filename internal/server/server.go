@@ -51,6 +51,7 @@ type Server struct {
 	bus    *nats.Bus
 	auth   *auth.Service
 	runner *pipeline.Runner
+	enrich *Enrichment
 
 	ingestLn, apiLn   net.Listener
 	ingestSrv, apiSrv *http.Server
@@ -98,10 +99,14 @@ func New(ctx context.Context, opts Options) (_ *Server, err error) {
 	if err := s.buildIngest(); err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)
 	}
+	if s.enrich, err = BuildEnrichment(ctx, cfg, s.component("enrich"), s.reg); err != nil {
+		return nil, fmt.Errorf("enrich: %w", err)
+	}
 	if s.runner, err = pipeline.New(pipeline.Options{
 		Bus:         s.bus,
 		Store:       alertWriter{st: s.store},
 		DeadLetters: deadLetterWriter{st: s.store},
+		Enrichers:   s.enrich.enrichers(),
 		BatchSize:   cfg.Store.BatchSize,
 		BatchDelay:  cfg.Store.FlushInterval.Std(),
 		Consume: bus.ConsumeOptions{
@@ -289,6 +294,7 @@ func (s *Server) closeAll(ctx context.Context) {
 			_ = ln.Close()
 		}
 	}
+	s.enrich.Close()
 	if s.bus != nil {
 		if err := s.bus.Close(ctx); err != nil {
 			s.log.Error("close bus", "err", err)
