@@ -268,3 +268,10 @@ func (c *Cache[V]) lookup(key string) {
 	close(e.done)
 	c.mu.Unlock()
 }
+
+// Len is the number of cached entries (in flight included).
+func (c *Cache[V]) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.entries)
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/oschwald/maxminddb-golang/v2"
 
@@ -27,19 +28,17 @@ type Place struct {
 // nested one. Fields absent from a database stay empty.
 type record struct {
 	// ip-location-db (flat).
-	CountryCode string   `maxminddb:"country_code"`
-	State1      string   `maxminddb:"state1"`
-	CityName    string   `maxminddb:"city"`
-	Lat         *float64 `maxminddb:"latitude"`
-	Lon         *float64 `maxminddb:"longitude"`
+	CountryCode string `maxminddb:"country_code"`
+	State1      string `maxminddb:"state1"`
+	// city is a string in ip-location-db, {names: {en: …}} in MaxMind.
+	City any      `maxminddb:"city"`
+	Lat  *float64 `maxminddb:"latitude"`
+	Lon  *float64 `maxminddb:"longitude"`
 	// MaxMind GeoLite2 / GeoIP2 (nested).
 	Country struct {
 		ISOCode string            `maxminddb:"iso_code"`
 		Names   map[string]string `maxminddb:"names"`
 	} `maxminddb:"country"`
-	City struct {
-		Names map[string]string `maxminddb:"names"`
-	} `maxminddb:"city"`
 	Subdivisions []struct {
 		Names map[string]string `maxminddb:"names"`
 	} `maxminddb:"subdivisions"`
@@ -100,7 +99,15 @@ func (d *DB) Lookup(addr netip.Addr, p *Place) (bool, error) {
 	}
 	set(&p.CountryCode, rec.CountryCode, rec.Country.ISOCode)
 	set(&p.Country, rec.Country.Names["en"])
-	set(&p.City, rec.CityName, rec.City.Names["en"])
+	switch c := rec.City.(type) {
+	case string:
+		set(&p.City, c)
+	case map[string]any:
+		if names, ok := c["names"].(map[string]any); ok {
+			en, _ := names["en"].(string)
+			set(&p.City, en)
+		}
+	}
 	set(&p.Region, rec.State1)
 	if len(rec.Subdivisions) > 0 {
 		set(&p.Region, rec.Subdivisions[0].Names["en"])
@@ -150,6 +157,7 @@ var reserved = []netip.Prefix{
 // Enricher is the GeoIP step.
 type Enricher struct {
 	country, city *DB
+	errors        atomic.Int64
 }
 
 // Name is "geoip".
@@ -195,8 +203,12 @@ func (e *Enricher) Enrich(_ context.Context, s *enrich.Subject) {
 	}
 }
 
+// Errors counts look-ups a database could not answer (a corrupt or
+// unexpected record).
+func (e *Enricher) Errors() int64 { return e.errors.Load() }
+
 // Place looks addr up in the city database, then fills the gaps from the
-// country one. A database error counts as not found.
+// country one. A database error counts as not found (see Errors).
 func (e *Enricher) Place(addr netip.Addr) (Place, bool) {
 	p := Place{IP: addr.String()}
 	found := false
@@ -204,9 +216,12 @@ func (e *Enricher) Place(addr netip.Addr) (Place, bool) {
 		if d == nil {
 			continue
 		}
-		if ok, err := d.Lookup(addr, &p); err == nil && ok {
-			found = true
+		ok, err := d.Lookup(addr, &p)
+		if err != nil {
+			e.errors.Add(1)
 		}
+		found = found || ok
+
 	}
 	return p, found
 }
