@@ -16,7 +16,7 @@ import (
 func ctiAlert() *idmefv2.Alert {
 	return &idmefv2.Alert{Version: idmefv2.VersionV08, ID: "c0ffee00-0000-4000-8000-000000000001", CreateTime: "2026-11-23T10:00:00Z",
 		Priority: idmefv2.PriorityLow, Analyzer: idmefv2.Analyzer{Name: "t"},
-		Source: []idmefv2.Source{{ID: "c0ffee00-0000-4000-8000-000000000002", IP: "198.51.100.7"}},
+		Source: []idmefv2.Source{{ID: "c0ffee00-0000-4000-8000-000000000002", IP: "45.33.32.156"}},
 		Target: []idmefv2.Target{{ID: "c0ffee00-0000-4000-8000-000000000003", IP: "10.0.0.5", Hostname: "www.evil.example"}}}
 }
 

@@ -29,7 +29,7 @@ func values(iocs []cti.IOC) string {
 
 func TestParseCSV(t *testing.T) {
 	iocs, errs := cti.ParseCSV(read(t, "iocs.csv"))
-	want := "ip=198.51.100.7 ip=203.0.113.0/24 domain=evil.example url=http://evil.example/payload.exe hash=md5:d41d8cd98f00b204e9800998ecf8427e"
+	want := "ip=45.33.32.156 ip=203.0.113.0/24 domain=evil.example url=http://evil.example/payload.exe hash=md5:d41d8cd98f00b204e9800998ecf8427e"
 	if got := values(iocs); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

@@ -85,7 +85,7 @@ func (f *fakeST) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func newFakeST(t *testing.T) (*fakeST, *httptest.Server) {
-	f := &fakeST{allowed: 50, byIP: map[string][]string{"198.51.100.7": {"evil.example", "www.evil.example"}}}
+	f := &fakeST{allowed: 50, byIP: map[string][]string{"45.33.32.156": {"evil.example", "www.evil.example"}}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, srv
@@ -104,7 +104,7 @@ func TestSecurityTrailsLookup(t *testing.T) {
 	key, _ := securitytrails.NewAPIKey(stKey)
 	st := &cti.SecurityTrails{Name: "securitytrails", Client: stClient(t, srv.URL), Key: key}
 	ctx := context.Background()
-	v, found, err := st.Lookup(ctx, "198.51.100.7")
+	v, found, err := st.Lookup(ctx, "45.33.32.156")
 	if err != nil || !found || v.DomainCount != 2 || strings.Join(v.Domains, ",") != "evil.example,www.evil.example" || v.Verdict != "unknown" {
 		t.Fatalf("lookup: %+v %v %v", v, found, err)
 	}
@@ -123,16 +123,16 @@ func TestSecurityTrailsHonoursRetryAfter(t *testing.T) {
 	st := &cti.SecurityTrails{Name: "securitytrails", Client: stClient(t, srv.URL), Key: key, Now: func() time.Time { return now }}
 	f.limited.Store(true)
 	ctx := context.Background()
-	if _, _, err := st.Lookup(ctx, "198.51.100.7"); err == nil {
+	if _, _, err := st.Lookup(ctx, "45.33.32.156"); err == nil {
 		t.Fatal("no error on 429")
 	}
 	calls := f.calls.Load()
-	if _, _, err := st.Lookup(ctx, "198.51.100.7"); !errors.Is(err, cti.ErrRateLimited) || f.calls.Load() != calls {
+	if _, _, err := st.Lookup(ctx, "45.33.32.156"); !errors.Is(err, cti.ErrRateLimited) || f.calls.Load() != calls {
 		t.Errorf("called again within Retry-After: %v", err)
 	}
 	f.limited.Store(false)
 	now = now.Add(31 * time.Second)
-	if _, found, err := st.Lookup(ctx, "198.51.100.7"); !found || err != nil {
+	if _, found, err := st.Lookup(ctx, "45.33.32.156"); !found || err != nil {
 		t.Errorf("after Retry-After: %v %v", found, err)
 	}
 }
@@ -145,7 +145,7 @@ func TestSecurityTrailsStopsAtQuota(t *testing.T) {
 	ctx := context.Background()
 	var quota int
 	for range 10 {
-		if _, _, err := st.Lookup(ctx, "198.51.100.7"); errors.Is(err, cti.ErrQuotaExhausted) {
+		if _, _, err := st.Lookup(ctx, "45.33.32.156"); errors.Is(err, cti.ErrQuotaExhausted) {
 			quota++
 		}
 	}
@@ -195,7 +195,7 @@ func TestRelayLookupThroughVigieRelay(t *testing.T) {
 	url, token := relayServer(t, stSrv.URL)
 	r := &cti.Relay{Name: "relay", URL: url, Token: token, HTTP: &http.Client{Timeout: 5 * time.Second}}
 	ctx := context.Background()
-	v, found, err := r.Lookup(ctx, "198.51.100.7")
+	v, found, err := r.Lookup(ctx, "45.33.32.156")
 	if err != nil || !found || v.Verdict != "sighted" || v.Sightings < 1 {
 		t.Fatalf("relay lookup: %+v %v %v", v, found, err)
 	}
@@ -203,7 +203,7 @@ func TestRelayLookupThroughVigieRelay(t *testing.T) {
 		t.Errorf("unknown IP: found %v err %v", found, err)
 	}
 	bad := &cti.Relay{Name: "relay", URL: url, Token: "not-a-jwt"}
-	if _, _, err := bad.Lookup(ctx, "198.51.100.7"); err == nil {
+	if _, _, err := bad.Lookup(ctx, "45.33.32.156"); err == nil {
 		t.Error("a bad token got an answer")
 	}
 }
