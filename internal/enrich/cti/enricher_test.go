@@ -50,7 +50,7 @@ func TestEnricherMarksHitsAndAsksRelay(t *testing.T) {
 	var doc enrich.Document
 	json.Unmarshal(a.Attachment[0].Content, &doc)
 	f, _ := json.Marshal(doc.Enrichers["cti"]["Source(0)"])
-	if !strings.Contains(string(f), `"service":"tr","verdict":"sighted"`) || !strings.Contains(string(f), `"list":"local"`) {
+	if !strings.Contains(string(f), `"service":"tr","sightings":1,"verdict":"sighted"`) || !strings.Contains(string(f), `"list":"local"`) {
 		t.Errorf("Source(0) finding %s", f)
 	}
 }
