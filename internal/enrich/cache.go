@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -68,7 +69,12 @@ type Cache[V any] struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	hit, negative, miss, wait, overflow prometheus.Counter
+	// healthy is false after a failed look-up or a budget that expired,
+	// until a look-up succeeds: an unhealthy service is not waited for, so
+	// a dead service costs at most one budget, not one per alert.
+	healthy atomic.Bool
+
+	hit, negative, miss, wait, late, overflow prometheus.Counter
 }
 
 type entry[V any] struct {
@@ -110,8 +116,10 @@ func NewCache[V any](load Loader[V], opts CacheOptions) *Cache[V] {
 		negative: opts.Metrics.lookupCounter(opts.Name, "negative"),
 		miss:     opts.Metrics.lookupCounter(opts.Name, "miss"),
 		wait:     opts.Metrics.lookupCounter(opts.Name, "wait"),
+		late:     opts.Metrics.lookupCounter(opts.Name, "late"),
 		overflow: opts.Metrics.lookupCounter(opts.Name, "overflow"),
 	}
+	c.healthy.Store(true)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	for range opts.Workers {
 		c.wg.Add(1)
@@ -171,10 +179,11 @@ func (c *Cache[V]) Get(ctx context.Context, key string) (V, Status) {
 	return c.await(ctx, e)
 }
 
-// await waits the budget for an in-flight look-up.
+// await waits the budget for an in-flight look-up, if the service is
+// healthy.
 func (c *Cache[V]) await(ctx context.Context, e *entry[V]) (V, Status) {
 	var zero V
-	if c.opts.Budget <= 0 {
+	if c.opts.Budget <= 0 || !c.healthy.Load() {
 		return zero, Pending
 	}
 	t := time.NewTimer(c.opts.Budget)
@@ -184,6 +193,8 @@ func (c *Cache[V]) await(ctx context.Context, e *entry[V]) (V, Status) {
 		c.wait.Inc()
 		return e.v, e.status
 	case <-t.C:
+		c.healthy.Store(false)
+		c.late.Inc()
 	case <-ctx.Done():
 	}
 	return zero, Pending
@@ -259,10 +270,14 @@ func (c *Cache[V]) lookup(key string) {
 		c.opts.Metrics.failure(c.opts.Name, reason)
 		c.log.Warn(reason, "enrichment look-up failed", "enricher", c.opts.Name, "reason", reason, "err", err)
 		e.status, e.expires = Failed, now.Add(c.opts.ErrorTTL)
+		c.healthy.Store(false)
 	case !found:
 		e.status, e.expires = NotFound, now.Add(c.opts.NegativeTTL)
 	default:
 		e.v, e.status, e.expires = v, Hit, now.Add(c.opts.TTL)
+	}
+	if err == nil {
+		c.healthy.Store(true)
 	}
 	c.mu.Lock()
 	close(e.done)

@@ -154,3 +154,25 @@ func TestRateLogSuppresses(t *testing.T) {
 		t.Errorf("%d lines, want 2 (one per key):\n%s", n, buf.String())
 	}
 }
+
+func TestCacheDeadServiceCostsOneBudget(t *testing.T) {
+	m := newMetrics(t)
+	block := make(chan struct{})
+	defer close(block)
+	c := enrich.NewCache(func(ctx context.Context, _ string) (int, bool, error) {
+		select {
+		case <-block:
+		case <-ctx.Done():
+		}
+		return 0, false, errors.New("no answer")
+	}, enrich.CacheOptions{Name: "dead", Budget: 20 * time.Millisecond, Timeout: time.Hour, Metrics: m})
+	defer c.Close()
+	for i := range 50 {
+		if _, st := c.Get(context.Background(), string(rune('a'+i))); st != enrich.Pending {
+			t.Fatalf("status %v", st)
+		}
+	}
+	if n := count(enrich.LookupCounter(m, "dead", "late")); n != 1 {
+		t.Errorf("the budget expired %d times, want once: an unresponsive service is not waited for again", n)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/vigie-siem/vigie/idmefv2"
 )
@@ -107,7 +108,7 @@ func (s *Subject) finish() (bool, error) {
 			s.Alert.Priority = best.To
 		}
 	}
-	content, err := json.Marshal(doc)
+	content, err := doc.appendJSON(make([]byte, 0, 512))
 	if err != nil {
 		return true, fmt.Errorf("encode the enrichment attachment: %w", err)
 	}
@@ -150,4 +151,72 @@ func snapshot(a *idmefv2.Alert) snap {
 
 func (s snap) restore(a *idmefv2.Alert) {
 	a.Priority, a.Source, a.Target, a.Attachment = s.priority, s.sources, s.targets, s.attachment
+}
+
+// appendJSON encodes the document with sorted keys. A finding that is a
+// json.RawMessage is written as it is (steps pre-encode what they cache),
+// the rest with encoding/json.
+func (d *Document) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"version":`...)
+	b = strconv.AppendInt(b, int64(d.Version), 10)
+	if len(d.Enrichers) > 0 {
+		b = append(b, `,"enrichers":{`...)
+		for i, step := range sortedKeys(d.Enrichers) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendKey(b, step)
+			b = append(b, '{')
+			found := d.Enrichers[step]
+			for j, entity := range sortedKeys(found) {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = appendKey(b, entity)
+				switch v := found[entity].(type) {
+				case json.RawMessage:
+					b = append(b, v...)
+				default:
+					enc, err := json.Marshal(v)
+					if err != nil {
+						return nil, fmt.Errorf("%s finding for %s: %w", step, entity, err)
+					}
+					b = append(b, enc...)
+				}
+			}
+			b = append(b, '}')
+		}
+		b = append(b, '}')
+	}
+	for _, extra := range []struct {
+		key string
+		v   any
+	}{{"pending", d.Pending}, {"priority", d.Priority}} {
+		if extra.key == "pending" && len(d.Pending) == 0 || extra.key == "priority" && d.Priority == nil {
+			continue
+		}
+		enc, err := json.Marshal(extra.v)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, ',')
+		b = appendKey(b, extra.key)
+		b = append(b, enc...)
+	}
+	return append(b, '}'), nil
+}
+
+func appendKey(b []byte, k string) []byte {
+	enc, _ := json.Marshal(k) // a string always encodes
+	b = append(b, enc...)
+	return append(b, ':')
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -102,7 +102,6 @@ func TestChainWritesAttributesAttachmentAndPriority(t *testing.T) {
 	}
 }
 
-
 func TestChainNeverLowersPriority(t *testing.T) {
 	a := testAlert()
 	a.Priority = idmefv2.PriorityHigh

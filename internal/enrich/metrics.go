@@ -27,7 +27,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"result"}),
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "vigie", Subsystem: "enrich", Name: "lookups_total",
-			Help: "Cached look-ups by enricher and result (hit, negative: cached absence, miss: queued, wait: answered within the per-alert budget, overflow: queue full, not queued).",
+			Help: "Cached look-ups by enricher and result (hit, negative: cached absence, miss: queued, wait: answered within the budget, late: the budget expired (the service is then not waited for until it answers again), overflow: queue full, not queued).",
 		}, []string{"enricher", "result"}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "vigie", Subsystem: "enrich", Name: "lookup_failures_total",

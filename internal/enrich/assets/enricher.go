@@ -69,7 +69,7 @@ func (e *Enricher) Enrich(ctx context.Context, s *enrich.Subject) {
 		if a == nil {
 			continue
 		}
-		s.Record(e.Name(), h.Key(), a)
+		s.Record(e.Name(), h.Key(), a.finding())
 		if *h.Hostname == "" && a.Hostname != "" {
 			*h.Hostname = a.Hostname
 		}

@@ -31,6 +31,17 @@ type Asset struct {
 	// Link points back to the asset in its source (GLPI's item form).
 	Link   string `json:"link,omitempty"`
 	GLPIID int    `json:"glpi_id,omitempty"`
+
+	raw json.RawMessage // the entry's JSON, encoded once
+}
+
+// finding is the asset as the enrichment attachment shows it, encoded once
+// for inventory entries.
+func (a *Asset) finding() any {
+	if a.raw != nil {
+		return a.raw
+	}
+	return a
 }
 
 // table is an immutable longest-prefix-match index.
@@ -255,6 +266,12 @@ func (e entry) asset() (*Asset, error) {
 	if e.Latitude != nil && !(*e.Latitude >= -90 && *e.Latitude <= 90 && *e.Longitude >= -180 && *e.Longitude <= 180) {
 		return nil, fmt.Errorf("ip %s: coordinates out of range", e.IP)
 	}
-	return &Asset{Prefix: p.String(), Hostname: e.Hostname, Owner: e.Owner, Criticality: strings.ToLower(e.Criticality),
-		Location: e.Location, Latitude: e.Latitude, Longitude: e.Longitude, Tags: e.Tags, Origin: "inventory"}, nil
+	a := &Asset{Prefix: p.String(), Hostname: e.Hostname, Owner: e.Owner, Criticality: strings.ToLower(e.Criticality),
+		Location: e.Location, Latitude: e.Latitude, Longitude: e.Longitude, Tags: e.Tags, Origin: "inventory"}
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return nil, fmt.Errorf("ip %s: %w", e.IP, err)
+	}
+	a.raw = raw
+	return a, nil
 }

@@ -2,10 +2,12 @@ package geoip
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/oschwald/maxminddb-golang/v2"
@@ -158,7 +160,21 @@ var reserved = []netip.Prefix{
 type Enricher struct {
 	country, city *DB
 	errors        atomic.Int64
+
+	// memo keeps recent answers with their JSON: alerts repeat addresses,
+	// and a database look-up plus decode costs far more than a map read.
+	mu   sync.RWMutex
+	memo map[netip.Addr]memoPlace
 }
+
+type memoPlace struct {
+	p   Place
+	raw json.RawMessage
+	ok  bool
+}
+
+// memoSize bounds the memo; it is cleared when full.
+const memoSize = 1 << 16
 
 // Name is "geoip".
 func (*Enricher) Name() string { return "geoip" }
@@ -192,15 +208,35 @@ func (e *Enricher) Enrich(_ context.Context, s *enrich.Subject) {
 		if !ok || !Public(addr) {
 			continue
 		}
-		p, ok := e.Place(addr)
-		if !ok {
+		m := e.placeMemo(addr)
+		if !m.ok {
 			continue
 		}
-		s.Record(e.Name(), h.Key(), p)
-		if *h.GeoLocation == "" && p.Latitude != nil && p.Longitude != nil {
-			*h.GeoLocation = FormatGeo(*p.Latitude, *p.Longitude)
+		s.Record(e.Name(), h.Key(), m.raw)
+		if *h.GeoLocation == "" && m.p.Latitude != nil && m.p.Longitude != nil {
+			*h.GeoLocation = FormatGeo(*m.p.Latitude, *m.p.Longitude)
 		}
 	}
+}
+
+func (e *Enricher) placeMemo(addr netip.Addr) memoPlace {
+	e.mu.RLock()
+	m, hit := e.memo[addr]
+	e.mu.RUnlock()
+	if hit {
+		return m
+	}
+	m.p, m.ok = e.Place(addr)
+	if m.ok {
+		m.raw, _ = json.Marshal(m.p) // strings and numbers always encode
+	}
+	e.mu.Lock()
+	if e.memo == nil || len(e.memo) >= memoSize {
+		e.memo = make(map[netip.Addr]memoPlace, 1024)
+	}
+	e.memo[addr] = m
+	e.mu.Unlock()
+	return m
 }
 
 // Errors counts look-ups a database could not answer (a corrupt or
