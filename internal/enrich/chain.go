@@ -207,6 +207,11 @@ func (d *Document) appendJSON(b []byte) ([]byte, error) {
 }
 
 func appendKey(b []byte, k string) []byte {
+	if plain(k) {
+		b = append(b, '"')
+		b = append(b, k...)
+		return append(b, '"', ':')
+	}
 	enc, _ := json.Marshal(k) // a string always encodes
 	b = append(b, enc...)
 	return append(b, ':')
@@ -219,4 +224,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// plain reports whether k needs no JSON escaping (the step names and host
+// keys such as "Source(0)").
+func plain(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
