@@ -125,7 +125,7 @@ func runChain(b *testing.B, chain *enrich.Chain, alerts []*idmefv2.Alert) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "alerts/s")
-	b.ReportMetric(float64((cpuTime() - cpu0).Nanoseconds())/float64(b.N), "cpu-ns/alert")
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/alert")
 }
 
 // cpuTime is the process's user and system CPU time.

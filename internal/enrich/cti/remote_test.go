@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,7 +30,6 @@ const stKey = "st-test-key"
 // /v1/domains/list with {"filter":{"ipv4"|"ipv6": ip}} and ?page=, and
 // 429 with Retry-After when rate-limited.
 type fakeST struct {
-	mu        sync.Mutex
 	calls     atomic.Int32
 	usage     atomic.Int32
 	allowed   int
