@@ -116,22 +116,6 @@ func (fs *Feeds) Load(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Run refreshes the lists every interval until ctx ends.
-func (fs *Feeds) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := fs.Load(ctx); err != nil && ctx.Err() == nil {
-				fs.log.Warn("ioc list refresh failed", "err", err)
-			}
-		}
-	}
-}
-
 func (fs *Feeds) fetch(ctx context.Context, o FeedOptions) ([]IOC, []error, error) {
 	if o.Format == FormatMISP {
 		return fs.fetchMISP(ctx, o.Location)
