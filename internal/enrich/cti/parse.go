@@ -104,10 +104,10 @@ func ParseCSV(data []byte) ([]IOC, []error) {
 		if err == io.EOF {
 			return out, errs
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
-			return out, append(errs, fmt.Errorf("line %d: %w", line, err))
+			return out, append(errs, fmt.Errorf("csv: %w", err)) // the error names the line
 		}
+		line, _ := r.FieldPos(0)
 		if first {
 			for i, h := range rec {
 				col[strings.ToLower(strings.TrimSpace(h))] = i
