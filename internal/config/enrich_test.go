@@ -8,7 +8,7 @@ import (
 )
 
 func TestEnrichSettingsValidated(t *testing.T) {
-	_, err := LoadEnv(filepath.Join("testdata", "enrich.bad.yaml"), noEnv)
+	_, err := LoadEnv(filepath.Join("testdata", "enrich-invalid.yaml"), noEnv)
 	var ce *Error
 	if !errors.As(err, &ce) {
 		t.Fatalf("error %v, want *Error", err)
