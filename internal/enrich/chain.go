@@ -92,8 +92,14 @@ func (c *Chain) Enrich(ctx context.Context, a *idmefv2.Alert) error {
 // finish applies the priority raises and writes the attachment. It reports
 // whether there was anything to write.
 func (s *Subject) finish() (bool, error) {
-	if len(s.found) == 0 && len(s.pending) == 0 && len(s.raises) == 0 {
+	if len(s.found) == 0 && len(s.pending) == 0 && len(s.raises) == 0 && len(s.extra) == 0 {
 		return false, nil
+	}
+	for _, x := range s.extra {
+		s.putAttachment(x.att)
+		if !slices.Contains(*x.host.Attachment, x.att.Name) {
+			*x.host.Attachment = append(*x.host.Attachment, x.att.Name)
+		}
 	}
 	doc := Document{Version: AttachmentVersion, Enrichers: s.found, Pending: s.pending}
 	if len(s.raises) > 0 {
@@ -112,12 +118,7 @@ func (s *Subject) finish() (bool, error) {
 	if err != nil {
 		return true, fmt.Errorf("encode the enrichment attachment: %w", err)
 	}
-	att := idmefv2.Attachment{Name: AttachmentName, ContentType: "application/json", Content: content}
-	if i := slices.IndexFunc(s.Alert.Attachment, func(x idmefv2.Attachment) bool { return x.Name == AttachmentName }); i >= 0 {
-		s.Alert.Attachment[i] = att
-	} else {
-		s.Alert.Attachment = append(s.Alert.Attachment, att)
-	}
+	s.putAttachment(idmefv2.Attachment{Name: AttachmentName, ContentType: "application/json", Content: content})
 	// Each host something was found about refers to the attachment.
 	for _, h := range s.Hosts {
 		if s.about(h.Key()) && !slices.Contains(*h.Attachment, AttachmentName) {
@@ -125,6 +126,15 @@ func (s *Subject) finish() (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// putAttachment adds att, replacing an attachment of the same name.
+func (s *Subject) putAttachment(att idmefv2.Attachment) {
+	if i := slices.IndexFunc(s.Alert.Attachment, func(x idmefv2.Attachment) bool { return x.Name == att.Name }); i >= 0 {
+		s.Alert.Attachment[i] = att
+	} else {
+		s.Alert.Attachment = append(s.Alert.Attachment, att)
+	}
 }
 
 func (s *Subject) about(key string) bool {

@@ -89,6 +89,12 @@ type Subject struct {
 	found   map[string]map[string]any // step → entity → finding
 	pending map[string][]string       // step → entities looked up in the background
 	raises  []Raise
+	extra   []extraAttachment
+}
+
+type extraAttachment struct {
+	host Host
+	att  idmefv2.Attachment
 }
 
 // Raise is a priority increase asked by a step.
@@ -133,6 +139,13 @@ func (s *Subject) RaisePriority(step string, to idmefv2.Priority, reason string)
 	if rank(to) > 0 {
 		s.raises = append(s.raises, Raise{Step: step, To: to, Reason: reason})
 	}
+}
+
+// AddAttachment adds att to the alert (replacing one of the same name)
+// and refers to it from h, e.g. a link to the asset's page in GLPI as
+// ExternalURI. att.Name must match [A-Za-z0-9]+.
+func (s *Subject) AddAttachment(h Host, att idmefv2.Attachment) {
+	s.extra = append(s.extra, extraAttachment{host: h, att: att})
 }
 
 // Found returns what step found about entity, if anything.

@@ -3,6 +3,7 @@ package assets
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/vigie-siem/vigie/idmefv2"
@@ -70,6 +71,12 @@ func (e *Enricher) Enrich(ctx context.Context, s *enrich.Subject) {
 			continue
 		}
 		s.Record(e.Name(), h.Key(), a.finding())
+		if a.Link != "" && a.GLPIID > 0 {
+			// As the IDMEFv2 GLPI add-on does: an attachment pointing at
+			// the computer in GLPI, referred to by the host.
+			s.AddAttachment(h, idmefv2.Attachment{Name: "glpi" + strconv.Itoa(a.GLPIID), ExternalURI: []string{a.Link},
+				Note: "GLPI computer " + a.Hostname})
+		}
 		if *h.Hostname == "" && a.Hostname != "" {
 			*h.Hostname = a.Hostname
 		}

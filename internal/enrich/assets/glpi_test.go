@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/internal/enrich"
 	"github.com/vigie-siem/vigie/internal/enrich/assets"
 )
@@ -168,9 +170,24 @@ func TestEnricherAsksGLPIForUnknownAddresses(t *testing.T) {
 		t.Fatalf("invalid: %v", r.Errors())
 	}
 	var doc enrich.Document
-	json.Unmarshal(a.Attachment[0].Content, &doc)
+	for _, at := range a.Attachment {
+		if at.Name == enrich.AttachmentName {
+			json.Unmarshal(at.Content, &doc)
+		}
+	}
 	got, _ := json.Marshal(doc.Enrichers["assets"]["Target(1)"])
-	if !strings.Contains(string(got), `"link":"`+srv.URL+`/glpi/front/computer.form.php?id=12"`) {
+	link := srv.URL + "/glpi/front/computer.form.php?id=12"
+	if !strings.Contains(string(got), `"link":"`+link+`"`) {
 		t.Errorf("attachment lacks the GLPI link: %s", got)
+	}
+	// The GLPI add-on's link attachment, referred to by the host.
+	var glpi *idmefv2.Attachment
+	for i := range a.Attachment {
+		if a.Attachment[i].Name == "glpi12" {
+			glpi = &a.Attachment[i]
+		}
+	}
+	if glpi == nil || len(glpi.ExternalURI) != 1 || glpi.ExternalURI[0] != link || !slices.Contains(a.Target[1].Attachment, "glpi12") {
+		t.Errorf("GLPI link attachment %+v, Target(1) refs %v", glpi, a.Target[1].Attachment)
 	}
 }
