@@ -3,6 +3,8 @@ package cti
 import (
 	"context"
 	"net/netip"
+	"strconv"
+	"strings"
 
 	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/internal/enrich"
@@ -78,6 +80,47 @@ func (e *Enricher) Enrich(ctx context.Context, s *enrich.Subject) {
 		}
 		s.Record(e.Name(), h.Key(), f)
 		e.mark(s, h, f)
+	}
+	e.hashes(s)
+}
+
+// hashes checks the alert's attachment hashes ("sha256:…") against the
+// lists; a hit is noted on the attachment and recorded under
+// "Attachment(i)".
+func (e *Enricher) hashes(s *enrich.Subject) {
+	if e.opts.Feeds == nil {
+		return
+	}
+	for i := range s.Alert.Attachment {
+		at := &s.Alert.Attachment[i]
+		var f Finding
+		for _, hv := range at.Hash {
+			norm, ok := normHash("", hv)
+			if !ok {
+				continue
+			}
+			for _, feed := range e.opts.Feeds.List() {
+				if set := feed.Set(); set != nil {
+					if ioc, ok := set.Match(TypeHash, norm); ok {
+						f.IOCs = append(f.IOCs, ListHit{List: feed.Name(), Attribute: "Hash", IOC: ioc})
+					}
+				}
+			}
+		}
+		if len(f.IOCs) == 0 {
+			continue
+		}
+		key := "Attachment(" + strconv.Itoa(i) + ")"
+		s.Record(e.Name(), key, f)
+		for _, hit := range f.IOCs {
+			note := "CTI: hash listed by " + hit.List
+			if !strings.Contains(at.Note, note) {
+				at.Note = strings.TrimPrefix(at.Note+"; "+note, "; ")
+			}
+		}
+		if e.opts.Raise != "" {
+			s.RaisePriority(e.Name(), e.opts.Raise, key+" has a listed hash")
+		}
 	}
 }
 

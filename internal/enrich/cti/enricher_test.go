@@ -77,3 +77,24 @@ func TestEnricherDeadServiceDoesNotHold(t *testing.T) {
 		t.Errorf("pending %v TI %v", doc.Pending, a.Source[0].TI)
 	}
 }
+
+func TestEnricherMatchesAttachmentHashes(t *testing.T) {
+	fs, _ := cti.NewFeeds([]cti.FeedOptions{{Name: "local", Location: "testdata/iocs.csv"}}, nil, nil)
+	if err := fs.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	a := ctiAlert()
+	a.Source[0].IP = "192.168.1.1"
+	a.Target[0].Hostname = ""
+	a.Attachment = []idmefv2.Attachment{{Name: "sample", Hash: []string{"sha-1:da39a3ee5e6b4b0d3255bfef95601890afd80709", "MD5:D41D8CD98F00B204E9800998ECF8427E"}},
+		{Name: "other", Hash: []string{"md5:00000000000000000000000000000000"}}}
+	if err := enrich.NewChain(nil, cti.New(cti.Options{Feeds: fs, Raise: idmefv2.PriorityMedium})).Enrich(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Attachment[0].Note != "CTI: hash listed by local" || a.Attachment[1].Note != "" || a.Priority != idmefv2.PriorityMedium {
+		t.Errorf("notes %q %q priority %s", a.Attachment[0].Note, a.Attachment[1].Note, a.Priority)
+	}
+	if r := a.Validate(); !r.Valid() {
+		t.Fatalf("invalid: %v", r.Errors())
+	}
+}

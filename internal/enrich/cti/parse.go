@@ -41,6 +41,9 @@ func Detect(v string) (Type, string, bool) {
 func normHash(algo, v string) (string, bool) {
 	if a, h, ok := strings.Cut(v, ":"); ok && algo == "" {
 		algo, v = a, h
+		if algo == "" {
+			return "", false
+		}
 	}
 	v = strings.ToLower(strings.TrimSpace(v))
 	if _, err := hex.DecodeString(v); err != nil || v == "" {
