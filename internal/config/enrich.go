@@ -12,9 +12,9 @@ import (
 // Enrich configures the enrichment stage. Every enricher is optional; an
 // enricher whose source is not configured is off.
 type Enrich struct {
-	// Budget is how long an alert may wait for one remote look-up that
-	// is not cached yet; then the look-up goes on in the background and
-	// the alert goes on without it. 0: never wait.
+	// Budget is how long an alert may wait in all for remote look-ups
+	// that are not cached yet; then the look-ups go on in the background
+	// and the alert goes on without them. 0: never wait.
 	Budget Duration `yaml:"budget"`
 	// Workers is how many background look-ups run at once per service.
 	Workers int `yaml:"workers"`

@@ -47,7 +47,8 @@ type CacheOptions struct {
 	// MaxEntries bounds the cache (default 100000).
 	MaxEntries int
 	// Budget is how long Get waits for a missing key before answering
-	// Pending (0: do not wait).
+	// Pending (0: do not wait); a deadline on Get's context (the chain's
+	// per-alert budget) shortens it.
 	Budget  time.Duration
 	Metrics *Metrics
 	Logger  *slog.Logger
@@ -183,10 +184,16 @@ func (c *Cache[V]) Get(ctx context.Context, key string) (V, Status) {
 // healthy.
 func (c *Cache[V]) await(ctx context.Context, e *entry[V]) (V, Status) {
 	var zero V
-	if c.opts.Budget <= 0 || !c.healthy.Load() {
+	wait := c.opts.Budget
+	if dl, ok := ctx.Deadline(); ok {
+		// The chain's per-alert budget: what earlier look-ups of this
+		// alert left.
+		wait = min(wait, time.Until(dl))
+	}
+	if wait <= 0 || !c.healthy.Load() {
 		return zero, Pending
 	}
-	t := time.NewTimer(c.opts.Budget)
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-e.done:

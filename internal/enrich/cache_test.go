@@ -176,3 +176,42 @@ func TestCacheDeadServiceCostsOneBudget(t *testing.T) {
 		t.Errorf("the budget expired %d times, want once: an unresponsive service is not waited for again", n)
 	}
 }
+
+func TestChainBudgetIsPerAlert(t *testing.T) {
+	m := newMetrics(t)
+	block := make(chan struct{})
+	defer close(block)
+	dead := func(ctx context.Context, _ string) (int, bool, error) {
+		select {
+		case <-block:
+		case <-ctx.Done():
+		}
+		return 0, false, errors.New("no answer")
+	}
+	first := enrich.NewCache(dead, enrich.CacheOptions{Name: "first", Budget: time.Hour, Timeout: time.Hour, Metrics: m})
+	second := enrich.NewCache(dead, enrich.CacheOptions{Name: "second", Budget: time.Hour, Timeout: time.Hour, Metrics: m})
+	defer first.Close()
+	defer second.Close()
+	get := func(c *enrich.Cache[int]) enrich.Step {
+		return ctxStep(func(ctx context.Context, _ *enrich.Subject) {
+			if _, st := c.Get(ctx, "k"); st != enrich.Pending {
+				t.Errorf("status %v", st)
+			}
+		})
+	}
+	chain := enrich.NewChain(m, get(first), get(second)).WithBudget(20 * time.Millisecond)
+	if err := chain.Enrich(context.Background(), testAlert()); err != nil {
+		t.Fatal(err)
+	}
+	// The first look-up used the whole per-alert budget; the second had
+	// nothing left and did not wait, although its own bound is an hour.
+	if f, s := count(enrich.LookupCounter(m, "first", "late")), count(enrich.LookupCounter(m, "second", "late")); f != 1 || s != 0 {
+		t.Errorf("late: first %d second %d, want 1 and 0", f, s)
+	}
+}
+
+// ctxStep adapts a function that needs the context to enrich.Step.
+type ctxStep func(ctx context.Context, s *enrich.Subject)
+
+func (ctxStep) Name() string                                    { return "ctx" }
+func (f ctxStep) Enrich(ctx context.Context, s *enrich.Subject) { f(ctx, s) }

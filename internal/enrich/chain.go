@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/vigie-siem/vigie/idmefv2"
 )
@@ -48,7 +49,24 @@ type PriorityChange struct {
 type Chain struct {
 	steps   []Step
 	metrics *Metrics
+	budget  time.Duration
 }
+
+// WithBudget bounds the total time one alert may wait for remote look-ups
+// across all steps (each cache also has its own bound). It returns c.
+func (c *Chain) WithBudget(d time.Duration) *Chain {
+	c.budget = d
+	return c
+}
+
+// budgetCtx carries the alert's deadline for Cache.Get without a timer:
+// nothing is cancelled at the deadline, the caches just stop waiting.
+type budgetCtx struct {
+	context.Context
+	deadline time.Time
+}
+
+func (b budgetCtx) Deadline() (time.Time, bool) { return b.deadline, true }
 
 // NewChain returns a chain of steps, run in order.
 func NewChain(metrics *Metrics, steps ...Step) *Chain {
@@ -67,6 +85,11 @@ func (c *Chain) Steps() []Step { return slices.Clone(c.steps) }
 func (c *Chain) Enrich(ctx context.Context, a *idmefv2.Alert) error {
 	snap := snapshot(a)
 	s := NewSubject(a)
+	if c.budget > 0 {
+		if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > c.budget {
+			ctx = budgetCtx{Context: ctx, deadline: time.Now().Add(c.budget)}
+		}
+	}
 	for _, st := range c.steps {
 		st.Enrich(ctx, s)
 	}

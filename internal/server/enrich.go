@@ -172,7 +172,7 @@ func BuildEnrichment(ctx context.Context, cfg *config.Config, log *slog.Logger, 
 	}
 
 	if len(steps) > 0 {
-		e.Chain = enrich.NewChain(metrics, steps...)
+		e.Chain = enrich.NewChain(metrics, steps...).WithBudget(ec.Budget.Std())
 		names := make([]string, len(steps))
 		for i, s := range steps {
 			names[i] = s.Name()
