@@ -74,7 +74,7 @@ func benchChain(b *testing.B, load enrich.Loader[cti.Verdict]) (*enrich.Chain, *
 	cache := enrich.NewCache(load, enrich.CacheOptions{Name: "cti", Budget: 20 * time.Millisecond, Timeout: time.Second})
 	b.Cleanup(cache.Close)
 	step := cti.New(cti.Options{Feeds: feeds, Services: []cti.Service{{Name: "tr", Cache: cache}}, Raise: idmefv2.PriorityHigh})
-	return enrich.NewChain(nil, assets.New(assets.Options{Inventory: invent, Raise: raise}), geo, step), cache
+	return enrich.NewChain(nil, assets.New(assets.Options{Inventory: invent, Raise: raise}), geo, step).WithBudget(20 * time.Millisecond), cache
 }
 
 // benchAlerts returns realistic alerts from alertgen.
