@@ -215,3 +215,16 @@ type ctxStep func(ctx context.Context, s *enrich.Subject)
 
 func (ctxStep) Name() string                                    { return "ctx" }
 func (f ctxStep) Enrich(ctx context.Context, s *enrich.Subject) { f(ctx, s) }
+
+func BenchmarkCacheHit(b *testing.B) {
+	c := enrich.NewCache(func(context.Context, string) (int, bool, error) { return 1, true, nil },
+		enrich.CacheOptions{Name: "b", Budget: time.Second})
+	defer c.Close()
+	ctx := context.Background()
+	c.Get(ctx, "198.51.100.7")
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c.Get(ctx, "198.51.100.7")
+		}
+	})
+}

@@ -168,3 +168,17 @@ func TestEnricherWritesAssetAndRaisesPriority(t *testing.T) {
 		t.Error("unknown priority accepted")
 	}
 }
+
+func BenchmarkInventoryLookup(b *testing.B) {
+	dir := b.TempDir()
+	p := filepath.Join(dir, "a.csv")
+	os.WriteFile(p, []byte(inventoryCSV), 0o600)
+	inv, err := assets.LoadInventory(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := netip.MustParseAddr("10.0.2.21")
+	for b.Loop() {
+		inv.Lookup(addr)
+	}
+}

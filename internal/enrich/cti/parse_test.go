@@ -143,3 +143,13 @@ func FuzzParseMISPEvent(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkSetMatch(b *testing.B) {
+	iocs, _ := cti.ParseCSV(read(b, "iocs.csv"))
+	set, _ := cti.NewSet(iocs)
+	addr := netip.MustParseAddr("203.0.113.9")
+	for b.Loop() {
+		set.MatchIP(addr)
+		set.MatchDomain("www.evil.example")
+	}
+}
