@@ -159,9 +159,9 @@ func (c *Cache[V]) Get(ctx context.Context, key string) (V, Status) {
 		return c.await(ctx, cur)
 	}
 	e = &entry[V]{status: Pending, done: make(chan struct{})}
+	c.evict(now)
 	select {
 	case c.queue <- key:
-		c.evict(now)
 		c.entries[key] = e
 		c.mu.Unlock()
 		c.miss.Inc()
@@ -261,6 +261,11 @@ func (c *Cache[V]) lookup(key string) {
 	c.mu.RUnlock()
 	if e == nil {
 		return // evicted while queued
+	}
+	select {
+	case <-e.done:
+		return // already answered (never expected: a key is queued once while in flight)
+	default:
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, c.opts.Timeout)
 	start := c.opts.Now()
