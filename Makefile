@@ -4,7 +4,7 @@ PKGS      ?= ./...
 FUZZTIME  ?= 30s
 BENCHTIME ?= 1s
 
-.PHONY: all build test lint generate assets screenshots bench fuzz demo clean
+.PHONY: all build test lint generate assets screenshots bench fuzz demo geoip clean
 
 all: lint test build
 
@@ -49,6 +49,12 @@ fuzz:
 # Run Vigie with demo traffic (the README's first command).
 demo:
 	$(GO) run ./cmd/vigie demo
+
+# The free (CC0) GeoIP country database for the GeoIP enricher, installed
+# with npm into GEOIP_DIR (default: the default data directory's geoip/,
+# where the default configuration looks). See docs/ENRICHMENT.md.
+geoip:
+	scripts/fetch-geoip.sh $(GEOIP_DIR)
 
 clean:
 	rm -rf bin

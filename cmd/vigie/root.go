@@ -36,6 +36,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newParseCmd(),
 		newRulesCmd(),
 		newLogsCmd(),
+		newEnrichCmd(),
 	)
 	return root
 }

@@ -21,6 +21,7 @@ type Config struct {
 	Bus         Bus         `yaml:"bus"`
 	Store       Store       `yaml:"store"`
 	Pipeline    Pipeline    `yaml:"pipeline"`
+	Enrich      Enrich      `yaml:"enrich"`
 	Correlation Correlation `yaml:"correlation"`
 	Metrics     Metrics     `yaml:"metrics"`
 	Demo        Demo        `yaml:"demo"`

@@ -60,6 +60,7 @@ func Default() *Config {
 			FlushInterval: Duration(200 * time.Millisecond),
 		},
 		Pipeline:    Pipeline{Workers: 0, FetchBatch: 500, MaxLag: 10000, ShutdownTimeout: Duration(30 * time.Second)},
+		Enrich:      defaultEnrich(),
 		Correlation: defaultCorrelation(),
 		Metrics:     Metrics{Enabled: true},
 		Demo:        Demo{Rate: 20},

@@ -27,15 +27,29 @@ func expandAll(c *Config, env map[string]string, lines map[string]int) []Problem
 		if !s.Expand {
 			continue
 		}
-		f := s.field(c)
-		out, err := expand(f.String(), env)
-		if err != nil {
-			probs = append(probs, Problem{Path: s.Path, Line: lines[s.Path], Value: f.String(), Msg: err.Error(), Err: ErrInvalid})
-			continue
+		for _, f := range stringsOf(s.field(c)) {
+			out, err := expand(f.String(), env)
+			if err != nil {
+				probs = append(probs, Problem{Path: s.Path, Line: lines[s.Path], Value: f.String(), Msg: err.Error(), Err: ErrInvalid})
+				continue
+			}
+			f.SetString(out)
 		}
-		f.SetString(out)
 	}
 	return probs
+}
+
+// stringsOf returns the string values of a string setting or of the
+// elements of a list-of-strings setting.
+func stringsOf(f reflect.Value) []reflect.Value {
+	if f.Kind() != reflect.Slice {
+		return []reflect.Value{f}
+	}
+	out := make([]reflect.Value, f.Len())
+	for i := range out {
+		out[i] = f.Index(i)
+	}
+	return out
 }
 
 // expand replaces ${NAME} with the variable's value; "$$" is a literal "$".
@@ -94,9 +108,10 @@ func resolvePaths(c *Config, base string) {
 		if !s.IsPath {
 			continue
 		}
-		f := s.field(c)
-		if p := f.String(); p != "" && !filepath.IsAbs(p) {
-			f.SetString(filepath.Join(base, p))
+		for _, f := range stringsOf(s.field(c)) {
+			if p := f.String(); p != "" && !filepath.IsAbs(p) {
+				f.SetString(filepath.Join(base, p))
+			}
 		}
 	}
 }

@@ -36,6 +36,7 @@ func (c *Config) Validate() error {
 	}
 	v.positive("pipeline.shutdown_timeout", c.Pipeline.ShutdownTimeout)
 	c.validateCorrelation(v)
+	c.validateEnrich(v)
 	if c.Metrics.Addr != "" {
 		v.addr("metrics.addr", c.Metrics.Addr)
 	}

@@ -59,6 +59,7 @@ type Server struct {
 
 	correlator  *correlate.Engine // nil when correlation is off
 	correlation *correlate.Stage
+	enrich      *Enrichment
 
 	ingestLn, apiLn   net.Listener
 	ingestSrv, apiSrv *http.Server
@@ -109,10 +110,14 @@ func New(ctx context.Context, opts Options) (_ *Server, err error) {
 	if err := s.buildLogs(opts.LogParser); err != nil {
 		return nil, fmt.Errorf("log inputs: %w", err)
 	}
+	if s.enrich, err = BuildEnrichment(ctx, cfg, s.component("enrich"), s.reg); err != nil {
+		return nil, fmt.Errorf("enrich: %w", err)
+	}
 	if s.runner, err = pipeline.New(pipeline.Options{
 		Bus:         s.bus,
 		Store:       alertWriter{st: s.store},
 		DeadLetters: deadLetterWriter{st: s.store},
+		Enrichers:   s.enrich.enrichers(),
 		BatchSize:   cfg.Store.BatchSize,
 		BatchDelay:  cfg.Store.FlushInterval.Std(),
 		Consume: bus.ConsumeOptions{
@@ -308,6 +313,7 @@ func (s *Server) closeAll(ctx context.Context) {
 			_ = ln.Close()
 		}
 	}
+	s.enrich.Close()
 	if s.bus != nil {
 		if err := s.bus.Close(ctx); err != nil {
 			s.log.Error("close bus", "err", err)
