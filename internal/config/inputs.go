@@ -18,6 +18,18 @@ type Inputs struct {
 	// BatchSize is the most events handed to parsing and the event store
 	// at once.
 	BatchSize int `yaml:"batch_size"`
+	// Parsing selects the parsing rules log events go through.
+	Parsing Parsing `yaml:"parsing"`
+}
+
+// Parsing configures the log parsing rules (docs/PARSING-RULES.md).
+type Parsing struct {
+	// Builtin loads the rule sets shipped with Vigie (sshd, sudo, web
+	// servers, firewalls, mail, auditd, Windows, Cisco ASA).
+	Builtin bool `yaml:"builtin"`
+	// RulesDir holds more rule sets (*.yaml, *.yml); empty means
+	// <data_dir>/parsing, read when it exists.
+	RulesDir string `yaml:"rules_dir" vigie:"path"`
 }
 
 // SyslogInput configures the syslog receiver (RFC 5424, RFC 3164, RFC
@@ -83,7 +95,16 @@ func defaultInputs() Inputs {
 		},
 		FilePoll:  Duration(time.Second),
 		BatchSize: 500,
+		Parsing:   Parsing{Builtin: true},
 	}
+}
+
+// ParsingRulesDir is inputs.parsing.rules_dir, else <data_dir>/parsing.
+func (c *Config) ParsingRulesDir() string {
+	if c.Inputs.Parsing.RulesDir != "" {
+		return c.Inputs.Parsing.RulesDir
+	}
+	return filepath.Join(c.DataDir, "parsing")
 }
 
 func defaultEvents() Events {

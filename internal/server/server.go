@@ -107,7 +107,15 @@ func New(ctx context.Context, opts Options) (_ *Server, err error) {
 	if err := s.buildIngest(); err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)
 	}
-	if err := s.buildLogs(opts.LogParser); err != nil {
+	parser := opts.LogParser
+	if parser == nil {
+		var sets []string
+		if parser, sets, err = buildParser(cfg); err != nil {
+			return nil, err
+		}
+		s.component("inputs").Info("parsing rules loaded", "rule_sets", len(sets))
+	}
+	if err := s.buildLogs(parser); err != nil {
 		return nil, fmt.Errorf("log inputs: %w", err)
 	}
 	if s.enrich, err = BuildEnrichment(ctx, cfg, s.component("enrich"), s.reg); err != nil {
