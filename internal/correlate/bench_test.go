@@ -3,12 +3,12 @@ package correlate
 import (
 	"fmt"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/internal/alertgen"
+	"github.com/vigie-siem/vigie/internal/cputime"
 )
 
 // benchRules writes nDet detection rules and nCor correlation rules in
@@ -100,7 +100,7 @@ func BenchmarkEngine(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	b.ResetTimer()
 	emitted := 0
 	for i := 0; i < b.N; i++ {
@@ -108,7 +108,7 @@ func BenchmarkEngine(b *testing.B) {
 		if i%len(alerts) == 0 && i > 0 {
 			// Replays move forward in time so windows keep working.
 			b.StopTimer()
-			pause := cpuTime()
+			pause := cputime.Process()
 			shift := clock.Sub(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
 			for _, x := range alerts {
 				t, _ := idmefv2.ParseTime(x.CreateTime)
@@ -116,7 +116,7 @@ func BenchmarkEngine(b *testing.B) {
 				x.StartTime = ""
 			}
 			clock = clock.Add(shift)
-			cpu0 += cpuTime() - pause
+			cpu0 += cputime.Process() - pause
 			b.StartTimer()
 		}
 		emitted += len(e.Process(a))
@@ -125,7 +125,7 @@ func BenchmarkEngine(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
 	// Process CPU time (this goroutine and the GC's), so that the figure
 	// is per core even on a shared, loaded machine.
-	b.ReportMetric(float64(b.N)/(cpuTime()-cpu0).Seconds(), "alerts/cpu-s")
+	b.ReportMetric(float64(b.N)/(cputime.Process()-cpu0).Seconds(), "alerts/cpu-s")
 	b.ReportMetric(float64(emitted)/float64(b.N), "emitted/alert")
 }
 
@@ -152,13 +152,4 @@ func mustParse(tb testing.TB, src string, dets map[string]Detector) []*Rule {
 		}
 	}
 	return rules
-}
-
-// cpuTime is the CPU time the process used so far (user + system).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -241,7 +241,7 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.
 		if !seenAt(evs, i) {
 			a.CorrelID = append(a.CorrelID, ev.ID)
 		}
-		if rank(ev.Prio) > rank(top) {
+		if ev.Prio.Rank() > top.Rank() {
 			top = ev.Prio
 		}
 		if len(seenSrc) >= 4*e.opts.MaxMerged && len(seenTgt) >= 4*e.opts.MaxMerged {
@@ -317,19 +317,6 @@ func eventIDs(evs []event) []string {
 	return out
 }
 
-func rank(p idmefv2.Priority) int {
-	switch p {
-	case idmefv2.PriorityInfo:
-		return 1
-	case idmefv2.PriorityLow:
-		return 2
-	case idmefv2.PriorityMedium:
-		return 3
-	case idmefv2.PriorityHigh:
-		return 4
-	}
-	return 0
-}
 
 // sourceKey and targetKey tell merged sources and targets apart.
 type sourceKey struct{ ip, host, user, email, loc string }

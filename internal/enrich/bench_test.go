@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/internal/alertgen"
+	"github.com/vigie-siem/vigie/internal/cputime"
 	"github.com/vigie-siem/vigie/internal/enrich"
 	"github.com/vigie-siem/vigie/internal/enrich/assets"
 	"github.com/vigie-siem/vigie/internal/enrich/cti"
@@ -114,7 +114,7 @@ func clone(a *idmefv2.Alert) *idmefv2.Alert {
 func runChain(b *testing.B, chain *enrich.Chain, alerts []*idmefv2.Alert) {
 	var next atomic.Int64
 	ctx := context.Background()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -125,16 +125,7 @@ func runChain(b *testing.B, chain *enrich.Chain, alerts []*idmefv2.Alert) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "alerts/s")
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/alert")
-}
-
-// cpuTime is the process's user and system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((cputime.Process()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/alert")
 }
 
 // BenchmarkChain is the enrichment stage with assets + GeoIP + cached CTI

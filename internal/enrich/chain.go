@@ -128,11 +128,11 @@ func (s *Subject) finish() (bool, error) {
 	if len(s.raises) > 0 {
 		best := s.raises[0]
 		for _, r := range s.raises[1:] {
-			if rank(r.To) > rank(best.To) {
+			if r.To.Rank() > best.To.Rank() {
 				best = r
 			}
 		}
-		if rank(best.To) > rank(s.Alert.Priority) {
+		if best.To.Rank() > s.Alert.Priority.Rank() {
 			doc.Priority = &PriorityChange{From: s.Alert.Priority, To: best.To, Raises: s.raises}
 			s.Alert.Priority = best.To
 		}

@@ -136,7 +136,7 @@ func (s *Subject) Pending(step, entity string) {
 // RaisePriority asks for the alert's priority to be at least to; the
 // highest asked wins and the priority is never lowered.
 func (s *Subject) RaisePriority(step string, to idmefv2.Priority, reason string) {
-	if rank(to) > 0 {
+	if to.Rank() > 0 {
 		s.raises = append(s.raises, Raise{Step: step, To: to, Reason: reason})
 	}
 }
@@ -154,20 +154,6 @@ func (s *Subject) Found(step, entity string) (any, bool) {
 	return v, ok
 }
 
-// rank orders priorities; unknown values rank 0 like Unknown.
-func rank(p idmefv2.Priority) int {
-	switch p {
-	case idmefv2.PriorityInfo:
-		return 1
-	case idmefv2.PriorityLow:
-		return 2
-	case idmefv2.PriorityMedium:
-		return 3
-	case idmefv2.PriorityHigh:
-		return 4
-	}
-	return 0
-}
 
 // ParsePriority reads a V08 priority name.
 func ParsePriority(s string) (idmefv2.Priority, bool) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/elastic/go-grok"
 
+	"github.com/vigie-siem/vigie/internal/cputime"
 	"github.com/vigie-siem/vigie/internal/logevent"
 )
 
@@ -117,7 +118,7 @@ func withoutScanner(tb testing.TB) *Engine {
 // since cpu0.
 func reportRates(b *testing.B, cpu0 time.Duration, matched int) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
-	if cpu := cpuTime() - cpu0; cpu > 0 && cpu0 > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 && cpu0 > 0 {
 		b.ReportMetric(float64(b.N)/cpu.Seconds(), "lines/cpu-s")
 	}
 	b.ReportMetric(float64(matched)/float64(b.N), "matched/line")
@@ -135,7 +136,7 @@ func BenchmarkMixedCorpus(b *testing.B) {
 	run := func(b *testing.B, e *Engine) {
 		b.ReportAllocs()
 		matched := 0
-		cpu0 := cpuTime()
+		cpu0 := cputime.Process()
 		for i := 0; b.Loop(); i++ {
 			_, id, err := e.Process(events[i%len(events)])
 			if err != nil {
@@ -153,7 +154,7 @@ func BenchmarkMixedCorpus(b *testing.B) {
 		gs := grokBaseline(b, builtin(b))
 		b.ReportAllocs()
 		matched := 0
-		cpu0 := cpuTime()
+		cpu0 := cputime.Process()
 		for i := 0; b.Loop(); i++ {
 			line := lines[i%len(lines)]
 			for _, g := range gs {

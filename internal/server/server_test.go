@@ -15,6 +15,7 @@ import (
 	"github.com/vigie-siem/vigie/idmefv2/transport"
 	"github.com/vigie-siem/vigie/internal/alertgen"
 	"github.com/vigie-siem/vigie/internal/config"
+	"github.com/vigie-siem/vigie/internal/cputime"
 )
 
 const testPassword = "correct horse battery"
@@ -212,11 +213,11 @@ func BenchmarkIngestToStored(b *testing.B) {
 	}()
 	onAck := func(id string, acked time.Time) { samples <- sample{id, acked} }
 	b.ResetTimer()
-	start, cpu0 := time.Now(), processCPU()
+	start, cpu0 := time.Now(), cputime.Process()
 	ids := sendAlertsObserved(b, srv, b.N, 500, 4, onAck)
 	acked := time.Since(start)
 	waitStoredInProcess(b, srv, len(ids))
-	stored, cpu := time.Since(start), processCPU()-cpu0
+	stored, cpu := time.Since(start), cputime.Process()-cpu0
 	close(samples)
 	<-sampled
 	b.StopTimer()

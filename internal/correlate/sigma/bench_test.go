@@ -12,6 +12,7 @@ import (
 	"github.com/bradleyjkemp/sigma-go/evaluator"
 
 	"github.com/vigie-siem/vigie/idmefv2"
+	"github.com/vigie-siem/vigie/internal/cputime"
 )
 
 // sigmaGoWorkload gives sigma-go (v0.6.6) the same rules, with a field
@@ -150,10 +151,10 @@ func BenchmarkDetection(b *testing.B) {
 	// report gives alerts per wall-clock second and per CPU-second of
 	// the whole process (GC included), the per-core figure.
 	var cpu0 time.Duration
-	start := func() { cpu0 = processCPU() }
+	start := func() { cpu0 = cputime.Process() }
 	report := func(b *testing.B, matches int) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
-		if cpu := processCPU() - cpu0; cpu > 0 && cpu0 > 0 {
+		if cpu := cputime.Process() - cpu0; cpu > 0 && cpu0 > 0 {
 			b.ReportMetric(float64(b.N)/cpu.Seconds(), "alerts/cpu-s")
 		}
 		b.ReportMetric(float64(matches)/float64(b.N), "matches/alert")

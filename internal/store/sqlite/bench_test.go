@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/internal/alertgen"
+	"github.com/vigie-siem/vigie/internal/cputime"
 )
 
 // genAlerts returns n generated alerts created over the hour before end.
@@ -50,11 +51,11 @@ func BenchmarkPutAlerts(b *testing.B) {
 			b.StartTimer()
 		}
 		chunk := alerts[(i%20)*batch : (i%20+1)*batch]
-		c0 := processCPU()
+		c0 := cputime.Process()
 		if _, err := s.PutAlerts(ctx, chunk); err != nil {
 			b.Fatal(err)
 		}
-		cpu += processCPU() - c0
+		cpu += cputime.Process() - c0
 		n += batch
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "alerts/s")

@@ -1,15 +1,13 @@
 //go:build unix
 
-package server
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU is the user + system CPU time the process has used so far:
-// on a machine shared with other jobs it moves much less than wall time.
-func processCPU() time.Duration {
+func process() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
