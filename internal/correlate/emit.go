@@ -317,7 +317,6 @@ func eventIDs(evs []event) []string {
 	return out
 }
 
-
 // sourceKey and targetKey tell merged sources and targets apart.
 type sourceKey struct{ ip, host, user, email, loc string }
 

@@ -154,7 +154,6 @@ func (s *Subject) Found(step, entity string) (any, bool) {
 	return v, ok
 }
 
-
 // ParsePriority reads a V08 priority name.
 func ParsePriority(s string) (idmefv2.Priority, bool) {
 	p := idmefv2.Priority(s)
