@@ -248,6 +248,7 @@ if (shots) {
       const views = [
         ['alerts', '/alerts?range=24h', '#alerts-table'],
         ['events', '/events?range=24h', '#events-table'],
+        ['logs-around', '/alerts/' + logAlertID, '#around-table'],
         ['detail', '/alerts/' + alertID, '.attachment.enrichment'],
         ['aggregated', '/groups?range=7d', '#groups-table'],
         ['dashboard', '/dashboard?range=7d', '#map path.leaflet-interactive'],

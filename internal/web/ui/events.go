@@ -27,8 +27,10 @@ const aroundLimit = 200
 // originScan bounds the events read to find an alert's originating ones.
 const originScan = 1000
 
-// aroundWindows are the panel's choices, the default first.
-var aroundWindows = []aroundWindow{{"5m", 5 * time.Minute}, {"1m", time.Minute}, {"1h", time.Hour}}
+// aroundWindows are the panel's choices; defaultWindow is ±5 minutes.
+var aroundWindows = []aroundWindow{{"1m", time.Minute}, {"5m", 5 * time.Minute}, {"1h", time.Hour}}
+
+const defaultWindow = 1
 
 // aroundWindow is one of the panel's windows: ±D around the alert.
 type aroundWindow struct {
@@ -143,8 +145,8 @@ func (d pageData) eventsLink(extra ...string) string {
 // time, the ones that produced it marked.
 func (u *UI) aroundPanel(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	id := r.PathValue("id")
-	d := eventsData{AlertID: id, Window: aroundWindows[0].Value, Available: u.opts.Events != nil}
-	win := aroundWindows[0].D
+	d := eventsData{AlertID: id, Window: aroundWindows[defaultWindow].Value, Available: u.opts.Events != nil}
+	win := aroundWindows[defaultWindow].D
 	if v := r.URL.Query().Get("window"); v != "" {
 		i := slices.IndexFunc(aroundWindows, func(x aroundWindow) bool { return x.Value == v })
 		if i < 0 {
@@ -223,4 +225,12 @@ func firstAlertHref(ids []string) string {
 		return ""
 	}
 	return "/alerts/" + ids[0]
+}
+
+// shortID is the start of an alert ID, for a link's text.
+func shortID(id string) string {
+	if len(id) <= 8 {
+		return id
+	}
+	return id[:8]
 }
