@@ -73,7 +73,7 @@ func (s *Server) buildAPI() error {
 	web, err := ui.New(ui.Options{
 		Alerts: s.store, Lifecycle: s.store, Ops: s.store, Auth: s.auth,
 		TLS: tlsCfg != nil, Logger: s.component("ui"),
-		Rules: s.ruleCatalog(),
+		Rules: s.ruleCatalog(), Events: s.store,
 	})
 	if err != nil {
 		return err

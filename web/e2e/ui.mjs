@@ -2,7 +2,9 @@
 // Chromium. Run by internal/web/ui/e2e_test.go against a seeded server:
 //   VIGIE_URL=http://127.0.0.1:PORT VIGIE_ALERT=<id> node web/e2e/ui.mjs
 // Environment: VIGIE_URL, VIGIE_ALERT (an alert with an enrichment
-// attachment), VIGIE_CORRELATION (an alert with CorrelID), CHROMIUM
+// attachment), VIGIE_CORRELATION (an alert with CorrelID), VIGIE_LOG_ALERT
+// (an alert produced from a log line) and VIGIE_LOG_ORIGIN (the id of that
+// raw event), CHROMIUM
 // (default /usr/bin/chromium), VIGIE_SCREENSHOTS (directory; none when unset).
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -11,9 +13,11 @@ import { join } from 'node:path';
 const base = process.env.VIGIE_URL;
 const alertID = process.env.VIGIE_ALERT;
 const correlationID = process.env.VIGIE_CORRELATION;
+const logAlertID = process.env.VIGIE_LOG_ALERT;
+const logOrigin = process.env.VIGIE_LOG_ORIGIN;
 const shots = process.env.VIGIE_SCREENSHOTS || '';
-if (!base || !alertID || !correlationID) {
-  console.error('set VIGIE_URL, VIGIE_ALERT and VIGIE_CORRELATION');
+if (!base || !alertID || !correlationID || !logAlertID || !logOrigin) {
+  console.error('set VIGIE_URL, VIGIE_ALERT, VIGIE_CORRELATION, VIGIE_LOG_ALERT and VIGIE_LOG_ORIGIN');
   process.exit(2);
 }
 if (shots) mkdirSync(shots, { recursive: true });
@@ -50,6 +54,7 @@ async function newPage(colorScheme) {
   page.errors = [];
   page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
   page.on('pageerror', (e) => page.errors.push(String(e)));
+  page.on('dialog', (d) => { page.errors.push('dialog opened: ' + d.message()); d.dismiss(); });
   page.setDefaultTimeout(15000);
   return page;
 }
@@ -138,6 +143,44 @@ await step('correlation links', async () => {
   noConsoleErrors(page, 'correlation');
 });
 
+await step('events page: raw events inert, free text, keyboard, paging', async () => {
+  await Promise.all([page.waitForURL('**/events?**'), page.click('header nav a[href^="/events"]')]);
+  await page.selectOption('#range', 'all');
+  await page.waitForURL('**range=all**');
+  await page.waitForSelector('#events-table tbody tr.event-row');
+  // A log line carrying HTML is shown as text, never run.
+  const hosts = await page.$$eval('#events-table tbody td:nth-child(2)', (tds) => tds.map((td) => td.textContent));
+  check(hosts.includes('<b>evil-host</b>'), 'hostile host shown as text');
+  check((await page.$$('#events-table script, #events-table img, #events-table b')).length === 0, 'no element from a log line');
+  const first = await page.$eval('tr.event-row.current', (r) => r.dataset.id);
+  await page.keyboard.press('j');
+  const second = await page.$$eval('tr.event-row', (rs) => rs[1].dataset.id);
+  check((await page.$eval('tr.event-row.current', (r) => r.dataset.id)) === second && first !== second, 'j moves down');
+  await page.keyboard.press('k');
+  check((await page.$eval('tr.event-row.current', (r) => r.dataset.id)) === first, 'k moves up');
+  await Promise.all([page.waitForURL('**cursor=**'), page.click('#older-page')]);
+  await page.waitForSelector('#events-table tbody tr.event-row');
+  check(!(await page.$$eval('tr.event-row', (rs) => rs.map((r) => r.dataset.id))).includes(first), 'the older page has other events');
+  await page.fill('#q', 'oracle');
+  await Promise.all([page.waitForURL('**text=oracle**'), page.press('#q', 'Enter')]);
+  const msgs = await page.$$eval('#events-table tbody td.msg', (tds) => tds.map((td) => td.textContent));
+  check(msgs.length === 1 && msgs[0].includes('Invalid user oracle'), 'free text finds the one line: ' + msgs.length);
+  noConsoleErrors(page, 'events');
+});
+
+await step('alert from a log line: logs around it, origin highlighted', async () => {
+  await page.goto('/alerts/' + logAlertID);
+  await page.waitForSelector('#around-table tr.event-row.origin');
+  const origins = await page.$$eval('#around-table tr.event-row.origin', (rs) => rs.map((r) => r.dataset.id));
+  check(origins.length === 1 && origins[0] === logOrigin, 'the originating event is highlighted: ' + origins);
+  const n5 = await page.$$eval('#around-table tr.event-row', (rs) => rs.length);
+  await page.click('#around button[data-window="1h"]');
+  await page.waitForSelector('#around button.primary[data-window="1h"]');
+  const n60 = await page.$$eval('#around-table tr.event-row', (rs) => rs.length);
+  check(n60 > n5, `a wider window shows more (${n5} → ${n60})`);
+  noConsoleErrors(page, 'logs around an alert');
+});
+
 await step('aggregated view and drill-down', async () => {
   await page.goto('/groups?range=all');
   await page.waitForSelector('#groups-table tbody tr');
@@ -204,6 +247,8 @@ if (shots) {
       await login(p, 'ana', 'analyst-secret-pass');
       const views = [
         ['alerts', '/alerts?range=24h', '#alerts-table'],
+        ['events', '/events?range=24h', '#events-table'],
+        ['logs-around', '/alerts/' + logAlertID, '#around-table'],
         ['detail', '/alerts/' + alertID, '.attachment.enrichment'],
         ['aggregated', '/groups?range=7d', '#groups-table'],
         ['dashboard', '/dashboard?range=7d', '#map path.leaflet-interactive'],

@@ -1,7 +1,6 @@
 // The alert list: keyboard navigation, selection, triage shortcuts, bulk
 // actions and live refresh.
-const LIVE_KEY = 'vigie.live';
-const LIVE_EVERY_MS = 10000;
+import { initLive, typing } from './live.js';
 
 let current = null; // data-id of the highlighted row
 
@@ -59,11 +58,6 @@ async function bulk(params) {
   if (res.ok) document.body.dispatchEvent(new CustomEvent('vigie:refresh'));
 }
 
-function typing(e) {
-  const t = e.target;
-  return t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
-}
-
 export function initAlerts() {
   const canBulk = !!document.getElementById('bulk');
   document.addEventListener('keydown', (e) => {
@@ -110,14 +104,7 @@ export function initAlerts() {
     });
   }
 
-  const live = document.getElementById('live');
-  if (live) {
-    live.checked = localStorage.getItem(LIVE_KEY) === '1';
-    live.addEventListener('change', () => localStorage.setItem(LIVE_KEY, live.checked ? '1' : '0'));
-    setInterval(() => {
-      if (live.checked && document.visibilityState === 'visible') document.body.dispatchEvent(new CustomEvent('vigie:refresh'));
-    }, LIVE_EVERY_MS);
-  }
+  initLive();
   const first = rows()[0];
   if (first) highlight(first);
 }

@@ -4,6 +4,7 @@ import htmx from 'htmx.org';
 import { initTheme } from './theme.js';
 import { initFilters } from './filters.js';
 import { initAlerts } from './alerts.js';
+import { initEvents } from './events.js';
 import { initDashboard } from './dashboard.js';
 import { initGraph } from './graph.js';
 
@@ -29,6 +30,7 @@ function start() {
   initFilters();
   const page = document.body.dataset.page;
   if (page === 'alerts') initAlerts();
+  if (page === 'events') initEvents();
   if (page === 'dashboard') initDashboard();
   if (page === 'graph') initGraph();
 }

@@ -15,6 +15,7 @@ export function initFilters() {
   const load = () => { try { return JSON.parse(localStorage.getItem(key) || '[]'); } catch { return []; } };
   const store = (list) => localStorage.setItem(key, JSON.stringify(list));
   const select = document.getElementById('saved-filters');
+  if (!select) return; // no saved filters on this page (events)
   const name = document.getElementById('saved-name');
   const fill = () => {
     while (select.options.length > 1) select.remove(1);

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -42,7 +43,8 @@ func TestBrowser(t *testing.T) {
 	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "web", "e2e", "ui.mjs"))
 	cmd.Dir = filepath.Join(root, "web")
 	cmd.Env = append(os.Environ(),
-		"VIGIE_URL="+f.srv.URL, "VIGIE_ALERT="+f.enriched, "VIGIE_CORRELATION="+f.correlation, "CHROMIUM="+chromium)
+		"VIGIE_URL="+f.srv.URL, "VIGIE_ALERT="+f.enriched, "VIGIE_CORRELATION="+f.correlation,
+		"VIGIE_LOG_ALERT="+f.logAlert, "VIGIE_LOG_ORIGIN="+strconv.FormatInt(f.logOrigin, 10), "CHROMIUM="+chromium)
 	if dir := os.Getenv("VIGIE_SCREENSHOTS"); dir != "" {
 		abs, err := filepath.Abs(dir)
 		if err != nil {

@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/vigie-siem/vigie/internal/alertgen"
 	"github.com/vigie-siem/vigie/internal/auth"
 	"github.com/vigie-siem/vigie/internal/auth/authstore"
+	"github.com/vigie-siem/vigie/internal/store"
 	"github.com/vigie-siem/vigie/internal/store/sqlite"
 	"github.com/vigie-siem/vigie/internal/web/api"
 )
@@ -41,6 +44,10 @@ type fixture struct {
 	// others, one camera alert with an image.
 	enriched, correlation, camera string
 	correlated                    []string
+	// logAlert was produced from a log line: its originating raw event
+	// (logOrigin, whose AlertID names it) and neighbours are stored.
+	logAlert  string
+	logOrigin int64
 }
 
 // geoSpots decorate some sources with locations, for the map.
@@ -83,7 +90,8 @@ func newFixture(t testing.TB, n int, rules RuleCatalog) *fixture {
 	}
 	f := &fixture{t: t, store: st, auth: svc}
 	f.seed(max(n, 10))
-	f.ui, err = New(Options{Alerts: st, Lifecycle: st, Ops: st, Auth: svc, Rules: rules})
+	f.seedEvents()
+	f.ui, err = New(Options{Alerts: st, Lifecycle: st, Ops: st, Auth: svc, Rules: rules, Events: st})
 	if err != nil {
 		t.Fatalf("ui: %v", err)
 	}
@@ -94,7 +102,7 @@ func newFixture(t testing.TB, n int, rules RuleCatalog) *fixture {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a)
-	mux.Handle("/", f.ui)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.ui.ServeHTTP(w, r) }))
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -207,4 +215,64 @@ func (c *client) post(path string, form url.Values) (*http.Response, string) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", c.f.srv.URL)
 	return c.do(req)
+}
+
+// Raw events of the fixture.
+const (
+	fillerEvents = 150 // firewall lines over the last hour: two pages
+	xssMessage   = `<script>alert(1)</script><img src=x onerror="alert(2)"> sshd`
+	originRule   = "ssh-failed-password"
+)
+
+// seedEvents stores raw log events: firewall lines, an attacker-controlled
+// line with HTML, and around logAlert (an alert with a source IP, not the
+// enriched one) the line that produced it, a neighbour 2 minutes earlier
+// naming its source IP, one 30 minutes earlier and one on another host.
+func (f *fixture) seedEvents() {
+	f.t.Helper()
+	ctx := context.Background()
+	res, err := f.store.Search(ctx, store.SearchRequest{Filter: store.Filter{Query: "Source.IP = 0.0.0.0/0", To: time.Now().Add(-2 * time.Hour)}, Limit: 10})
+	if err != nil {
+		f.t.Fatalf("seed events: find an alert with a source IP: %v", err)
+	}
+	var a store.Alert
+	for _, x := range res.Alerts {
+		if x.ID != f.enriched && x.ID != f.correlation && !slices.Contains(f.correlated, x.ID) {
+			a = x
+			break
+		}
+	}
+	if a.ID == "" {
+		f.t.Fatal("seed events: no alert with a source IP older than 2 hours")
+	}
+	f.logAlert = a.ID
+	doc := decode(a)
+	ip := doc.Source[0].IP
+	at := a.CreateTime
+	now := time.Now()
+	var evs []store.Event
+	for i := range fillerEvents {
+		t := now.Add(-time.Duration(i+1) * 20 * time.Second)
+		evs = append(evs, store.Event{Time: t, Received: t, Input: "syslog/udp", Peer: "192.0.2.1:514", Host: "fw-01", App: "kernel",
+			Facility: 0, Severity: 4, Message: "DROP IN=eth0 SRC=198.51.100." + strconv.Itoa(i%250) + " DST=192.0.2.10 PROTO=TCP DPT=23"})
+	}
+	evs = append(evs,
+		store.Event{Time: now.Add(-30 * time.Second), Input: "file:/var/log/auth.log", Host: "<b>evil-host</b>", App: "sshd", Facility: 4, Severity: 6, Message: xssMessage},
+		store.Event{Time: at.Add(-30 * time.Minute), Input: "syslog/tcp", Host: "bastion", App: "sshd", Facility: 4, Severity: 6,
+			Message: "Connection from " + ip + " port 50022 on 192.0.2.5 port 22"},
+		store.Event{Time: at.Add(-2 * time.Minute), Input: "syslog/tcp", Host: "bastion", App: "sshd", Facility: 4, Severity: 6,
+			Message: "Invalid user oracle from " + ip + " port 50100"},
+		store.Event{Time: at.Add(-time.Minute), Input: "syslog/tcp", Host: "printer-9", App: "lpd", Facility: 6, Severity: 6,
+			Message: "queue flushed"},
+	)
+	evs = append(evs, store.Event{Time: at, Input: "file:/var/log/auth.log", Host: "auth-logger", App: "sshd", Facility: 4, Severity: 5,
+		Message: "Failed password for root from " + ip + " port 50122 ssh2", RuleID: originRule, AlertID: "other-alert," + a.ID})
+	if err := f.store.PutEvents(ctx, evs); err != nil {
+		f.t.Fatalf("seed events: %v", err)
+	}
+	page, err := f.store.Events(ctx, store.EventFilter{Text: "Failed password", Limit: 1})
+	if err != nil || len(page.Events) != 1 {
+		f.t.Fatalf("seed events: read back the origin: %v", err)
+	}
+	f.logOrigin = page.Events[0].ID
 }

@@ -47,6 +47,8 @@ func (u *UI) routes() http.Handler {
 	page("POST /alerts/{id}/triage", auth.ActionAlertsTriage, u.triage)
 	page("POST /alerts/{id}/comments", auth.ActionAlertsComment, u.comment)
 	page("POST /alerts/{id}/tags", auth.ActionAlertsTag, u.tags)
+	page("GET /alerts/{id}/events", auth.ActionAlertsRead, u.aroundPanel)
+	page("GET /events", auth.ActionAlertsRead, u.eventsPage)
 	page("GET /groups", auth.ActionAlertsRead, u.groupsPage)
 	page("GET /dashboard", auth.ActionStatsRead, u.dashboardPage)
 	page("GET /graph", auth.ActionAlertsRead, u.graphPage)

@@ -80,6 +80,9 @@ type Options struct {
 	// Rules is the correlation engine's catalog; nil: the rules page says
 	// correlation is not enabled.
 	Rules RuleCatalog
+	// Events is the raw log event store; nil: the events page says raw
+	// events are not available.
+	Events EventReader
 	// TLS makes the UI send Strict-Transport-Security.
 	TLS bool
 	// Logger receives internal errors; nil discards.

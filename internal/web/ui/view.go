@@ -25,8 +25,9 @@ type pageData struct {
 	Atlas    string // hashed URL of the world shapes
 	p        auth.Principal
 	Filter   filterState
-	NoFilter bool   // hide the filter bar
-	By       string // group-by paths (aggregated view)
+	NoFilter bool        // hide the filter bar
+	By       string      // group-by paths (aggregated view)
+	Events   eventFilter // the events page's filter
 }
 
 func (d pageData) can(a auth.Action) bool { return d.p.Can(a) }
