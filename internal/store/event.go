@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
+
+	"github.com/vigie-siem/vigie/idmefv2"
 )
 
 // Event is a stored log event: every event an input read, whether a
@@ -48,6 +51,31 @@ type EventFilter struct {
 type EventsAround struct {
 	Hosts []string
 	IPs   []string
+}
+
+// AroundAlert is the neighbourhood of a: the host names and addresses of
+// its analyzer, sensors, sources and targets, each once.
+func AroundAlert(a *idmefv2.Alert) *EventsAround {
+	ar := &EventsAround{}
+	add := func(host, ip string) {
+		if host != "" && !slices.Contains(ar.Hosts, host) {
+			ar.Hosts = append(ar.Hosts, host)
+		}
+		if ip != "" && !slices.Contains(ar.IPs, ip) {
+			ar.IPs = append(ar.IPs, ip)
+		}
+	}
+	add(a.Analyzer.Hostname, a.Analyzer.IP)
+	for _, s := range a.Sensor {
+		add(s.Hostname, s.IP)
+	}
+	for _, s := range a.Source {
+		add(s.Hostname, s.IP)
+	}
+	for _, t := range a.Target {
+		add(t.Hostname, t.IP)
+	}
+	return ar
 }
 
 // EventPage is one page of events, newest first.

@@ -114,25 +114,7 @@ func (a *API) around(ctx context.Context, id, window string, f *store.EventFilte
 	if err != nil {
 		return err
 	}
-	ar := &store.EventsAround{}
-	add := func(host, ip string) {
-		if host != "" {
-			ar.Hosts = append(ar.Hosts, host)
-		}
-		if ip != "" {
-			ar.IPs = append(ar.IPs, ip)
-		}
-	}
-	add(doc.Analyzer.Hostname, doc.Analyzer.IP)
-	for _, s := range doc.Sensor {
-		add(s.Hostname, s.IP)
-	}
-	for _, s := range doc.Source {
-		add(s.Hostname, s.IP)
-	}
-	for _, t := range doc.Target {
-		add(t.Hostname, t.IP)
-	}
+	ar := store.AroundAlert(doc)
 	from, to := st.CreateTime.Add(-win), st.CreateTime.Add(win)
 	if f.From.IsZero() || f.From.Before(from) {
 		f.From = from

@@ -162,25 +162,7 @@ func (u *UI) aroundPanel(w http.ResponseWriter, r *http.Request, _ auth.Principa
 		return err
 	}
 	doc := decode(a)
-	ar := &store.EventsAround{}
-	add := func(host, ip string) {
-		if host != "" && !slices.Contains(ar.Hosts, host) {
-			ar.Hosts = append(ar.Hosts, host)
-		}
-		if ip != "" && !slices.Contains(ar.IPs, ip) {
-			ar.IPs = append(ar.IPs, ip)
-		}
-	}
-	add(doc.Analyzer.Hostname, doc.Analyzer.IP)
-	for _, s := range doc.Sensor {
-		add(s.Hostname, s.IP)
-	}
-	for _, s := range doc.Source {
-		add(s.Hostname, s.IP)
-	}
-	for _, t := range doc.Target {
-		add(t.Hostname, t.IP)
-	}
+	ar := store.AroundAlert(doc)
 	from, to := a.CreateTime.Add(-win), a.CreateTime.Add(win)
 	page, err := u.opts.Events.Events(r.Context(), store.EventFilter{From: from, To: to, Around: ar, Limit: aroundLimit})
 	if err != nil {
