@@ -64,6 +64,9 @@ func (s *Sink) Accept(ctx context.Context, msgs []transport.Message) error {
 	err := s.pub.PublishBatch(ctx, out)
 	switch {
 	case err == nil:
+		if s.limit != nil {
+			s.limit.Published(len(out))
+		}
 		return nil
 	case errors.Is(err, bus.ErrBackpressure):
 		// The sender retries the whole request; messages already stored

@@ -161,9 +161,9 @@ func (s *Server) buildIngest() error {
 		return err
 	}
 	var limit *ingest.LagLimit
-	if maxLag := s.cfg.Pipeline.MaxLag; maxLag > 0 {
+	if pl := s.cfg.Pipeline; pl.MaxLag > 0 || pl.MaxLatency > 0 {
 		if limit, err = ingest.NewLagLimit(ingest.LagLimitOptions{
-			Lag: s.bus, MaxPending: uint64(maxLag), Logger: s.component("ingest"),
+			Lag: s.bus, MaxPending: uint64(pl.MaxLag), MaxLatency: time.Duration(pl.MaxLatency), Logger: s.component("ingest"),
 			Stages: []ingest.Stage{{Subject: bus.SubjectIn, Durable: pipeline.DurableEnrich}, {Subject: bus.SubjectEnriched, Durable: pipeline.DurableStore}},
 		}); err != nil {
 			return err
