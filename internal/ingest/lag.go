@@ -71,26 +71,34 @@ type LagLimitOptions struct {
 //
 // "Too far behind" is either a stage with more than MaxPending messages
 // pending, or a backlog the stages need more than MaxLatency to work off.
-// That time is the sum, over the stages, of pending ÷ drain rate: a new
-// alert waits behind each stage's backlog in turn. A stage's drain rate
-// (messages acknowledged per second) is derived from successive readings:
-// what it received (the alerts ingest published, counted by Published, for
-// the first stage; what the previous stage acknowledged for the next ones)
-// minus the growth of its backlog. It is smoothed by a moving average, and
-// taken as the stage's capacity only while the stage had a backlog of at
-// least MinPending for the whole interval; otherwise it only ever raises the
-// estimate (a stage that keeps up drains at least that fast). Until a stage's rate is known, only
-// MaxPending applies to it.
+// That time is the longest, over the stages, of what a new alert finds
+// ahead of it in that stage and the stages before it, divided by that
+// stage's drain rate: stage k must acknowledge everything pending in stages
+// 1..k before the new alert.
 //
-// The stages are looked at most once per Interval, by whichever request
-// comes first; the others use that reading.
+// A stage's drain rate (messages acknowledged per second) is derived from
+// successive readings of the stages' pending counts: what the stage received
+// (the alerts ingest published, counted by Published, for the first stage;
+// what the previous stage acknowledged for the next ones) minus the growth
+// of its backlog. It is smoothed by a moving average, and taken as the
+// stage's capacity only while the stage had a backlog of at least MinPending
+// for the whole interval; otherwise it only ever raises the estimate (a
+// stage that keeps up drains at least that fast). Until a stage's rate is
+// known, only MaxPending applies to it.
+//
+// The stages are read at most once per Interval, by whichever request comes
+// first. Between readings, Check projects the last one: what was published
+// since is added to every backlog and what the stages drained since, at
+// their rates, is taken off, so that a burst of requests is refused as soon
+// as it would exceed the target rather than at the next reading.
 type LagLimit struct {
 	opts LagLimitOptions
 	log  *slog.Logger
 
 	published atomic.Uint64 // alerts published to the first stage
 	checked   atomic.Int64  // unix nanos of the last reading
-	behind    atomic.Pointer[string]
+	snap      atomic.Pointer[lagSnapshot]
+	refusing  atomic.Bool
 
 	mu    sync.Mutex // one reader of the stages at a time; guards the fields below
 	last  time.Time  // of the previous reading; zero before the first
@@ -103,6 +111,27 @@ type stageLag struct {
 	pending uint64  // at the previous reading
 	ok      bool    // pending was read
 	rate    float64 // smoothed drain rate, messages/s; 0: not known yet
+}
+
+// lagSnapshot is a reading of the stages, for Check.
+type lagSnapshot struct {
+	at      time.Time
+	pubAt   uint64    // Published count at the reading
+	total   uint64    // messages pending in all stages
+	ahead   []float64 // per stage with a known rate: pending in it and the stages before
+	rates   []float64 // their drain rates
+	overCap string    // why the hard cap refuses; empty: it does not
+}
+
+// wait is how long the stages need to work off their backlogs, d after the
+// reading, with pub more alerts published since.
+func (s *lagSnapshot) wait(d time.Duration, pub uint64) time.Duration {
+	var w float64
+	for i, r := range s.rates {
+		left := max(s.ahead[i]-r*d.Seconds(), 0) + float64(pub)
+		w = max(w, left/r)
+	}
+	return time.Duration(w * float64(time.Second))
 }
 
 // NewLagLimit returns a LagLimit for opts.
@@ -129,7 +158,8 @@ func NewLagLimit(opts LagLimitOptions) (*LagLimit, error) {
 }
 
 // Published tells the limit that n more alerts were published to the
-// first stage; the drain rates are derived from it.
+// first stage; the drain rates and the projection between readings are
+// derived from it.
 func (l *LagLimit) Published(n int) {
 	if n > 0 {
 		l.published.Add(uint64(n))
@@ -138,14 +168,46 @@ func (l *LagLimit) Published(n int) {
 
 // Check returns nil while the stages keep up.
 func (l *LagLimit) Check(ctx context.Context) error {
-	if l.opts.Now().Sub(time.Unix(0, l.checked.Load())) >= l.opts.Interval && l.mu.TryLock() {
-		l.refresh(ctx)
+	now := l.opts.Now()
+	if now.Sub(time.Unix(0, l.checked.Load())) >= l.opts.Interval && l.mu.TryLock() {
+		l.refresh(ctx, now)
 		l.mu.Unlock()
 	}
-	if why := l.behind.Load(); why != nil {
-		return &transport.UnavailableError{RetryAfter: l.opts.RetryAfter, Err: fmt.Errorf("%w: %s", bus.ErrBackpressure, *why)}
+	why := l.behind(now)
+	if was := l.refusing.Swap(why != ""); was != (why != "") {
+		if why != "" {
+			l.log.Warn("ingest slowed down: pipeline behind", "reason", why)
+		} else {
+			l.log.Info("ingest resumed: pipeline caught up")
+		}
+	}
+	if why != "" {
+		return &transport.UnavailableError{RetryAfter: l.opts.RetryAfter, Err: fmt.Errorf("%w: %s", bus.ErrBackpressure, why)}
 	}
 	return nil
+}
+
+// behind says why the stages are too far behind at now, or "".
+func (l *LagLimit) behind(now time.Time) string {
+	s := l.snap.Load()
+	if s == nil {
+		return ""
+	}
+	if s.overCap != "" {
+		return s.overCap
+	}
+	lim := l.opts.MaxLatency
+	if lim <= 0 {
+		return ""
+	}
+	pub := l.published.Load() - s.pubAt
+	if s.total+pub < l.opts.MinPending {
+		return ""
+	}
+	if w := s.wait(now.Sub(s.at), pub); w > lim {
+		return fmt.Sprintf("the pipeline needs %s to work off %d pending messages (limit %s)", w.Round(time.Millisecond), s.total+pub, lim)
+	}
+	return ""
 }
 
 // Rates returns the smoothed drain rate of each stage, in messages per
@@ -153,6 +215,10 @@ func (l *LagLimit) Check(ctx context.Context) error {
 func (l *LagLimit) Rates() []float64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.ratesLocked()
+}
+
+func (l *LagLimit) ratesLocked() []float64 {
 	out := make([]float64, len(l.st))
 	for i, s := range l.st {
 		out[i] = s.rate
@@ -160,19 +226,16 @@ func (l *LagLimit) Rates() []float64 {
 	return out
 }
 
-func (l *LagLimit) refresh(ctx context.Context) {
+func (l *LagLimit) refresh(ctx context.Context, now time.Time) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
-	now := l.opts.Now()
 	pub := l.published.Load()
 	dt := now.Sub(l.last).Seconds()
-	measure := !l.last.IsZero() && dt > 0
 	// arrived is what the current stage received since the previous
 	// reading; known is false when that cannot be told.
-	arrived, known := float64(pub-l.pubAt), measure
-	var why *string
-	var wait float64 // seconds to work off every backlog
-	var total uint64
+	arrived, known := float64(pub-l.pubAt), !l.last.IsZero() && dt > 0
+	snap := &lagSnapshot{at: now, pubAt: pub}
+	var ahead uint64
 	for i, st := range l.opts.Stages {
 		s := &l.st[i]
 		n, err := l.opts.Lag.Pending(ctx, st.Subject, st.Durable)
@@ -191,27 +254,21 @@ func (l *LagLimit) refresh(ctx context.Context) {
 			known = false
 		}
 		s.pending, s.ok = n, true
-		total += n
-		if why == nil && l.opts.MaxPending > 0 && n > l.opts.MaxPending {
-			r := fmt.Sprintf("pipeline stage %s is %d messages behind (limit %d)", st.Durable, n, l.opts.MaxPending)
-			why = &r
-		}
+		ahead += n
 		if s.rate > 0 {
-			wait += float64(n) / s.rate
+			snap.ahead = append(snap.ahead, float64(ahead))
+			snap.rates = append(snap.rates, s.rate)
+		}
+		if snap.overCap == "" && l.opts.MaxPending > 0 && n > l.opts.MaxPending {
+			snap.overCap = fmt.Sprintf("pipeline stage %s is %d messages behind (limit %d)", st.Durable, n, l.opts.MaxPending)
 		}
 	}
-	if lim := l.opts.MaxLatency; why == nil && lim > 0 && total >= l.opts.MinPending && wait > lim.Seconds() {
-		r := fmt.Sprintf("the pipeline needs %.1fs to work off %d pending messages (limit %s)", wait, total, lim)
-		why = &r
+	snap.total = ahead
+	if l.log.Enabled(ctx, slog.LevelDebug) {
+		l.log.Debug("pipeline lag", "pending", snap.total, "wait", snap.wait(0, 0), "rates", l.ratesLocked())
 	}
 	l.last, l.pubAt = now, pub
-	prev := l.behind.Swap(why)
-	switch {
-	case why != nil && prev == nil:
-		l.log.Warn("ingest slowed down: pipeline behind", "reason", *why)
-	case why == nil && prev != nil:
-		l.log.Info("ingest resumed: pipeline caught up")
-	}
+	l.snap.Store(snap)
 	l.checked.Store(now.UnixNano())
 }
 

@@ -22,9 +22,11 @@ type fakeLag struct {
 	pending map[string]uint64
 	stages  []Stage
 	fail    error
+	reads   int
 }
 
 func (f *fakeLag) Pending(_ context.Context, _, durable string) (uint64, error) {
+	f.reads++
 	if f.fail != nil {
 		return 0, f.fail
 	}
@@ -189,10 +191,10 @@ func TestLagLimitKeepingUpIsNotCapacity(t *testing.T) {
 	}
 }
 
-// TestLagLimitSumsTheStages: a new alert waits behind each stage's backlog
-// in turn, so the times add up; what the first stage acknowledges is what
-// the second one receives.
-func TestLagLimitSumsTheStages(t *testing.T) {
+// TestLagLimitChainsTheStages: the second stage must work off its own
+// backlog and the first stage's before a new alert; what the first stage
+// acknowledges is what the second one receives.
+func TestLagLimitChainsTheStages(t *testing.T) {
 	f := newFakeLag(t, LagLimitOptions{MaxLatency: time.Second, MinPending: 200}, "enrich", "store")
 	f.pending["enrich"], f.pending["store"] = 1000, 1000
 	// Both drain 4,000/s (1,000 a step) with 1,000 arriving: 0.25 s each.
@@ -201,15 +203,49 @@ func TestLagLimitSumsTheStages(t *testing.T) {
 			t.Fatalf("step %d: %v", i, err)
 		}
 	}
-	// The store slows to 2,000/s: its backlog grows, and past 1 s in all
-	// (0.25 s in enrich + 1,500 at 2,000/s) ingest refuses.
+	// The store slows to 2,000/s: its backlog grows, and once both
+	// backlogs are worth more than 1 s at the store's rate, ingest refuses.
 	f.runUntil(true, 20, 1000, 1000, 500)
 	r := f.limit.Rates()
 	if math.Abs(r[0]-4000) > 1 || r[1] > 3000 {
 		t.Errorf("rates %v, want 4000 and near 2000", r)
 	}
-	if wait := float64(f.pending["enrich"])/r[0] + float64(f.pending["store"])/r[1]; wait < 1 {
+	if wait := float64(f.pending["enrich"]+f.pending["store"]) / r[1]; wait < 1 {
 		t.Errorf("refused with %v pending, %.2fs of work at rates %v", f.pending, wait, r)
+	}
+}
+
+// TestLagLimitProjectsBetweenReadings: between two readings of the
+// stages, what ingest publishes counts at once, and what the stages drain
+// in the meantime too: a burst is refused before the next reading, and
+// accepted again as time passes, without asking the bus.
+func TestLagLimitProjectsBetweenReadings(t *testing.T) {
+	f := newFakeLag(t, LagLimitOptions{MaxLatency: time.Second, MinPending: 200}, "enrich")
+	f.pending["enrich"] = 1000
+	for range 6 { // 4,000/s, 1,000 a step, a steady 0.25 s
+		if err := f.run(1000, 1000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.step = 0 // no reading until the clock moves
+	reads := f.reads
+	f.limit.Published(2000) // 0.25 + 0.5 s
+	if err := f.limit.Check(context.Background()); err != nil {
+		t.Fatalf("0.75 s of backlog projected: %v", err)
+	}
+	f.limit.Published(2000) // 1.25 s
+	refusal(t, f.limit.Check(context.Background()))
+	f.now = f.now.Add(100 * time.Millisecond) // 400 drained: 1.15 s
+	refusal(t, f.limit.Check(context.Background()))
+	f.now = f.now.Add(100 * time.Millisecond) // 800 drained: 1.05 s
+	refusal(t, f.limit.Check(context.Background()))
+	f.now = f.now.Add(100 * time.Millisecond) // 1,200 drained: 0.95 s; but the next reading is due
+	f.pending["enrich"] = 1000 + 4000 - 1200
+	if err := f.limit.Check(context.Background()); err != nil {
+		t.Fatalf("3,800 pending at 4,000/s: %v", err)
+	}
+	if f.reads != reads+1 {
+		t.Errorf("%d readings of the bus, want 1: the projection needs none", f.reads-reads)
 	}
 }
 
