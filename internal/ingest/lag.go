@@ -78,7 +78,7 @@ type LagLimitOptions struct {
 //
 // A stage's drain rate (messages acknowledged per second) is derived from
 // successive readings of the stages' pending counts: what the stage received
-// (the alerts ingest published, counted by Published, for the first stage;
+// (the alerts ingest admitted, counted by Admit, for the first stage;
 // what the previous stage acknowledged for the next ones) minus the growth
 // of its backlog. It is smoothed by a moving average, and taken as the
 // stage's capacity only while the stage had a backlog of at least MinPending
@@ -157,23 +157,21 @@ func NewLagLimit(opts LagLimitOptions) (*LagLimit, error) {
 	return &LagLimit{opts: opts, log: opts.Logger, st: make([]stageLag, len(opts.Stages))}, nil
 }
 
-// Published tells the limit that n more alerts were published to the
-// first stage; the drain rates and the projection between readings are
-// derived from it.
-func (l *LagLimit) Published(n int) {
-	if n > 0 {
-		l.published.Add(uint64(n))
-	}
-}
-
-// Check returns nil while the stages keep up.
-func (l *LagLimit) Check(ctx context.Context) error {
+// Admit returns nil, and counts n alerts as published to the first stage,
+// while the stages keep up with n more; the drain rates and the projection
+// between readings are derived from that count. Counting at admission, not
+// after the publish, keeps concurrent requests from all passing on the
+// same projection.
+func (l *LagLimit) Admit(ctx context.Context, n int) error {
 	now := l.opts.Now()
 	if now.Sub(time.Unix(0, l.checked.Load())) >= l.opts.Interval && l.mu.TryLock() {
 		l.refresh(ctx, now)
 		l.mu.Unlock()
 	}
-	why := l.behind(now)
+	why := l.behind(now, uint64(max(n, 0)))
+	if why == "" {
+		l.published.Add(uint64(max(n, 0)))
+	}
 	if was := l.refusing.Swap(why != ""); was != (why != "") {
 		if why != "" {
 			l.log.Warn("ingest slowed down: pipeline behind", "reason", why)
@@ -187,8 +185,9 @@ func (l *LagLimit) Check(ctx context.Context) error {
 	return nil
 }
 
-// behind says why the stages are too far behind at now, or "".
-func (l *LagLimit) behind(now time.Time) string {
+// behind says why the stages are too far behind at now for n more alerts,
+// or "".
+func (l *LagLimit) behind(now time.Time, n uint64) string {
 	s := l.snap.Load()
 	if s == nil {
 		return ""
@@ -200,7 +199,7 @@ func (l *LagLimit) behind(now time.Time) string {
 	if lim <= 0 {
 		return ""
 	}
-	pub := l.published.Load() - s.pubAt
+	pub := l.published.Load() - s.pubAt + n
 	if s.total+pub < l.opts.MinPending {
 		return ""
 	}

@@ -50,10 +50,11 @@ func newFakeLag(t *testing.T, opts LagLimitOptions, stages ...string) *fakeLag {
 }
 
 // run advances the clock by one step in which ingest published pub alerts
-// and stage i drained at most drain[i] messages, then asks the limit.
+// and stage i drained at most drain[i] messages, then asks the limit
+// whether to admit one more alert.
 func (f *fakeLag) run(pub int, drain ...int) error {
 	f.t.Helper()
-	f.limit.Published(pub)
+	f.limit.published.Add(uint64(pub))
 	arrived := uint64(pub)
 	for i, st := range f.stages {
 		have := f.pending[st.Durable] + arrived
@@ -62,7 +63,7 @@ func (f *fakeLag) run(pub int, drain ...int) error {
 		arrived = d
 	}
 	f.now = f.now.Add(f.step)
-	return f.limit.Check(context.Background())
+	return f.limit.Admit(context.Background(), 0)
 }
 
 // runUntil runs steps until the limit's answer is refused (or not), for at
@@ -229,23 +230,24 @@ func TestLagLimitProjectsBetweenReadings(t *testing.T) {
 	}
 	f.step = 0 // no reading until the clock moves
 	reads := f.reads
-	f.limit.Published(2000) // 0.25 + 0.5 s
-	if err := f.limit.Check(context.Background()); err != nil {
+	admit := func(n int) error { return f.limit.Admit(context.Background(), n) }
+	if err := admit(2000); err != nil { // 0.25 + 0.5 s
 		t.Fatalf("0.75 s of backlog projected: %v", err)
 	}
-	f.limit.Published(2000) // 1.25 s
-	refusal(t, f.limit.Check(context.Background()))
-	f.now = f.now.Add(100 * time.Millisecond) // 400 drained: 1.15 s
-	refusal(t, f.limit.Check(context.Background()))
-	f.now = f.now.Add(100 * time.Millisecond) // 800 drained: 1.05 s
-	refusal(t, f.limit.Check(context.Background()))
-	f.now = f.now.Add(100 * time.Millisecond) // 1,200 drained: 0.95 s; but the next reading is due
-	f.pending["enrich"] = 1000 + 4000 - 1200
-	if err := f.limit.Check(context.Background()); err != nil {
-		t.Fatalf("3,800 pending at 4,000/s: %v", err)
+	refusal(t, admit(1200)) // 1.05 s: refused, and not counted
+	if err := admit(800); err != nil {
+		t.Fatalf("0.95 s of backlog projected: %v", err)
 	}
-	if f.reads != reads+1 {
-		t.Errorf("%d readings of the bus, want 1: the projection needs none", f.reads-reads)
+	refusal(t, admit(400))                    // 1.05 s
+	f.now = f.now.Add(100 * time.Millisecond) // 400 drained since
+	if err := admit(400); err != nil {
+		t.Fatalf("0.95 s of backlog projected 100ms later: %v", err)
+	}
+	if f.reads != reads {
+		t.Errorf("%d readings of the bus, want none: the projection needs none", f.reads-reads)
+	}
+	if got := f.limit.published.Load() - f.limit.snap.Load().pubAt; got != 3200 {
+		t.Errorf("%d alerts counted since the reading, want the 3200 admitted", got)
 	}
 }
 

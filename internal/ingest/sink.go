@@ -44,7 +44,7 @@ func NewSink(pub Publisher, limit *LagLimit) *Sink {
 // Accept implements transport.Sink.
 func (s *Sink) Accept(ctx context.Context, msgs []transport.Message) error {
 	if s.limit != nil {
-		if err := s.limit.Check(ctx); err != nil {
+		if err := s.limit.Admit(ctx, len(msgs)); err != nil {
 			return err
 		}
 	}
@@ -64,9 +64,6 @@ func (s *Sink) Accept(ctx context.Context, msgs []transport.Message) error {
 	err := s.pub.PublishBatch(ctx, out)
 	switch {
 	case err == nil:
-		if s.limit != nil {
-			s.limit.Published(len(out))
-		}
 		return nil
 	case errors.Is(err, bus.ErrBackpressure):
 		// The sender retries the whole request; messages already stored
