@@ -294,3 +294,25 @@ func TestNewLagLimitNeedsALimit(t *testing.T) {
 		t.Error("no MaxPending nor MaxLatency: want an error")
 	}
 }
+
+// BenchmarkLagLimitAdmit is the cost Admit adds to every ingest request
+// between two readings of the stages (projection and count only).
+func BenchmarkLagLimitAdmit(b *testing.B) {
+	f := &fakeLag{now: time.Unix(1e9, 0), pending: map[string]uint64{"enrich": 100, "store": 100}}
+	l, err := NewLagLimit(LagLimitOptions{Lag: f, MaxLatency: time.Second, MaxPending: 1 << 40, Interval: time.Hour,
+		Stages: []Stage{{"alerts.in", "enrich"}, {"alerts.enriched", "store"}}, Now: func() time.Time { return f.now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l.st[0].rate, l.st[1].rate = 1e9, 1e9 // known rates: the projection runs
+	ctx := context.Background()
+	if err := l.Admit(ctx, 1); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := l.Admit(ctx, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
