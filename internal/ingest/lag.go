@@ -158,8 +158,8 @@ func NewLagLimit(opts LagLimitOptions) (*LagLimit, error) {
 }
 
 // Admit returns nil, and counts n alerts as published to the first stage,
-// while the stages keep up with n more; the drain rates and the projection
-// between readings are derived from that count. Counting at admission, not
+// while the stages keep up; the drain rates and the projection between
+// readings are derived from that count. Counting at admission, not
 // after the publish, keeps concurrent requests from all passing on the
 // same projection.
 func (l *LagLimit) Admit(ctx context.Context, n int) error {
@@ -168,7 +168,7 @@ func (l *LagLimit) Admit(ctx context.Context, n int) error {
 		l.refresh(ctx, now)
 		l.mu.Unlock()
 	}
-	why := l.behind(now, uint64(max(n, 0)))
+	why := l.behind(now)
 	if why == "" {
 		l.published.Add(uint64(max(n, 0)))
 	}
@@ -185,9 +185,11 @@ func (l *LagLimit) Admit(ctx context.Context, n int) error {
 	return nil
 }
 
-// behind says why the stages are too far behind at now for n more alerts,
-// or "".
-func (l *LagLimit) behind(now time.Time, n uint64) string {
+// behind says why the stages are too far behind at now, or "". The alerts
+// of the request being admitted do not count: a batch that alone is worth
+// more than MaxLatency still goes through once the stages caught up, rather
+// than never.
+func (l *LagLimit) behind(now time.Time) string {
 	s := l.snap.Load()
 	if s == nil {
 		return ""
@@ -199,7 +201,7 @@ func (l *LagLimit) behind(now time.Time, n uint64) string {
 	if lim <= 0 {
 		return ""
 	}
-	pub := l.published.Load() - s.pubAt + n
+	pub := l.published.Load() - s.pubAt
 	if s.total+pub < l.opts.MinPending {
 		return ""
 	}

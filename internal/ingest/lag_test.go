@@ -231,24 +231,41 @@ func TestLagLimitProjectsBetweenReadings(t *testing.T) {
 	f.step = 0 // no reading until the clock moves
 	reads := f.reads
 	admit := func(n int) error { return f.limit.Admit(context.Background(), n) }
-	if err := admit(2000); err != nil { // 0.25 + 0.5 s
+	if err := admit(2000); err != nil { // 0.25 s before it, 0.75 s after
+		t.Fatalf("0.25 s of backlog projected: %v", err)
+	}
+	if err := admit(1200); err != nil { // 0.75 s before it, 1.05 s after
 		t.Fatalf("0.75 s of backlog projected: %v", err)
 	}
-	refusal(t, admit(1200)) // 1.05 s: refused, and not counted
-	if err := admit(800); err != nil {
-		t.Fatalf("0.95 s of backlog projected: %v", err)
-	}
-	refusal(t, admit(400))                    // 1.05 s
-	f.now = f.now.Add(100 * time.Millisecond) // 400 drained since
+	refusal(t, admit(1))                      // 1.05 s: refused, and not counted
+	f.now = f.now.Add(100 * time.Millisecond) // 400 drained since: 0.95 s
 	if err := admit(400); err != nil {
 		t.Fatalf("0.95 s of backlog projected 100ms later: %v", err)
 	}
+	refusal(t, admit(1)) // 1.05 s
 	if f.reads != reads {
 		t.Errorf("%d readings of the bus, want none: the projection needs none", f.reads-reads)
 	}
-	if got := f.limit.published.Load() - f.limit.snap.Load().pubAt; got != 3200 {
-		t.Errorf("%d alerts counted since the reading, want the 3200 admitted", got)
+	if got := f.limit.published.Load() - f.limit.snap.Load().pubAt; got != 3600 {
+		t.Errorf("%d alerts counted since the reading, want the 3600 admitted", got)
 	}
+}
+
+// TestLagLimitBigBatchIsNotStarved: a batch worth more than MaxLatency on
+// its own still goes through once the stages caught up.
+func TestLagLimitBigBatchIsNotStarved(t *testing.T) {
+	f := newFakeLag(t, LagLimitOptions{MaxLatency: 500 * time.Millisecond, MinPending: 200}, "enrich", "store")
+	f.pending["enrich"], f.pending["store"] = 1000, 1000
+	for range 6 { // 2,000/s each
+		if err := f.run(500, 500, 500); err != nil && f.pending["store"] < 600 {
+			t.Fatal(err)
+		}
+	}
+	f.runUntil(false, 20, 0, 500, 500) // caught up
+	if err := f.limit.Admit(context.Background(), 5000); err != nil {
+		t.Fatalf("a 2.5 s batch into idle stages: %v", err)
+	}
+	refusal(t, f.limit.Admit(context.Background(), 1))
 }
 
 // TestLagLimitHardCap: MaxPending refuses whatever the rate; without a
