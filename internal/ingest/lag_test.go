@@ -182,6 +182,26 @@ func TestLagLimitKeepingUpIsNotCapacity(t *testing.T) {
 	if r := f.limit.Rates()[0]; r < 5000 {
 		t.Errorf("after the burst: rate %v/s, want it raised towards 10000", r)
 	}
+	// Known to drain 10,000/s, the stage goes quiet (400/s arriving, kept
+	// up with): that lower rate does not lower the estimate, and a 3,000
+	// backlog (0.3 s) is then accepted.
+	for range 10 {
+		if err := f.run(2500, 2500); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.pending["enrich"] = 50
+	for range 20 {
+		if err := f.run(100, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := f.limit.Rates()[0]; r < 9000 {
+		t.Fatalf("after a quiet spell: rate %v/s, want the 10000 measured before", r)
+	}
+	if err := f.run(3000, 0); err != nil {
+		t.Errorf("3,000 pending at 10,000/s: %v", err)
+	}
 	// A slow stage with a small backlog: under MinPending (500), accepted.
 	g := newFakeLag(t, LagLimitOptions{MaxLatency: time.Second}, "enrich")
 	g.pending["enrich"] = 450
