@@ -205,9 +205,14 @@ type Pipeline struct {
 	// the store stage also stops at store.batch_size.
 	FetchBatch int `yaml:"fetch_batch"`
 	// MaxLag is the most messages a stage may have pending before ingest
-	// answers 503 (Retry-After) to new alerts: it bounds the time from
-	// acknowledgement to queryable under overload. 0: no limit.
+	// answers 503 (Retry-After) to new alerts, whatever the drain rate: a
+	// hard cap. 0: no limit.
 	MaxLag int64 `yaml:"max_lag"`
+	// MaxLatency is the longest the stages may need, at their measured
+	// drain rates, to work off their backlog before ingest answers 503
+	// (Retry-After) to new alerts: it bounds the time from acknowledgement
+	// to queryable under overload. 0: no latency bound.
+	MaxLatency Duration `yaml:"max_latency"`
 	// ShutdownTimeout bounds the graceful drain at shutdown.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 }

@@ -34,6 +34,9 @@ func (c *Config) Validate() error {
 	if c.Pipeline.MaxLag < 0 {
 		v.add("pipeline.max_lag", fmt.Sprint(c.Pipeline.MaxLag), "must be 0 (no limit) or more")
 	}
+	if c.Pipeline.MaxLatency < 0 {
+		v.add("pipeline.max_latency", c.Pipeline.MaxLatency.String(), "must be 0 (no latency bound) or more")
+	}
 	v.positive("pipeline.shutdown_timeout", c.Pipeline.ShutdownTimeout)
 	c.validateCorrelation(v)
 	c.validateEnrich(v)

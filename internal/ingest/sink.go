@@ -44,7 +44,7 @@ func NewSink(pub Publisher, limit *LagLimit) *Sink {
 // Accept implements transport.Sink.
 func (s *Sink) Accept(ctx context.Context, msgs []transport.Message) error {
 	if s.limit != nil {
-		if err := s.limit.Check(ctx); err != nil {
+		if err := s.limit.Admit(ctx, len(msgs)); err != nil {
 			return err
 		}
 	}

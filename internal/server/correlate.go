@@ -74,12 +74,12 @@ func (s *Server) buildCorrelation() error {
 
 // lagStages are the consumers whose lag slows ingest down: the pipeline's,
 // and the correlation stage when it runs.
-func (s *Server) lagStages() []ingest.Stage {
-	st := []ingest.Stage{{Subject: bus.SubjectIn, Durable: pipeline.DurableEnrich}, {Subject: bus.SubjectEnriched, Durable: pipeline.DurableStore}}
+func (s *Server) lagStages() (chain, branches []ingest.Stage) {
+	chain = []ingest.Stage{{Subject: bus.SubjectIn, Durable: pipeline.DurableEnrich}, {Subject: bus.SubjectEnriched, Durable: pipeline.DurableStore}}
 	if s.cfg.Correlation.Enabled {
-		st = append(st, ingest.Stage{Subject: bus.SubjectEnriched, Durable: correlate.DurableName})
+		branches = append(branches, ingest.Stage{Subject: bus.SubjectEnriched, Durable: correlate.DurableName})
 	}
-	return st
+	return chain, branches
 }
 
 // runPipeline runs the pipeline's stages and the correlation stage until

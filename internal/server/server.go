@@ -188,10 +188,11 @@ func (s *Server) buildIngest() error {
 		return err
 	}
 	var limit *ingest.LagLimit
-	if maxLag := s.cfg.Pipeline.MaxLag; maxLag > 0 {
+	if pl := s.cfg.Pipeline; pl.MaxLag > 0 || pl.MaxLatency > 0 {
+		chain, branches := s.lagStages()
 		if limit, err = ingest.NewLagLimit(ingest.LagLimitOptions{
-			Lag: s.bus, MaxPending: uint64(maxLag), Logger: s.component("ingest"),
-			Stages: s.lagStages(),
+			Lag: s.bus, MaxPending: uint64(pl.MaxLag), MaxLatency: time.Duration(pl.MaxLatency), Logger: s.component("ingest"),
+			Stages: chain, Branches: branches,
 		}); err != nil {
 			return err
 		}
