@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -392,8 +393,14 @@ func (d *demo) scrape(ctx context.Context, snap *demoSnapshot) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("metrics: %s", resp.Status)
 	}
+	return readDemoMetrics(resp.Body, snap)
+}
+
+// readDemoMetrics reads the counters the summary shows from r, in the
+// Prometheus text format; other lines are skipped.
+func readDemoMetrics(r io.Reader, snap *demoSnapshot) error {
 	snap.firings = map[string]int{}
-	sc := bufio.NewScanner(resp.Body)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
@@ -405,7 +412,7 @@ func (d *demo) scrape(ctx context.Context, snap *demoSnapshot) error {
 			continue
 		}
 		v, err := strconv.ParseFloat(line[sp+1:], 64)
-		if err != nil {
+		if err != nil || v < 0 || v > math.MaxInt32 {
 			continue
 		}
 		name, labels, _ := strings.Cut(line[:sp], "{")
@@ -423,7 +430,10 @@ func (d *demo) scrape(ctx context.Context, snap *demoSnapshot) error {
 			}
 		}
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	return nil
 }
 
 // demoRule is what the summary needs of a correlation rule.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/internal/alertgen"
+	"github.com/vigie-siem/vigie/internal/config"
 	"github.com/vigie-siem/vigie/internal/store"
 	"github.com/vigie-siem/vigie/internal/store/sqlite"
 )
@@ -79,16 +80,19 @@ func TestDemoShowsTheWholeSIEM(t *testing.T) {
 	}
 	byRule := map[string]int{}
 	fromLogs := map[string]string{} // alert ID → the rule that made it from a line
+	rawOnly := 0                    // benign lines: no alert
 	for _, ev := range page.Events {
 		byRule[ev.RuleID]++
 		if ev.AlertID != "" {
 			fromLogs[ev.AlertID] = ev.RuleID
+		} else {
+			rawOnly++
 		}
 		if ev.Input != "syslog/tcp" {
 			t.Errorf("event from input %q, want syslog/tcp", ev.Input)
 		}
 	}
-	if byRule["sshd.failed-password"] < 5 || byRule["sshd.accepted"] == 0 || byRule[""] == 0 {
+	if byRule["sshd.failed-password"] < 5 || byRule["sshd.accepted"] == 0 || rawOnly == 0 {
 		t.Errorf("events by rule: %v; want the opening brute force and raw-only lines", byRule)
 	}
 	if n := count(`Analyzer.Name = sshd and Category = Access.Forced`); n < 5 {
@@ -146,4 +150,48 @@ func TestDemoWithoutSyslog(t *testing.T) {
 	if !strings.Contains(out, "150 alerts stored") || !strings.Contains(out, "0 log events") {
 		t.Errorf("demo summary:\n%s", out)
 	}
+}
+
+const demoMetricsSample = `# HELP vigie_log_events_received_total Log events received, by input.
+# TYPE vigie_log_events_received_total counter
+vigie_log_events_received_total{input="syslog/tcp"} 120
+vigie_log_events_received_total{input="file"} 3
+vigie_log_events_matched_total{input="syslog/tcp"} 100
+vigie_log_alerts_published_total 80
+vigie_correlation_firings_total{rule="6f1a0c2e-5d3b-4c1e-9a00-000000000202"} 2
+vigie_correlation_firings_total{rule="vigie_scan"} 1
+vigie_correlation_groups 7
+`
+
+func TestReadDemoMetrics(t *testing.T) {
+	var snap demoSnapshot
+	if err := readDemoMetrics(strings.NewReader(demoMetricsSample), &snap); err != nil {
+		t.Fatal(err)
+	}
+	if snap.events != 123 || snap.matched != 100 || snap.logs != 80 {
+		t.Errorf("events %d matched %d alerts %d, want 123 100 80", snap.events, snap.matched, snap.logs)
+	}
+	if snap.firings["6f1a0c2e-5d3b-4c1e-9a00-000000000202"] != 2 || snap.firings["vigie_scan"] != 1 || len(snap.firings) != 2 {
+		t.Errorf("firings %v", snap.firings)
+	}
+	// The presets are named, and chained rules are told apart.
+	rules := correlationRules(config.Default())
+	if r := rules["6f1a0c2e-5d3b-4c1e-9a00-000000000202"]; r.name != "vigie_bruteforce_user" || !r.emits {
+		t.Errorf("brute force per user: %+v", r)
+	}
+	if r := rules["6f1a0c2e-5d3b-4c1e-9a00-000000000301"]; r.name != "vigie_failures_before_login" || r.emits {
+		t.Errorf("chained failures before login: %+v", r)
+	}
+}
+
+func FuzzReadDemoMetrics(f *testing.F) {
+	f.Add(demoMetricsSample)
+	f.Add("vigie_correlation_firings_total{rule=\"x 1\nvigie_log_alerts_published_total 1e300\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		var snap demoSnapshot
+		_ = readDemoMetrics(strings.NewReader(in), &snap)
+		if snap.events < 0 || snap.matched < 0 || snap.logs < 0 {
+			t.Fatalf("negative counts from %q: %+v", in, snap)
+		}
+	})
 }

@@ -46,7 +46,7 @@ type LogOptions struct {
 // (an SSH brute force that ends with a successful login, a web scan, a
 // port scan, password spraying on the mail server, benign activity) is a
 // sequence of lines handed out in order. The first scenario is always an
-// SSH brute force by ListedAttacker, so that the brute-force, login after
+// SSH brute force by ListedAttacker on OpeningUser that succeeds, so that the brute-force, login after
 // failures and threat-intelligence correlations fire early in a demo.
 // It is not safe for concurrent use.
 type LogGenerator struct {
@@ -56,9 +56,16 @@ type LogGenerator struct {
 	started bool
 }
 
-// ListedAttacker is the attacker address of the first scenario, named by
-// DemoIOCList.
-const ListedAttacker = "185.220.101.4"
+// The actors of the first scenario. ListedAttacker is named by
+// DemoIOCList; neither is used by the alert Generator, so that its alerts
+// do not trigger (and then suppress) the same correlations first.
+const (
+	ListedAttacker = "198.51.100.66"
+	OpeningUser    = "deploy"
+)
+
+// bruteForcedUsers are the accounts the SSH brute forces end on.
+var bruteForcedUsers = []string{"root", "admin", "deploy", "backup", "git"}
 
 // NewLogs returns a LogGenerator for opts.
 func NewLogs(opts LogOptions) *LogGenerator {
@@ -98,7 +105,9 @@ type logScenario struct {
 
 func logScenarios() []logScenario {
 	return []logScenario{
-		{6, func(g *LogGenerator) { g.sshBruteForce(g.attackerV4or6()) }},
+		{6, func(g *LogGenerator) {
+			g.sshBruteForce(g.attackerV4or6(), g.pick(bruteForcedUsers), g.rnd.IntN(4) != 0)
+		}},
 		{8, (*LogGenerator).sshBenign},
 		{5, (*LogGenerator).sudo},
 		{6, (*LogGenerator).cron},
@@ -113,7 +122,7 @@ func logScenarios() []logScenario {
 func (g *LogGenerator) refill() {
 	if !g.started {
 		g.started = true
-		g.sshBruteForce(ListedAttacker)
+		g.sshBruteForce(ListedAttacker, OpeningUser, true)
 		return
 	}
 	scs := logScenarios()
@@ -171,8 +180,8 @@ func (g *LogGenerator) sshHost() host {
 }
 
 // sshBruteForce: invalid users, then five to eight wrong passwords for
-// one account, most often followed by the password that worked.
-func (g *LogGenerator) sshBruteForce(attacker string) {
+// user, then the password that worked (succeed) or a give-up.
+func (g *LogGenerator) sshBruteForce(attacker, user string, succeed bool) {
 	h := g.sshHost().name
 	for range 2 + g.rnd.IntN(3) {
 		u := g.pick(guessedUsers[2:])
@@ -180,11 +189,10 @@ func (g *LogGenerator) sshBruteForce(attacker string) {
 		g.add("sshd.invalid-user", h, "sshd", facAuth, sevInfo, "Invalid user %s from %s port %d", u, attacker, p)
 		g.add("sshd.failed-password.invalid-user", h, "sshd", facAuth, sevInfo, "Failed password for invalid user %s from %s port %d ssh2", u, attacker, p)
 	}
-	user := g.pick([]string{"root", "admin", "deploy", "backup", "git"})
 	for range 5 + g.rnd.IntN(4) {
 		g.add("sshd.failed-password", h, "sshd", facAuth, sevInfo, "Failed password for %s from %s port %d ssh2", user, attacker, g.port())
 	}
-	if g.rnd.IntN(4) == 0 {
+	if !succeed {
 		g.add("sshd.preauth-disconnect", h, "sshd", facAuth, sevInfo, "Disconnected from authenticating user %s %s port %d [preauth]", user, attacker, g.port())
 		return
 	}
@@ -214,14 +222,23 @@ func (g *LogGenerator) sshBenign() {
 	g.add("sshd.session", h, "sshd", facAuthpriv, sevInfo, "pam_unix(sshd:session): session closed for user %s", u)
 }
 
-func (g *LogGenerator) fingerprint() string {
-	const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	b := make([]byte, 43)
+// Alphabets of random tokens.
+const (
+	base64Chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	alnumChars  = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+)
+
+// token returns n characters drawn from chars.
+func (g *LogGenerator) token(chars string, n int) string {
+	b := make([]byte, n)
 	for i := range b {
-		b[i] = b64[g.rnd.IntN(len(b64))]
+		b[i] = chars[g.rnd.IntN(len(chars))]
 	}
 	return string(b)
 }
+
+// fingerprint is a key fingerprint as sshd logs it (unpadded base64).
+func (g *LogGenerator) fingerprint() string { return g.token(base64Chars, 43) }
 
 var sudoCommands = []string{
 	"/usr/bin/systemctl restart nginx", "/usr/bin/apt-get upgrade -y", "/usr/bin/journalctl -u sshd",
@@ -371,14 +388,8 @@ func (g *LogGenerator) passwordSpraying() {
 	}
 }
 
-func (g *LogGenerator) session() string {
-	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, 12)
-	for i := range b {
-		b[i] = chars[g.rnd.IntN(len(chars))]
-	}
-	return string(b)
-}
+// session is a dovecot session ID.
+func (g *LogGenerator) session() string { return g.token(alnumChars, 12) }
 
 func (g *LogGenerator) mailBenign() {
 	m := mailHost()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,20 +67,23 @@ func TestLogLinesMatchTheirRule(t *testing.T) {
 }
 
 // TestLogsStartWithBruteForce checks the opening scenario the demo relies
-// on: failures by ListedAttacker for one account, five or more, then its
-// successful login or a give-up.
+// on: failures by ListedAttacker for OpeningUser, five or more, then its
+// successful login.
 func TestLogsStartWithBruteForce(t *testing.T) {
 	for seed := uint64(1); seed <= 20; seed++ {
 		g := NewLogs(LogOptions{Seed: seed, Now: fixedClock()})
 		failures := 0
 		for {
 			l := g.Next()
-			if l.Rule == "sshd.failed-password" {
+			if l.Rule == "sshd.failed-password" && strings.HasPrefix(l.Message, "Failed password for "+OpeningUser+" from "+ListedAttacker+" ") {
 				failures++
 			}
-			if l.Rule == "sshd.accepted" || l.Rule == "sshd.preauth-disconnect" {
-				if !bytes.Contains([]byte(l.Message), []byte(ListedAttacker)) {
-					t.Errorf("seed %d: first scenario's end is not by %s: %s", seed, ListedAttacker, l.Message)
+			if l.Rule == "sshd.preauth-disconnect" {
+				t.Fatalf("seed %d: the first scenario gave up: %s", seed, l.Message)
+			}
+			if l.Rule == "sshd.accepted" {
+				if want := "Accepted password for " + OpeningUser + " from " + ListedAttacker + " "; !strings.HasPrefix(l.Message, want) {
+					t.Errorf("seed %d: first scenario's login is %q, want %q…", seed, l.Message, want)
 				}
 				break
 			}
