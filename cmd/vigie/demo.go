@@ -211,6 +211,7 @@ func (d *demo) run(ctx context.Context) error {
 	tick := time.NewTicker(d.interval)
 	defer tick.Stop()
 	d.lastAt = time.Now()
+	var doneAt time.Time // when both generators were done
 	for {
 		select {
 		case <-ctx.Done():
@@ -219,10 +220,12 @@ func (d *demo) run(ctx context.Context) error {
 			if err != nil && ctx.Err() == nil {
 				return fmt.Errorf("demo traffic: %w", err)
 			}
-			gens--
+			if gens--; gens == 0 {
+				doneAt = time.Now()
+			}
 		case <-tick.C:
 			snap := d.report(ctx)
-			if gens == 0 && d.count > 0 && d.settled(ctx, snap) {
+			if gens == 0 && d.count > 0 && d.settled(ctx, snap, time.Since(doneAt) > flushTimeout) {
 				return nil
 			}
 		}
@@ -361,9 +364,10 @@ func (d *demo) report(ctx context.Context) demoSnapshot {
 }
 
 // settled reports whether everything sent is processed: the log lines
-// read, the pipeline drained and nothing changed since the last summary.
-func (d *demo) settled(ctx context.Context, snap demoSnapshot) bool {
-	if snap.metrics && int64(snap.events) < d.linesSent.Load() {
+// read (unless late: lines lost are not waited for forever), the pipeline
+// drained and nothing changed since the last summary.
+func (d *demo) settled(ctx context.Context, snap demoSnapshot, late bool) bool {
+	if !late && snap.metrics && int64(snap.events) < d.linesSent.Load() {
 		return false
 	}
 	wctx, cancel := context.WithTimeout(ctx, d.interval)
