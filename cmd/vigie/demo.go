@@ -130,7 +130,7 @@ func demoEnrich(cfg *config.Config, notice io.Writer) error {
 		case fileExists(alt):
 			e.GeoIP.CountryDB = alt
 		default:
-			fmt.Fprintf(notice, "Vigie demo: no GeoIP country database at %s: run `make geoip` (or scripts/fetch-geoip.sh %s) to place sources on the map.\n", db, filepath.Dir(db))
+			fmt.Fprintf(notice, "Vigie demo: no GeoIP country database at %s: run `make geoip` (or scripts/fetch-geoip.sh %s) to add the country of public sources.\n", db, filepath.Dir(db))
 		}
 	}
 	if err := cfg.Validate(); err != nil {
