@@ -223,20 +223,6 @@ func TestSendReceive(t *testing.T) {
 	}
 }
 
-func TestDemoRunsToCount(t *testing.T) {
-	out, stderr, code := run(t, "", "demo", "--data-dir", t.TempDir(), "--ingest-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
-		"--rate", "0", "-n", "300", "--seed", "3", "--interval", "100ms")
-	if code != 0 {
-		t.Fatalf("demo exit status %d:\n%s\n%s", code, out, stderr)
-	}
-	if !strings.Contains(out, "300 alerts stored") || !strings.Contains(out, "0 dead letters") {
-		t.Errorf("demo summary:\n%s", out)
-	}
-	if !strings.Contains(stderr, "password:") {
-		t.Errorf("the generated admin password is not shown once:\n%s", stderr)
-	}
-}
-
 // freeAddr returns a loopback address with a port that was free a moment ago.
 func freeAddr(t *testing.T) string {
 	t.Helper()

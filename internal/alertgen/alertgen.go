@@ -113,35 +113,7 @@ func (g *Generator) Next() *idmefv2.Alert {
 // alerts per second (rate <= 0: as fast as fn accepts them). It returns the
 // number of alerts generated, and ctx's error or fn's first error.
 func (g *Generator) Run(ctx context.Context, count int, rate float64, fn func(*idmefv2.Alert) error) (int, error) {
-	var (
-		start    = time.Now()
-		interval time.Duration
-	)
-	if rate > 0 {
-		interval = time.Duration(float64(time.Second) / rate)
-	}
-	for n := 0; count <= 0 || n < count; n++ {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		if interval > 0 {
-			// Pace against the start time, not the previous alert, so that
-			// a slow consumer does not lower the long-run rate.
-			if wait := time.Until(start.Add(time.Duration(n) * interval)); wait > 0 {
-				t := time.NewTimer(wait)
-				select {
-				case <-ctx.Done():
-					t.Stop()
-					return n, ctx.Err()
-				case <-t.C:
-				}
-			}
-		}
-		if err := fn(g.Next()); err != nil {
-			return n, err
-		}
-	}
-	return count, nil
+	return pace(ctx, count, rate, func() error { return fn(g.Next()) })
 }
 
 func (g *Generator) pick() scenario {
