@@ -231,6 +231,7 @@ type Metrics struct {
 
 // Demo configures the traffic generator of `vigie demo`.
 type Demo struct {
-	// Rate is generated alerts per second.
+	// Rate is generated messages per second, split half and half between
+	// HTTP alerts and syslog lines (all HTTP when syslog is off).
 	Rate float64 `yaml:"rate"`
 }
