@@ -24,6 +24,11 @@ import (
 //     single exact value, the sort is by time: walk that value's rows of
 //     alert_values, keyed (field, v, t, seq), newest (or oldest) first, and
 //     stop at the page size;
+//   - planWalkText: every such conjunct is frequent, one is free text and
+//     the sort is by time: walk the text's matches in rowid (= seq) order,
+//     which follows insertion and so roughly time, to find a page of
+//     matches, then read the exact page from the seq window that the time
+//     index gives for the times those rows span (see textwalk.go);
 //   - planWalkSort: every such conjunct is frequent: walk the sort's own
 //     index of alerts and probe each row, stopping at the page size;
 //   - planPlain: no conjunct has an index (SQLite's own plan, as before).
@@ -37,10 +42,11 @@ const (
 	planDrive
 	planWalkValue
 	planWalkSort
+	planWalkText
 )
 
 func (k planKind) String() string {
-	return [...]string{"plain", "drive", "walk-value", "walk-sort"}[k]
+	return [...]string{"plain", "drive", "walk-value", "walk-sort", "walk-text"}[k]
 }
 
 // driveCap is the number of matches under which a term drives the search.
@@ -58,6 +64,8 @@ type candidate struct {
 	field    int64
 	valueArg any
 	est      int
+	// text is the free-text conjunct this candidate lists, nil for others.
+	text *query.Text
 }
 
 // searchPlan is the chosen plan and its inputs.
@@ -87,7 +95,7 @@ var indexedColumns = map[string]bool{"ID": true, "state": true, "Analyzer.Name":
 func newCandidate(e query.Expr, f store.Filter, w0 *where) (*candidate, error) {
 	switch e := e.(type) {
 	case *query.Text:
-		return &candidate{seqs: "SELECT rowid AS seq FROM alert_text WHERE alert_text MATCH ?", args: []any{ftsQuery(e)}}, nil
+		return &candidate{seqs: "SELECT rowid AS seq FROM alert_text WHERE alert_text MATCH ?", args: []any{ftsQuery(e)}, text: e}, nil
 	case *query.Compare:
 		if e.Op != query.Eq && e.Op != query.In {
 			return nil, nil
@@ -145,7 +153,7 @@ func planSearch(ctx context.Context, tx *sql.Tx, e query.Expr, f store.Filter, s
 	if len(cands) == 0 {
 		return searchPlan{kind: planPlain}, nil
 	}
-	var best, walk *candidate
+	var best, walk, text *candidate
 	for _, c := range cands {
 		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (`+c.seqs+` LIMIT `+strconv.Itoa(driveCap)+`)`, c.args...).Scan(&c.est)
 		if err != nil {
@@ -157,9 +165,17 @@ func planSearch(ctx context.Context, tx *sql.Tx, e query.Expr, f store.Filter, s
 		if c.walkable && walk == nil {
 			walk = c
 		}
+		if c.text != nil && text == nil {
+			text = c
+		}
 	}
 	timeSort := sort == store.SortTimeDesc || sort == store.SortTimeAsc
 	switch {
+	case timeSort && best.est >= driveCap && text != nil:
+		// Every conjunct is frequent: the text's matches come in seq
+		// order for free, and the other terms are cheap probes, where a
+		// value walk would probe the text index for every row.
+		return searchPlan{kind: planWalkText, by: text}, nil
 	case timeSort && best.walkable:
 		// Walking the rarest value's rows never reads more than its
 		// matches, and stops at the page size: better than driving.
@@ -186,6 +202,28 @@ func (p searchPlan) probes() probeMode {
 		return probeText
 	}
 	return probeAll
+}
+
+// rest is the filter the plan's rows are tested with: e without the
+// free-text conjunct that drives a drive or text-walk plan (every row
+// it yields matches that conjunct, and testing it again would cost a
+// full-text probe per row).
+func (p searchPlan) rest(e query.Expr) query.Expr {
+	if p.by == nil || p.by.text == nil || (p.kind != planDrive && p.kind != planWalkText) {
+		return e
+	}
+	var out query.Expr
+	for _, t := range conjuncts(e) {
+		if t == query.Expr(p.by.text) {
+			continue
+		}
+		if out == nil {
+			out = t
+		} else {
+			out = &query.And{X: out, Y: t}
+		}
+	}
+	return out
 }
 
 // pageSQL returns the query selecting the page's rows of alerts (as a

@@ -118,6 +118,13 @@ func TestSearchPlansAgree(t *testing.T) {
 							t.Errorf("drive from conjunct %d (-plain +drive):\n%s", i, diff)
 						}
 					})
+					if c.text != nil && (sort == store.SortTimeDesc || sort == store.SortTimeAsc) {
+						t.Run(fmt.Sprintf("walk-text-%d", i), func(t *testing.T) {
+							if diff := cmp.Diff(want, collect(t, s, f, sort, forced(planWalkText, i))); diff != "" {
+								t.Errorf("walk text of conjunct %d (-plain +walk):\n%s", i, diff)
+							}
+						})
+					}
 					if c.walkable && (sort == store.SortTimeDesc || sort == store.SortTimeAsc) {
 						t.Run(fmt.Sprintf("walk-value-%d", i), func(t *testing.T) {
 							if diff := cmp.Diff(want, collect(t, s, f, sort, forced(planWalkValue, i))); diff != "" {
@@ -160,10 +167,16 @@ func forced(kind planKind, i int) planFunc {
 // chosen plan) and returns the IDs in order, with the total.
 func collect(t *testing.T, s *Store, f store.Filter, sort store.Sort, plan planFunc) []string {
 	t.Helper()
+	return collectN(t, s, f, sort, plan, 20)
+}
+
+// collectN is collect with pages of limit alerts.
+func collectN(t *testing.T, s *Store, f store.Filter, sort store.Sort, plan planFunc, limit int) []string {
+	t.Helper()
 	s.forcePlan = plan
 	defer func() { s.forcePlan = nil }()
 	var ids []string
-	req := store.SearchRequest{Filter: f, Sort: sort, Limit: 20, Total: true}
+	req := store.SearchRequest{Filter: f, Sort: sort, Limit: limit, Total: true}
 	for page := 0; ; page++ {
 		res, err := s.Search(t.Context(), req)
 		if err != nil {
