@@ -72,6 +72,12 @@ type candidate struct {
 type searchPlan struct {
 	kind planKind
 	by   *candidate
+	// listText makes a walk-sort list free-text matches once (IN-list)
+	// instead of probing each walked row: for a priority sort, where the
+	// walk may pass every alert of the higher priorities before the first
+	// match (minutes of probes over 1M alerts, against ~0.5 s for listing
+	// 680,000 matches).
+	listText bool
 }
 
 // conjuncts returns the terms of a top-level conjunction.
@@ -185,11 +191,12 @@ func planSearch(ctx context.Context, tx *sql.Tx, e query.Expr, f store.Filter, s
 	case timeSort && walk != nil:
 		return searchPlan{kind: planWalkValue, by: walk}, nil
 	}
-	return searchPlan{kind: planWalkSort}, nil
+	return searchPlan{kind: planWalkSort, listText: !timeSort}, nil
 }
 
 // probes is how the plan's filter tests rows. Drive and value walks test
-// few rows: every term is a probe. A walk of the sort index may test many:
+// few rows: every term is a probe. A walk of the sort index may test many
+// (under a time sort it only runs when a text walk cannot bound its page):
 // an IN-list of a frequent value, built once, is then cheaper than as
 // many B-tree probes (a walk over 90,000 index entries to the first match
 // of a frequent value costs 80 ms instead of 170 ms); free text stays a
@@ -199,6 +206,9 @@ func (p searchPlan) probes() probeMode {
 	case planPlain:
 		return probeNone
 	case planWalkSort:
+		if p.listText {
+			return probeNone
+		}
 		return probeText
 	}
 	return probeAll
