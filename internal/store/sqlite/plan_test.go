@@ -21,11 +21,7 @@ import (
 func TestSearchPlansAgree(t *testing.T) {
 	ctx := t.Context()
 	end := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "plans.db"), Now: func() time.Time { return end }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openAt(t, end)
 	alerts := genAlerts(t, 7, 800, end)
 	if _, err := s.PutAlerts(ctx, alerts); err != nil {
 		t.Fatal(err)
@@ -196,4 +192,16 @@ func collectN(t *testing.T, s *Store, f store.Filter, sort store.Sort, plan plan
 		}
 		req.Cursor = res.Next
 	}
+}
+
+// openAt opens a store in a temporary directory whose clock stands at end;
+// it is closed with the test.
+func openAt(t *testing.T, end time.Time) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), Options{Path: filepath.Join(t.TempDir(), "store.db"), Now: func() time.Time { return end }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,11 +22,7 @@ import (
 func TestTextWalkDisorder(t *testing.T) {
 	ctx := t.Context()
 	end := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "walk.db"), Now: func() time.Time { return end }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openAt(t, end)
 	alerts := genAlerts(t, 11, 2000, end)
 	// Mostly in order, as in life, with a fifth of the alerts stored far
 	// from their time.
@@ -82,11 +77,7 @@ func TestTextWalkDisorder(t *testing.T) {
 func TestPlanPicksTextWalk(t *testing.T) {
 	ctx := t.Context()
 	end := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "pick.db"), Now: func() time.Time { return end }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openAt(t, end)
 	if _, err := s.PutAlerts(ctx, genAlerts(t, 3, 7000, end)); err != nil {
 		t.Fatal(err)
 	}
