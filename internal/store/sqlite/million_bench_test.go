@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,12 +78,32 @@ func BenchmarkMillion(b *testing.B) {
 		{"search/cidr-and-priority", store.SearchRequest{Filter: store.Filter{Query: "Source.IP = 203.0.113.0/24 and Priority >= High"}}},
 		{"search/target-user", store.SearchRequest{Filter: store.Filter{Query: "Target.User = alice"}}},
 		{"search/free-text", store.SearchRequest{Filter: store.Filter{Query: `"failed password"`}}},
+		{"search/free-text-rare", store.SearchRequest{Filter: store.Filter{Query: `thermal`}}},
+		{"search/free-text-24h", store.SearchRequest{Filter: store.Filter{Query: `"failed password"`, From: millionEnd.Add(-24 * time.Hour), To: millionEnd}}},
+		{"search/free-text-hour-ago", store.SearchRequest{Filter: store.Filter{Query: `"failed password"`, From: millionEnd.Add(-2 * time.Hour), To: millionEnd.Add(-time.Hour)}}},
+		{"search/free-text-and-user", store.SearchRequest{Filter: store.Filter{Query: `"failed password" and Target.User = root`}}},
+		{"search/free-text-and-priority", store.SearchRequest{Filter: store.Filter{Query: `password and Priority >= High`}}},
+		{"search/free-text-page-2", store.SearchRequest{Filter: store.Filter{Query: `"failed password"`}, Cursor: "PAGE2"}},
+		{"search/free-text-by-priority", store.SearchRequest{Filter: store.Filter{Query: `"failed password"`}, Sort: store.SortPriorityDesc}},
+		{"search/free-text-oldest", store.SearchRequest{Filter: store.Filter{Query: `"failed password"`}, Sort: store.SortTimeAsc}},
 		{"search/state-new", store.SearchRequest{Filter: store.Filter{Query: "state = new"}}},
 		{"search/priority-sort", store.SearchRequest{Filter: store.Filter{Query: "Category = Recon.Network"}, Sort: store.SortPriorityDesc}},
 		{"search/json-fallback", store.SearchRequest{Filter: store.Filter{Query: "Source.Protocol = SSH"}}},
 		{"search/source-ip-total", store.SearchRequest{Filter: store.Filter{Query: "Source.IP = 198.51.100.23"}, Total: true}},
 	}
 	for _, sc := range searches {
+		if strings.HasPrefix(sc.name, "search/free-text") {
+			sc.req.Limit = 100 // the UI's page
+		}
+		if sc.req.Cursor == "PAGE2" {
+			first := sc.req
+			first.Cursor = ""
+			res, err := s.Search(ctx, first)
+			if err != nil || res.Next == "" {
+				b.Fatalf("first page of %s: next %q, %v", sc.name, res.Next, err)
+			}
+			sc.req.Cursor = res.Next
+		}
 		b.Run(sc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -21,11 +21,7 @@ import (
 func TestSearchPlansAgree(t *testing.T) {
 	ctx := t.Context()
 	end := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "plans.db"), Now: func() time.Time { return end }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openAt(t, end)
 	alerts := genAlerts(t, 7, 800, end)
 	if _, err := s.PutAlerts(ctx, alerts); err != nil {
 		t.Fatal(err)
@@ -118,6 +114,13 @@ func TestSearchPlansAgree(t *testing.T) {
 							t.Errorf("drive from conjunct %d (-plain +drive):\n%s", i, diff)
 						}
 					})
+					if c.text != nil && (sort == store.SortTimeDesc || sort == store.SortTimeAsc) {
+						t.Run(fmt.Sprintf("walk-text-%d", i), func(t *testing.T) {
+							if diff := cmp.Diff(want, collect(t, s, f, sort, forced(planWalkText, i))); diff != "" {
+								t.Errorf("walk text of conjunct %d (-plain +walk):\n%s", i, diff)
+							}
+						})
+					}
 					if c.walkable && (sort == store.SortTimeDesc || sort == store.SortTimeAsc) {
 						t.Run(fmt.Sprintf("walk-value-%d", i), func(t *testing.T) {
 							if diff := cmp.Diff(want, collect(t, s, f, sort, forced(planWalkValue, i))); diff != "" {
@@ -160,10 +163,16 @@ func forced(kind planKind, i int) planFunc {
 // chosen plan) and returns the IDs in order, with the total.
 func collect(t *testing.T, s *Store, f store.Filter, sort store.Sort, plan planFunc) []string {
 	t.Helper()
+	return collectN(t, s, f, sort, plan, 20)
+}
+
+// collectN is collect with pages of limit alerts.
+func collectN(t *testing.T, s *Store, f store.Filter, sort store.Sort, plan planFunc, limit int) []string {
+	t.Helper()
 	s.forcePlan = plan
 	defer func() { s.forcePlan = nil }()
 	var ids []string
-	req := store.SearchRequest{Filter: f, Sort: sort, Limit: 20, Total: true}
+	req := store.SearchRequest{Filter: f, Sort: sort, Limit: limit, Total: true}
 	for page := 0; ; page++ {
 		res, err := s.Search(t.Context(), req)
 		if err != nil {
@@ -183,4 +192,16 @@ func collect(t *testing.T, s *Store, f store.Filter, sort store.Sort, plan planF
 		}
 		req.Cursor = res.Next
 	}
+}
+
+// openAt opens a store in a temporary directory whose clock stands at end;
+// it is closed with the test.
+func openAt(t *testing.T, end time.Time) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), Options{Path: filepath.Join(t.TempDir(), "store.db"), Now: func() time.Time { return end }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

@@ -204,12 +204,31 @@ func (s *Store) Search(ctx context.Context, req store.SearchRequest) (store.Sear
 		if err != nil {
 			return fmt.Errorf("sqlite: search: %w", err)
 		}
-		cond, err := compileExpr(e, req.Filter, s.now(), plan.probes())
+		cond, err := compileExpr(plan.rest(e), req.Filter, s.now(), plan.probes())
 		if err != nil {
 			return fmt.Errorf("sqlite: search: %w", err)
 		}
 		page, pageArgs := pageCondition(sp, cond, cursor)
-		inner, innerArgs := plan.pageSQL(sp, page, pageArgs, req.Filter, cursor, limit+1)
+		var inner string
+		var innerArgs []any
+		if plan.kind == planWalkText {
+			var ok bool
+			inner, innerArgs, ok, err = textWalkSQL(ctx, tx, plan.by, sp, page, pageArgs, req.Filter, cursor, limit+1)
+			if err != nil {
+				return fmt.Errorf("sqlite: search: %w", err)
+			}
+			if !ok {
+				// No bound found: walk the time index instead.
+				plan = searchPlan{kind: planWalkSort}
+				if cond, err = compileExpr(e, req.Filter, s.now(), plan.probes()); err != nil {
+					return fmt.Errorf("sqlite: search: %w", err)
+				}
+				page, pageArgs = pageCondition(sp, cond, cursor)
+			}
+		}
+		if inner == "" {
+			inner, innerArgs = plan.pageSQL(sp, page, pageArgs, req.Filter, cursor, limit+1)
+		}
 		// The page is chosen on the narrow alerts table first; documents
 		// are joined for its rows only, so a sort over many matches never
 		// moves their JSON.
