@@ -82,4 +82,12 @@ func TestEvents(t *testing.T) {
 	t.Run("anonymous refused", func(t *testing.T) {
 		get(t, "anon", "", http.StatusUnauthorized)
 	})
+	t.Run("hostile text is words, never FTS5 syntax", func(t *testing.T) {
+		for _, q := range []string{"a\x00b", "\"", "NEAR(a b)", "fw01 OR", "AND", "*", "host:web01", "^x", "a\"b\"c", "-x", "(", "\xff\xfe"} {
+			get(t, "viewer", "q="+url.QueryEscape(q), http.StatusOK)
+		}
+		if out := get(t, "viewer", "q="+url.QueryEscape("checkpoint OR DROP"), http.StatusOK); len(out.Events) != 0 {
+			t.Errorf("OR acted as an FTS5 operator: %+v", out.Events)
+		}
+	})
 }
