@@ -104,3 +104,40 @@ func TestLocalMISPDirectoryNeedsUUIDNames(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+func TestFeedErrorsDoNotLeakURLSecrets(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/gone.csv", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "no", http.StatusNotFound) })
+	srv := httptest.NewServer(mux)
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	for _, tt := range []struct{ name, loc string }{
+		{"HTTP status", "http://user:PASSWORD1@" + addr + "/gone.csv?apikey=SECRET1&x=y"},
+		{"guard refusal", "http://" + addr + "/list.csv?auth_key=SECRET2"},
+		{"transport error", "http://user:PASSWORD3@127.0.0.1:1/list.csv?token=SECRET3"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fs, err := cti.NewFeeds([]cti.FeedOptions{{Name: "l", Location: tt.loc, Format: cti.FormatCSV}}, cti.GuardedClient(time.Second, tt.name != "guard refusal"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = fs.Load(context.Background())
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, secret := range []string{"SECRET", "PASSWORD"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error leaks the URL's secret: %v", err)
+				}
+			}
+			if !strings.Contains(err.Error(), "/list.csv") && !strings.Contains(err.Error(), "/gone.csv") {
+				t.Errorf("error no longer names the list's path: %v", err)
+			}
+		})
+	}
+	srv.Close()
+	// The format is guessed from the URL's path, so a keyed URL needs no
+	// explicit format.
+	if _, err := cti.NewFeeds([]cti.FeedOptions{{Name: "k", Location: "https://feeds.example/list.csv?apikey=k"}}, nil, nil); err != nil {
+		t.Errorf("keyed list URL: %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"syscall"
@@ -52,7 +53,9 @@ func internal(a netip.Addr) bool {
 const maxFeedBytes = 256 << 20
 
 // read returns the content at loc: an http(s) URL through client, else a
-// local file.
+// local file. Errors name the URL without its password and query values
+// (feeds often carry an API key there), and net/http's own *url.Error,
+// which repeats the URL, is unwrapped.
 func read(ctx context.Context, client *http.Client, loc string) ([]byte, error) {
 	if !isURL(loc) {
 		b, err := os.ReadFile(loc)
@@ -61,26 +64,59 @@ func read(ctx context.Context, client *http.Client, loc string) ([]byte, error) 
 		}
 		return b, nil
 	}
+	shown := redactURL(loc)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, loc, nil)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", loc, err)
+		return nil, fmt.Errorf("fetch %s: invalid URL", shown)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", loc, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("fetch %s: %w", shown, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch %s: HTTP %d", loc, resp.StatusCode)
+		return nil, fmt.Errorf("fetch %s: HTTP %d", shown, resp.StatusCode)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxFeedBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", loc, err)
+		return nil, fmt.Errorf("fetch %s: %w", shown, err)
 	}
 	if len(b) > maxFeedBytes {
-		return nil, fmt.Errorf("fetch %s: larger than %d bytes", loc, maxFeedBytes)
+		return nil, fmt.Errorf("fetch %s: larger than %d bytes", shown, maxFeedBytes)
 	}
 	return b, nil
+}
+
+// redactURL is loc fit for logs: no password, query values replaced.
+func redactURL(loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			q[k] = []string{"REDACTED"}
+		}
+		u.RawQuery = q.Encode()
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.Redacted()
+}
+
+// urlPath is loc's path when loc is a URL, else loc.
+func urlPath(loc string) string {
+	if !isURL(loc) {
+		return loc
+	}
+	if u, err := url.Parse(loc); err == nil {
+		return u.Path
+	}
+	return loc
 }
 
 func isURL(loc string) bool {
