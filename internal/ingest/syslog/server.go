@@ -71,6 +71,8 @@ type Server struct {
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
+
+	peerWarn *peerWarn
 }
 
 // New binds the listeners, so that address problems surface before Run.
@@ -92,6 +94,7 @@ func New(opts Options) (*Server, error) {
 		sem:   make(chan struct{}, opts.MaxConnections),
 		conns: map[net.Conn]struct{}{},
 	}
+	s.peerWarn = &peerWarn{log: opts.Logger, now: time.Now, kinds: map[string]*warnState{}}
 	if opts.TCPAddr != "" {
 		if s.tcp, err = net.Listen("tcp", opts.TCPAddr); err != nil {
 			return nil, fmt.Errorf("syslog: listen tcp %s: %w", opts.TCPAddr, err)
@@ -213,7 +216,7 @@ func (s *Server) acceptLoop(ctx context.Context) {
 		case s.sem <- struct{}{}:
 		default:
 			s.m.refused.Inc()
-			s.log.Warn("syslog: too many connections; closing the new one", "peer", c.RemoteAddr().String(), "max", s.opts.MaxConnections)
+			s.peerWarn.warn("refused", "syslog: too many connections; closing the new one", "peer", c.RemoteAddr().String(), "max", s.opts.MaxConnections)
 			c.Close()
 			continue
 		}
@@ -255,7 +258,7 @@ func (s *Server) serveConn(c net.Conn) {
 		_ = c.SetDeadline(time.Now().Add(s.opts.IdleTimeout))
 		if err := tc.Handshake(); err != nil {
 			s.m.tlsErrors.Inc()
-			s.log.Warn("syslog: TLS handshake", "peer", peer, "err", err)
+			s.peerWarn.warn("tls", "syslog: TLS handshake", "peer", peer, "err", err)
 			return
 		}
 	}
@@ -274,7 +277,7 @@ func (s *Server) serveConn(c net.Conn) {
 				s.m.idle.Inc()
 			default:
 				s.m.framing.WithLabelValues(input).Inc()
-				s.log.Warn("syslog: closing connection", "peer", peer, "framing", fr.framing.String(), "err", err)
+				s.peerWarn.warn("framing", "syslog: closing connection", "peer", peer, "framing", fr.framing.String(), "err", err)
 			}
 			return
 		}
