@@ -88,7 +88,10 @@ func TestGuardRefusesInternalDestinations(t *testing.T) {
 	// The guard runs at dial time, after name resolution and on every
 	// redirect hop, so checking the dial covers both.
 	c := cti.GuardedClient(time.Second, false)
-	for _, u := range []string{"http://127.0.0.1:1/x", "http://10.0.0.1:1/x", "http://[::1]:1/x", "http://169.254.169.254/latest/meta-data/"} {
+	for _, u := range []string{"http://127.0.0.1:1/x", "http://10.0.0.1:1/x", "http://[::1]:1/x", "http://169.254.169.254/latest/meta-data/",
+		// IPv4 reached through a translator, and ranges netip has no predicate for.
+		"http://[64:ff9b::7f00:1]:1/x", "http://[64:ff9b::a9fe:a9fe]/x", "http://[2002:a00:1::]:1/x", "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]:1/x",
+		"http://[::ffff:127.0.0.1]:1/x", "http://198.18.0.1:1/x", "http://255.255.255.255:1/x", "http://192.0.0.1:1/x"} {
 		_, err := c.Get(u)
 		if !errors.Is(err, cti.ErrForbiddenDestination) {
 			t.Errorf("%s: %v, want ErrForbiddenDestination", u, err)

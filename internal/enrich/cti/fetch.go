@@ -44,10 +44,46 @@ func GuardedClient(timeout time.Duration, allowPrivate bool) *http.Client {
 }
 
 func internal(a netip.Addr) bool {
-	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
-		a.IsUnspecified() || a.IsMulticast() || a.IsInterfaceLocalMulticast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(a) || netip.MustParsePrefix("0.0.0.0/8").Contains(a)
+	if a.Is6() {
+		// IPv6 forms that carry an IPv4 address to a translator: NAT64
+		// (64:ff9b::/96, 64:ff9b:1::/48) and 6to4 (2002::/16) are judged
+		// by the IPv4 address they embed; Teredo (2001::/32), whose
+		// address is obfuscated, is refused.
+		b := a.As16()
+		switch {
+		case nat64.Contains(a) || nat64Local.Contains(a):
+			return internal(netip.AddrFrom4([4]byte(b[12:16])))
+		case sixToFour.Contains(a):
+			return internal(netip.AddrFrom4([4]byte(b[2:6])))
+		case teredo.Contains(a):
+			return true
+		}
+	}
+	if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
+		a.IsUnspecified() || a.IsMulticast() || a.IsInterfaceLocalMulticast() {
+		return true
+	}
+	for _, p := range internalV4 {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
+
+var (
+	nat64      = netip.MustParsePrefix("64:ff9b::/96")
+	nat64Local = netip.MustParsePrefix("64:ff9b:1::/48")
+	sixToFour  = netip.MustParsePrefix("2002::/16")
+	teredo     = netip.MustParsePrefix("2001::/32")
+	// internalV4 are the IPv4 ranges net/netip has no predicate for:
+	// "this network", shared address space (CGNAT), IETF protocol
+	// assignments, benchmarking, and reserved (with broadcast).
+	internalV4 = []netip.Prefix{
+		netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("192.0.0.0/24"),
+		netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("240.0.0.0/4"),
+	}
+)
 
 // maxFeedBytes bounds one fetched file.
 const maxFeedBytes = 256 << 20
