@@ -1,8 +1,8 @@
 package correlate
 
 import (
-	"fmt"
 	"bytes"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
