@@ -32,7 +32,8 @@ type Options struct {
 	// Windows decided at their end are closed this long after their end.
 	AllowedLateness time.Duration
 	// MaxGroups bounds the groups kept per correlation rule; the least
-	// recently updated group is evicted (and counted) to make room.
+	// recently updated group is evicted (and counted) to make room. It
+	// bounds a rule's suppression keys too (one is forgotten for a new one).
 	MaxGroups int
 	// MaxEvents bounds the events kept per group; the oldest is evicted
 	// (and counted) to make room.
@@ -630,6 +631,16 @@ func (e *Engine) suppressed(r *Rule, by []field, src *idmefv2.Alert, at int64) b
 	if until, ok := m[k]; ok && at < until {
 		e.m.suppressed.WithLabelValues(r.Key()).Inc()
 		return true
+	}
+	if _, ok := m[k]; !ok && len(m) >= e.opts.MaxGroups {
+		// The keys are alert values: bound them like the groups. One key,
+		// at random, forgets its period (a repeat of it fires again rather
+		// than memory growing without bound); expired keys are swept by
+		// Advance.
+		for sk := range m {
+			delete(m, sk)
+			break
+		}
 	}
 	m[k] = at + int64(r.Suppress.For)
 	return false

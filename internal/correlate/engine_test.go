@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -452,6 +453,23 @@ func TestSuppressByFieldAndTime(t *testing.T) {
 	}
 	if other != 1 {
 		t.Errorf("other source fired %d times", other)
+	}
+}
+
+// Suppression keys are alert values (source addresses...): their number
+// within a suppression period is bounded like the groups (MaxGroups).
+func TestSuppressionStateIsBounded(t *testing.T) {
+	rule := replace(replace(bruteforce, "level: high", "level: high\nsuppress: {by: [Source.IP], for: 1h}"), "{gte: 3}", "{gte: 1}")
+	e := newEngine(t, load(t, rule, failedDet), Options{MaxGroups: 5})
+	fired := 0
+	for i := range 50 {
+		fired += len(run(t, e, mk(alertSpec{n: i, at: time.Duration(i) * time.Second, cat: idmefv2.CategoryAccessUnauthorized, src: []string{fmt.Sprintf("10.0.1.%d", i)}})))
+	}
+	if fired != 50 {
+		t.Errorf("fired %d times for 50 sources, want 50", fired)
+	}
+	if n := len(e.suppress["5b0c7d7e-0000-4000-8000-000000000001"]); n > 5 {
+		t.Errorf("%d suppression keys kept, want at most MaxGroups (5)", n)
 	}
 }
 

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/vigie-siem/vigie/idmefv2"
@@ -53,15 +52,24 @@ type EventsAround struct {
 	IPs   []string
 }
 
+// MaxAround bounds the host names and the addresses AroundAlert keeps
+// (each): an alert may name tens of thousands, which would exceed SQLite's
+// bound on a statement's parameters and make one look-up cost seconds.
+const MaxAround = 100
+
 // AroundAlert is the neighbourhood of a: the host names and addresses of
-// its analyzer, sensors, sources and targets, each once.
+// its analyzer, sensors, sources and targets, each once, the first
+// MaxAround of each.
 func AroundAlert(a *idmefv2.Alert) *EventsAround {
 	ar := &EventsAround{}
+	seen := map[string]bool{}
 	add := func(host, ip string) {
-		if host != "" && !slices.Contains(ar.Hosts, host) {
+		if host != "" && len(ar.Hosts) < MaxAround && !seen["h"+host] {
+			seen["h"+host] = true
 			ar.Hosts = append(ar.Hosts, host)
 		}
-		if ip != "" && !slices.Contains(ar.IPs, ip) {
+		if ip != "" && len(ar.IPs) < MaxAround && !seen["i"+ip] {
+			seen["i"+ip] = true
 			ar.IPs = append(ar.IPs, ip)
 		}
 	}

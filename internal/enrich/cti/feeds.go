@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,12 +76,12 @@ func NewFeeds(opts []FeedOptions, client *http.Client, log *slog.Logger) (*Feeds
 }
 
 func guessFormat(loc string) string {
-	switch {
-	case strings.HasSuffix(loc, ".csv") || strings.HasSuffix(loc, ".txt"):
+	switch p := urlPath(loc); {
+	case strings.HasSuffix(p, ".csv") || strings.HasSuffix(p, ".txt"):
 		return FormatCSV
-	case strings.HasSuffix(loc, "manifest.json") || strings.HasSuffix(loc, "/"):
+	case strings.HasSuffix(p, "manifest.json") || strings.HasSuffix(p, "/"):
 		return FormatMISP
-	case strings.HasSuffix(loc, ".json"):
+	case strings.HasSuffix(p, ".json"):
 		return FormatSTIX
 	}
 	if st, err := os.Stat(loc); err == nil && st.IsDir() {
@@ -139,7 +140,13 @@ func (fs *Feeds) fetchMISP(ctx context.Context, loc string) ([]IOC, []error, err
 	base := strings.TrimSuffix(loc, "manifest.json")
 	join := func(name string) string {
 		if isURL(base) {
-			return strings.TrimSuffix(base, "/") + "/" + name
+			u, err := url.Parse(base)
+			if err != nil {
+				return base // read reports it
+			}
+			u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "manifest.json"), "/") + "/" + name
+			u.RawPath = ""
+			return u.String()
 		}
 		return filepath.Join(base, name)
 	}

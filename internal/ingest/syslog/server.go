@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/vigie-siem/vigie/internal/logevent"
 )
@@ -71,7 +72,17 @@ type Server struct {
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
+
+	// Warnings caused by peers (refused connections, failed TLS
+	// handshakes, framing errors): anyone who can reach the port can cause
+	// them, so each kind is logged at most once per peerWarnEvery; the
+	// metrics count every one.
+	warnRefused, warnTLS, warnFraming rate.Sometimes
 }
+
+// peerWarnEvery is the least interval between two warnings of one kind
+// caused by peers.
+const peerWarnEvery = 10 * time.Second
 
 // New binds the listeners, so that address problems surface before Run.
 func New(opts Options) (*Server, error) {
@@ -91,6 +102,9 @@ func New(opts Options) (*Server, error) {
 		queue: make(chan logevent.Event, opts.QueueSize),
 		sem:   make(chan struct{}, opts.MaxConnections),
 		conns: map[net.Conn]struct{}{},
+
+		warnRefused: rate.Sometimes{Interval: peerWarnEvery}, warnTLS: rate.Sometimes{Interval: peerWarnEvery},
+		warnFraming: rate.Sometimes{Interval: peerWarnEvery},
 	}
 	if opts.TCPAddr != "" {
 		if s.tcp, err = net.Listen("tcp", opts.TCPAddr); err != nil {
@@ -213,7 +227,9 @@ func (s *Server) acceptLoop(ctx context.Context) {
 		case s.sem <- struct{}{}:
 		default:
 			s.m.refused.Inc()
-			s.log.Warn("syslog: too many connections; closing the new one", "peer", c.RemoteAddr().String(), "max", s.opts.MaxConnections)
+			s.warnRefused.Do(func() {
+				s.log.Warn("syslog: too many connections; closing the new one (logged at most every 10s)", "peer", c.RemoteAddr().String(), "max", s.opts.MaxConnections)
+			})
 			c.Close()
 			continue
 		}
@@ -255,7 +271,7 @@ func (s *Server) serveConn(c net.Conn) {
 		_ = c.SetDeadline(time.Now().Add(s.opts.IdleTimeout))
 		if err := tc.Handshake(); err != nil {
 			s.m.tlsErrors.Inc()
-			s.log.Warn("syslog: TLS handshake", "peer", peer, "err", err)
+			s.warnTLS.Do(func() { s.log.Warn("syslog: TLS handshake (logged at most every 10s)", "peer", peer, "err", err) })
 			return
 		}
 	}
@@ -274,7 +290,9 @@ func (s *Server) serveConn(c net.Conn) {
 				s.m.idle.Inc()
 			default:
 				s.m.framing.WithLabelValues(input).Inc()
-				s.log.Warn("syslog: closing connection", "peer", peer, "framing", fr.framing.String(), "err", err)
+				s.warnFraming.Do(func() {
+					s.log.Warn("syslog: closing connection (logged at most every 10s)", "peer", peer, "framing", fr.framing.String(), "err", err)
+				})
 			}
 			return
 		}

@@ -3,6 +3,7 @@ package syslog
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -214,4 +215,57 @@ func TestShutdownDrains(t *testing.T) {
 	if len(c.evs) != 2 {
 		t.Fatalf("handler got %d events at shutdown, want 2", len(c.evs))
 	}
+}
+
+// countingHandler counts the log records with a given message.
+type countingHandler struct {
+	slog.Handler
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.n[r.Message]++
+	return nil
+}
+
+func (h *countingHandler) count(msg string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n[msg]
+}
+
+// Anyone who can reach the port can cause refused connections and framing
+// errors: each is counted, but the warnings are rate-limited.
+func TestPeerWarningsAreRateLimited(t *testing.T) {
+	h := &countingHandler{Handler: slog.DiscardHandler, n: map[string]int{}}
+	c := &collector{}
+	s, _ := start(t, Options{Handler: c, TCPAddr: "127.0.0.1:0", MaxConnections: 1, Logger: slog.New(h)})
+	first, err := net.Dial("tcp", s.TCPAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(first, "<13>Nov 23 10:00:01 h a: one\n")
+	c.wait(t, 1)
+	const floods = 30
+	for range floods {
+		extra, err := net.Dial("tcp", s.TCPAddr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = extra.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, _ = extra.Read(make([]byte, 1)) // closed by the server
+		extra.Close()
+	}
+	if got := testutil.ToFloat64(s.m.refused); got != floods {
+		t.Errorf("refused = %v, want %d", got, floods)
+	}
+	if n := h.count("syslog: too many connections; closing the new one (logged at most every 10s)"); n != 1 {
+		t.Errorf("%d warnings for %d refused connections, want 1", n, floods)
+	}
+	first.Close()
 }

@@ -176,11 +176,14 @@ func decodeEventCursor(c string) (ts, id int64, err error) {
 }
 
 // ftsPhrase quotes s as an FTS5 phrase; "" when s has no letter or digit
-// (it would match nothing the tokenizer keeps).
+// (it would match nothing the tokenizer keeps). A NUL would end the FTS5
+// string early (a syntax error, so a 500 for a user's search text); the
+// tokenizer separates words on it anyway, so it becomes a space.
 func ftsPhrase(s string) string {
 	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
 		return ""
 	}
+	s = strings.ReplaceAll(s, "\x00", " ")
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 

@@ -43,3 +43,27 @@ func FuzzQuery(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEventsText runs fuzzed free text and cursors against the event
+// store: the text is always words, never FTS5 syntax, so a search either
+// runs or (a bad cursor) fails with ErrInvalidQuery, never with an SQL error.
+func FuzzEventsText(f *testing.F) {
+	for _, s := range []string{"", "Failed root", "a\x00b", `"`, "NEAR(a b)", "OR", "x*", "host:web01", "^x", "(", "\xff\xfe", "a\"b\"c"} {
+		f.Add(s, "")
+	}
+	s, err := Open(f.Context(), Options{Path: filepath.Join(f.TempDir(), "fuzz.db")})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { s.Close() })
+	if err := s.PutEvents(f.Context(), []store.Event{{Time: time.Now(), Input: "t", Host: "web01", Message: "Failed password for root", Raw: []byte("x")}}); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, text, cursor string) {
+		_, err := s.Events(t.Context(), store.EventFilter{Text: text, Cursor: cursor, Limit: 5,
+			Around: &store.EventsAround{Hosts: []string{text}, IPs: []string{text}}})
+		if err != nil && !errors.Is(err, store.ErrInvalidQuery) {
+			t.Fatalf("Events(%q, %q): %v", text, cursor, err)
+		}
+	})
+}

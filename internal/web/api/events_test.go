@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -81,5 +82,31 @@ func TestEvents(t *testing.T) {
 	})
 	t.Run("anonymous refused", func(t *testing.T) {
 		get(t, "anon", "", http.StatusUnauthorized)
+	})
+	t.Run("hostile text is words, never FTS5 syntax", func(t *testing.T) {
+		for _, q := range []string{"a\x00b", "\"", "NEAR(a b)", "fw01 OR", "AND", "*", "host:web01", "^x", "a\"b\"c", "-x", "(", "\xff\xfe"} {
+			get(t, "viewer", "q="+url.QueryEscape(q), http.StatusOK)
+		}
+		if out := get(t, "viewer", "q="+url.QueryEscape("checkpoint OR DROP"), http.StatusOK); len(out.Events) != 0 {
+			t.Errorf("OR acted as an FTS5 operator: %+v", out.Events)
+		}
+	})
+	t.Run("around an alert with thousands of hosts", func(t *testing.T) {
+		// A 1 MiB alert can name tens of thousands of hosts; more than
+		// SQLite's bound on parameters must not make the look-up fail.
+		if testing.Short() {
+			t.Skip("stores a 40 000-source alert (seconds)")
+		}
+		big := *a
+		big.ID = "0193a5e4-7c1b-7000-8000-00000000e002"
+		big.Source = nil
+		for i := range 40000 {
+			big.Source = append(big.Source, idmefv2.Source{Hostname: fmt.Sprintf("h%d", i), IP: fmt.Sprintf("10.%d.%d.%d", i>>16, (i>>8)&255, i&255)})
+		}
+		big.Source[0] = idmefv2.Source{Hostname: "web01", IP: "198.51.100.7"}
+		f.put([]*idmefv2.Alert{&big})
+		if out := get(t, "viewer", "around="+big.ID, http.StatusOK); len(out.Events) == 0 {
+			t.Errorf("around a big alert found nothing")
+		}
 	})
 }

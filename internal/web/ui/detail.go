@@ -275,3 +275,10 @@ func (u *UI) change(w http.ResponseWriter, r *http.Request, p auth.Principal, ch
 	}
 	return render(w, r, http.StatusOK, triagePanel(u.pageData(r, p, ""), d))
 }
+
+// alertPath is the UI path of alert id, then suffix: the ID is
+// path-escaped, since the store keeps whatever IDs it was given (CorrelID,
+// RelID and the like are only UUIDs when the alert was validated).
+func alertPath(id, suffix string) string {
+	return "/alerts/" + url.PathEscape(id) + suffix
+}

@@ -206,7 +206,7 @@ func firstAlertHref(ids []string) string {
 	if len(ids) == 0 {
 		return ""
 	}
-	return "/alerts/" + ids[0]
+	return alertPath(ids[0], "")
 }
 
 // shortID is the start of an alert ID, for a link's text.

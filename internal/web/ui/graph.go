@@ -50,7 +50,7 @@ func (g *graphBuilder) alert(a store.Alert) {
 	if label == "" {
 		label = cut(r.Description, 40)
 	}
-	g.add(graphElement{graphData{ID: aid, Label: label, Kind: "alert", Href: "/alerts/" + a.ID, Prio: r.Priority}})
+	g.add(graphElement{graphData{ID: aid, Label: label, Kind: "alert", Href: alertPath(a.ID, ""), Prio: r.Priority}})
 	link := func(kind, v, role string) {
 		if v == "" {
 			return

@@ -79,9 +79,12 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && ou.Host == r.Host
 }
 
-// safeNext keeps a redirect inside the UI (a path, not //host).
+// safeNext keeps a redirect inside the UI (a path, not //host). Control
+// characters are refused outright: browsers drop tabs and newlines from a
+// URL, so "/\t/host" would be read as "//host".
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.IndexFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
 		return "/alerts"
 	}
 	return next

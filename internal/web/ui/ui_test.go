@@ -54,6 +54,10 @@ func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{
 		"": "/alerts", "/groups?by=Category": "/groups?by=Category", "//evil.example": "/alerts",
 		"/\\evil.example": "/alerts", "https://evil.example/": "/alerts", "javascript:alert(1)": "/alerts",
+		// Browsers drop tabs and newlines from URLs, and read a backslash
+		// as a slash: each of these would be //evil.example.
+		"/\t/evil.example": "/alerts", "/\n/evil.example": "/alerts", "/\r\n/evil.example": "/alerts",
+		"\t//evil.example": "/alerts", "/\t\\evil.example": "/alerts",
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
