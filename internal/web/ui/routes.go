@@ -54,7 +54,7 @@ func (u *UI) routes() http.Handler {
 	page("GET /graph", auth.ActionAlertsRead, u.graphPage)
 	page("GET /graph/expand", auth.ActionAlertsRead, u.graphExpand)
 	page("GET /sensors", auth.ActionSensorsRead, u.sensorsPage)
-	page("GET /rules", auth.ActionAlertsRead, u.rulesPage)
+	page("GET /rules", auth.ActionRulesRead, u.rulesPage)
 	page("POST /rules/{id}", auth.ActionRulesManage, u.ruleToggle)
 	page("GET /deadletters", auth.ActionDeadLettersRead, u.deadLettersPage)
 	page("GET /users", auth.ActionUsersManage, u.usersPage)

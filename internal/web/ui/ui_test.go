@@ -144,6 +144,7 @@ func TestRolesEnforced(t *testing.T) {
 		{viewer, "/users", http.StatusForbidden}, {analyst, "/users", http.StatusForbidden}, {admin, "/users", http.StatusOK},
 		{viewer, "/deadletters", http.StatusForbidden}, {analyst, "/deadletters", http.StatusOK},
 		{viewer, "/dashboard", http.StatusOK}, {viewer, "/no-such-page", http.StatusNotFound},
+		{viewer, "/rules", http.StatusForbidden}, {analyst, "/rules", http.StatusOK},
 	} {
 		if res, _ := tc.c.get(tc.path); res.StatusCode != tc.want {
 			t.Errorf("GET %s: %d, want %d", tc.path, res.StatusCode, tc.want)
