@@ -83,7 +83,7 @@ func millionEventCases() []struct {
 	}{
 		{"newest", store.EventFilter{}},
 		{"text-frequent", store.EventFilter{Text: "session"}},
-		{"text-rare", store.EventFilter{Text: "reboot"}},
+		{"text-rare", store.EventFilter{Text: "sudoers"}},
 		{"text-frequent-host", store.EventFilter{Text: "session", Host: "db-01.corp.example"}},
 		{"text-frequent-1h", store.EventFilter{Text: "session", From: end.Add(-3 * time.Hour), To: end.Add(-2 * time.Hour)}},
 		{"text-frequent-app-rare", store.EventFilter{Text: "password", App: "CRON"}},
