@@ -71,24 +71,8 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) (store.EventPag
 	case limit > 1000:
 		limit = 1000
 	}
-	conds := []string{"1"}
-	var args []any
+	conds, args := eventFieldConds(f)
 	add := func(c string, a ...any) { conds = append(conds, c); args = append(args, a...) }
-	if !f.From.IsZero() {
-		add("ts_ns >= ?", f.From.UnixNano())
-	}
-	if !f.To.IsZero() {
-		add("ts_ns < ?", f.To.UnixNano())
-	}
-	if f.Host != "" {
-		add("host = ?", f.Host)
-	}
-	if f.App != "" {
-		add("app = ?", f.App)
-	}
-	if f.Input != "" {
-		add("input = ?", f.Input)
-	}
 	var text string
 	if f.Text != "" {
 		if text = matchAll(f.Text); text == "" {
@@ -149,6 +133,30 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) (store.EventPag
 		page.NextCursor = encodeEventCursor(last.Time.UnixNano(), last.ID)
 	}
 	return page, nil
+}
+
+// eventFieldConds returns the conditions of f's time range and
+// host/app/input, to be joined with AND.
+func eventFieldConds(f store.EventFilter) ([]string, []any) {
+	conds := []string{"1"}
+	var args []any
+	add := func(c string, a ...any) { conds = append(conds, c); args = append(args, a...) }
+	if !f.From.IsZero() {
+		add("ts_ns >= ?", f.From.UnixNano())
+	}
+	if !f.To.IsZero() {
+		add("ts_ns < ?", f.To.UnixNano())
+	}
+	if f.Host != "" {
+		add("host = ?", f.Host)
+	}
+	if f.App != "" {
+		add("app = ?", f.App)
+	}
+	if f.Input != "" {
+		add("input = ?", f.Input)
+	}
+	return conds, args
 }
 
 // An event cursor is "e1.<ts_ns>.<id>" in URL-safe base64.

@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -26,21 +24,12 @@ var millionEventsEnd = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 func millionEventStore(b *testing.B) *Store {
 	b.Helper()
 	ctx := context.Background()
-	path := filepath.Join(os.TempDir(), "vigie-events-bench-1m-v1.db")
-	_, statErr := os.Stat(path)
-	s, err := Open(ctx, Options{Path: path})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil {
-		b.Fatal(err)
-	}
-	if statErr == nil && n == millionEvents {
+	s, n := openCached(b, "vigie-events-bench-1m-v1.db", "events")
+	if n == millionEvents {
 		return s
 	}
 	if n != 0 {
-		b.Fatalf("%s holds %d events: delete it", path, n)
+		b.Fatalf("the cached store holds %d events: delete it", n)
 	}
 	step := 24 * time.Hour / millionEvents
 	t := millionEventsEnd.Add(-24 * time.Hour)

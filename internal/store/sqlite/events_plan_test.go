@@ -112,24 +112,11 @@ func allEventIDs(t *testing.T, s *Store, f store.EventFilter) []int64 {
 }
 
 // listedEventIDs is the reference: every match of f listed and sorted, as
-// Events did before its plans.
+// Events did before its plans (the field conditions are Events' own).
 func listedEventIDs(t *testing.T, s *Store, f store.EventFilter) []int64 {
 	t.Helper()
-	conds := []string{"1"}
-	var args []any
+	conds, args := eventFieldConds(f)
 	add := func(c string, a ...any) { conds = append(conds, c); args = append(args, a...) }
-	if !f.From.IsZero() {
-		add("ts_ns >= ?", f.From.UnixNano())
-	}
-	if !f.To.IsZero() {
-		add("ts_ns < ?", f.To.UnixNano())
-	}
-	if f.Host != "" {
-		add("host = ?", f.Host)
-	}
-	if f.App != "" {
-		add("app = ?", f.App)
-	}
 	if f.Text != "" {
 		add("id IN (SELECT rowid FROM events_text WHERE events_text MATCH ?)", matchAll(f.Text))
 	}
