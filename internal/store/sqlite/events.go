@@ -71,60 +71,44 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) (store.EventPag
 	case limit > 1000:
 		limit = 1000
 	}
-	conds := []string{"1"}
-	var args []any
+	conds, args := eventFieldConds(f)
 	add := func(c string, a ...any) { conds = append(conds, c); args = append(args, a...) }
-	if !f.From.IsZero() {
-		add("ts_ns >= ?", f.From.UnixNano())
-	}
-	if !f.To.IsZero() {
-		add("ts_ns < ?", f.To.UnixNano())
-	}
-	if f.Host != "" {
-		add("host = ?", f.Host)
-	}
-	if f.App != "" {
-		add("app = ?", f.App)
-	}
-	if f.Input != "" {
-		add("input = ?", f.Input)
-	}
+	var text string
 	if f.Text != "" {
-		m := matchAll(f.Text)
-		if m == "" {
+		if text = matchAll(f.Text); text == "" {
 			return store.EventPage{Events: []store.Event{}}, nil
 		}
-		add("id IN (SELECT rowid FROM events_text WHERE events_text MATCH ?)", m)
 	}
-	if a := f.Around; a != nil {
-		var ors []string
-		var oargs []any
-		if len(a.Hosts) > 0 {
-			ors = append(ors, "host IN ("+placeholders(len(a.Hosts))+")")
-			for _, h := range a.Hosts {
-				oargs = append(oargs, h)
-			}
-		}
-		if m := matchAny(a.IPs); m != "" {
-			ors = append(ors, "id IN (SELECT rowid FROM events_text WHERE events_text MATCH ?)")
-			oargs = append(oargs, m)
-		}
-		if len(ors) == 0 {
-			return store.EventPage{Events: []store.Event{}}, nil
-		}
-		add("("+strings.Join(ors, " OR ")+")", oargs...)
-	}
+	var after *walkCursor
 	if f.Cursor != "" {
 		ts, id, err := decodeEventCursor(f.Cursor)
 		if err != nil {
 			return store.EventPage{}, err
 		}
-		add("(ts_ns < ? OR (ts_ns = ? AND id < ?))", ts, ts, id)
+		after = &walkCursor{t: ts, key: id}
 	}
 	page := store.EventPage{Events: make([]store.Event, 0, min(limit, 100))}
 	err := s.readTx(ctx, "events", func(tx *sql.Tx) error {
+		lo, hi := timeWindow(f.From, f.To)
+		if a := f.Around; a != nil {
+			ors, oargs, err := aroundCond(ctx, tx, a, lo, hi)
+			if err != nil {
+				return err
+			}
+			if ors == "" {
+				return nil
+			}
+			add(ors, oargs...)
+		}
+		if after != nil {
+			add("(ts_ns < ? OR (ts_ns = ? AND id < ?))", after.t, after.t, after.key)
+		}
+		q, qargs, err := eventsPageSQL(ctx, tx, text, strings.Join(conds, " AND "), args, lo, hi, after, limit+1)
+		if err != nil {
+			return err
+		}
 		rs, err := tx.QueryContext(ctx, `SELECT id, ts_ns, received_ns, input, peer, host, app, facility, severity, message, raw, rule_id, alert_id
-			FROM events WHERE `+strings.Join(conds, " AND ")+` ORDER BY ts_ns DESC, id DESC LIMIT ?`, append(args, limit+1)...)
+			FROM (`+q+`) ORDER BY ts_ns DESC, id DESC`, qargs...)
 		if err != nil {
 			return err
 		}
@@ -149,6 +133,30 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) (store.EventPag
 		page.NextCursor = encodeEventCursor(last.Time.UnixNano(), last.ID)
 	}
 	return page, nil
+}
+
+// eventFieldConds returns the conditions of f's time range and
+// host/app/input, to be joined with AND.
+func eventFieldConds(f store.EventFilter) ([]string, []any) {
+	conds := []string{"1"}
+	var args []any
+	add := func(c string, a ...any) { conds = append(conds, c); args = append(args, a...) }
+	if !f.From.IsZero() {
+		add("ts_ns >= ?", f.From.UnixNano())
+	}
+	if !f.To.IsZero() {
+		add("ts_ns < ?", f.To.UnixNano())
+	}
+	if f.Host != "" {
+		add("host = ?", f.Host)
+	}
+	if f.App != "" {
+		add("app = ?", f.App)
+	}
+	if f.Input != "" {
+		add("input = ?", f.Input)
+	}
+	return conds, args
 }
 
 // An event cursor is "e1.<ts_ns>.<id>" in URL-safe base64.

@@ -25,17 +25,8 @@ var millionEnd = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 func millionStore(b *testing.B) *Store {
 	b.Helper()
 	ctx := context.Background()
-	path := filepath.Join(os.TempDir(), "vigie-store-bench-1m-v4.db")
-	_, statErr := os.Stat(path)
-	s, err := Open(ctx, Options{Path: path})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM alerts`).Scan(&n); err != nil {
-		b.Fatal(err)
-	}
-	if statErr == nil && n == millionAlerts {
+	s, n := openCached(b, "vigie-store-bench-1m-v4.db", "alerts")
+	if n == millionAlerts {
 		return s
 	}
 	step := 24 * time.Hour / millionAlerts
@@ -61,6 +52,21 @@ func millionStore(b *testing.B) *Store {
 	b.Logf("built %d alerts in %s (%.0f alerts/s)", millionAlerts-n, time.Since(start).Round(time.Second),
 		float64(millionAlerts-n)/time.Since(start).Seconds())
 	return s
+}
+
+// openCached opens the benchmark store file name in the system temp
+// directory and returns it with the rows of table it holds.
+func openCached(b *testing.B, name, table string) (*Store, int) {
+	b.Helper()
+	s, err := Open(context.Background(), Options{Path: filepath.Join(os.TempDir(), name)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int
+	if err := s.r.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return s, n
 }
 
 // BenchmarkMillion measures reads over 1,000,000 stored alerts (goals:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vigie-siem/vigie/internal/store"
 )
@@ -39,115 +40,187 @@ import (
 // rest of the filter (without c's term) with the cursor condition.
 func textWalkSQL(ctx context.Context, tx *sql.Tx, c *candidate, sp sortSpec, cond string, args []any,
 	f store.Filter, cursor []int64, limit int) (string, []any, bool, error) {
-	// The filter's own time window, ends inclusive.
-	var lo, hi bound
-	if !f.From.IsZero() {
-		lo = bound{f.From.UnixNano(), true}
-	}
-	if !f.To.IsZero() {
-		hi = bound{f.To.UnixNano() - 1, true}
-	}
+	lo, hi := timeWindow(f.From, f.To)
+	var after *walkCursor
 	if cursor != nil {
+		after = &walkCursor{t: cursor[0], key: cursor[len(cursor)-1]}
+	}
+	return alertWalk.textWalk(ctx, tx, c.args[0], sp.desc, cond, args, lo, hi, after, sp.orderBy(), limit)
+}
+
+// walkTables names what a text walk reads: the FTS5 table whose rowid is
+// the rows' key, the rows (aliased a), their time column and the index on
+// (time, key) of the rows.
+type walkTables struct {
+	text, rows, key, time, index string
+	// maxWalk, when not 0, is the matches step 1 reads at most: when they
+	// do not fill the page, the walk gives up (!ok) and the caller lists
+	// the matches instead, bounding the cost of a walk through a frequent
+	// term that the rest of the filter rejects.
+	maxWalk int
+}
+
+var (
+	alertWalk = walkTables{text: "alert_text", rows: "alerts", key: "seq", time: "create_ns", index: "alerts_time"}
+	eventWalk = walkTables{text: "events_text", rows: "events", key: "id", time: "ts_ns", index: "events_ts", maxWalk: eventMaxWalk}
+)
+
+// walkCursor is the last row of the previous page: its time and key.
+type walkCursor struct{ t, key int64 }
+
+// timeWindow is the inclusive window of a [from, to) range; zero times
+// are open ends.
+func timeWindow(from, to time.Time) (lo, hi bound) {
+	if !from.IsZero() {
+		lo = bound{from.UnixNano(), true}
+	}
+	if !to.IsZero() {
+		hi = bound{to.UnixNano() - 1, true}
+	}
+	return lo, hi
+}
+
+// textWalk returns the query of the page of rows of w.rows (aliased a,
+// columns a.*) matching FTS5 query match and cond (which includes the
+// cursor condition), sorted by orderBy (time then key, desc or not), at
+// most limit rows. lo and hi are the filter's own time window, after the
+// cursor. !ok: the page could not be bounded (see above).
+func (w walkTables) textWalk(ctx context.Context, tx *sql.Tx, match any, desc bool, cond string, args []any,
+	lo, hi bound, after *walkCursor, orderBy string, limit int) (string, []any, bool, error) {
+	if after != nil {
 		// The page is after the cursor: no newer (older) than its time.
-		t := cursor[0]
-		if sp.desc && (!hi.ok || t < hi.v) {
+		t := after.t
+		if desc && (!hi.ok || t < hi.v) {
 			hi = bound{t, true}
 		}
-		if !sp.desc && (!lo.ok || t > lo.v) {
+		if !desc && (!lo.ok || t > lo.v) {
 			lo = bound{t, true}
 		}
 	}
+	none := `SELECT * FROM ` + w.rows + ` a WHERE 0`
+	textKey := w.text + ".rowid"
 
-	// Step 1: heuristic seq bounds, then limit rows of the result in seq
+	// Step 1: heuristic key bounds, then limit rows of the result in key
 	// order.
-	var seqCond []string
-	var seqArgs []any
+	var keyCond []string
+	var keyArgs []any
 	if hi.ok {
-		s, ok, err := edgeSeq(ctx, tx, "create_ns <= ? ORDER BY create_ns DESC", hi.v)
+		k, ok, err := w.edgeKey(ctx, tx, w.time+" <= ? ORDER BY "+w.time+" DESC", hi.v)
 		if err != nil {
 			return "", nil, false, err
 		}
 		if ok {
-			seqCond, seqArgs = append(seqCond, "alert_text.rowid <= ?"), append(seqArgs, s)
+			keyCond, keyArgs = append(keyCond, textKey+" <= ?"), append(keyArgs, k)
 		}
 	}
 	if lo.ok {
-		s, ok, err := edgeSeq(ctx, tx, "create_ns >= ? ORDER BY create_ns", lo.v)
+		k, ok, err := w.edgeKey(ctx, tx, w.time+" >= ? ORDER BY "+w.time, lo.v)
 		if err != nil {
 			return "", nil, false, err
 		}
 		if ok {
-			seqCond, seqArgs = append(seqCond, "alert_text.rowid >= ?"), append(seqArgs, s)
+			keyCond, keyArgs = append(keyCond, textKey+" >= ?"), append(keyArgs, k)
 		}
 	}
-	if cursor != nil {
+	if after != nil {
 		op := " > ?"
-		if sp.desc {
+		if desc {
 			op = " < ?"
 		}
-		seqCond, seqArgs = append(seqCond, "alert_text.rowid"+op), append(seqArgs, cursor[len(cursor)-1])
+		keyCond, keyArgs = append(keyCond, textKey+op), append(keyArgs, after.key)
 	}
 	dir := " ASC"
-	if sp.desc {
+	if desc {
 		dir = " DESC"
 	}
-	from := ` FROM alert_text CROSS JOIN alerts a ON a.seq = alert_text.rowid WHERE alert_text MATCH ?`
-	q1 := `SELECT count(*), coalesce(min(create_ns), 0), coalesce(max(create_ns), 0) FROM (SELECT a.create_ns` + from
-	for _, sc := range seqCond {
-		q1 += " AND " + sc
+	from := ` FROM ` + w.text + ` CROSS JOIN ` + w.rows + ` a ON a.` + w.key + ` = ` + textKey + ` WHERE ` + w.text + ` MATCH ?`
+	keyWhere := ""
+	for _, kc := range keyCond {
+		keyWhere += " AND " + kc
 	}
-	q1 += ` AND ` + cond + ` ORDER BY alert_text.rowid` + dir + ` LIMIT ` + strconv.Itoa(limit) + `)`
-	a1 := append(append([]any{c.args[0]}, seqArgs...), args...)
+	var q1 string
+	if w.maxWalk > 0 {
+		q1 = `SELECT count(*), coalesce(min(` + w.time + `), 0), coalesce(max(` + w.time + `), 0) FROM (SELECT a.` + w.time +
+			` FROM (SELECT rowid AS k FROM ` + w.text + ` WHERE ` + w.text + ` MATCH ?` + keyWhere + ` ORDER BY rowid` + dir +
+			` LIMIT ` + strconv.Itoa(w.maxWalk) + `) m CROSS JOIN ` + w.rows + ` a ON a.` + w.key + ` = m.k WHERE ` + cond +
+			` ORDER BY m.k` + dir + ` LIMIT ` + strconv.Itoa(limit) + `)`
+	} else {
+		q1 = `SELECT count(*), coalesce(min(` + w.time + `), 0), coalesce(max(` + w.time + `), 0) FROM (SELECT a.` + w.time + from +
+			keyWhere + ` AND ` + cond + ` ORDER BY ` + textKey + dir + ` LIMIT ` + strconv.Itoa(limit) + `)`
+	}
+	a1 := append(append([]any{match}, keyArgs...), args...)
 	var n int
 	var minT, maxT int64
 	if err := tx.QueryRowContext(ctx, q1, a1...).Scan(&n, &minT, &maxT); err != nil {
 		return "", nil, false, fmt.Errorf("text walk: %w", err)
 	}
+	if n < limit && w.maxWalk > 0 {
+		// Did the walk stop at its cap rather than at the last match?
+		var seen int
+		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT rowid FROM `+w.text+` WHERE `+w.text+` MATCH ?`+keyWhere+
+			` LIMIT `+strconv.Itoa(w.maxWalk)+`)`, append([]any{match}, keyArgs...)...).Scan(&seen)
+		if err != nil {
+			return "", nil, false, fmt.Errorf("text walk: %w", err)
+		}
+		if seen == w.maxWalk {
+			return "", nil, false, nil
+		}
+	}
 	// Every row found passed the filter, so it lies within [lo, hi].
 	switch {
-	case n == limit && sp.desc:
+	case n == limit && desc:
 		lo = bound{minT, true}
 	case n == limit:
 		hi = bound{maxT, true}
-	case len(seqCond) == 0:
+	case len(keyCond) == 0:
 		// The walk saw every match: the page is among its rows.
 		if n == 0 {
-			return `SELECT * FROM alerts a WHERE 0`, nil, true, nil
+			return none, nil, true, nil
 		}
 		lo, hi = bound{minT, true}, bound{maxT, true}
-	case (sp.desc && !lo.ok) || (!sp.desc && !hi.ok):
+	case (desc && !lo.ok) || (!desc && !hi.ok):
 		return "", nil, false, nil
 	}
 
-	// Step 2: the seqs of the window, then the page from them.
-	wq := `SELECT min(seq), max(seq) FROM alerts INDEXED BY alerts_time WHERE 1`
-	var wargs []any
-	if lo.ok {
-		wq, wargs = wq+` AND create_ns >= ?`, append(wargs, lo.v)
+	// Step 2: the keys of the window, then the page from them.
+	kLo, kHi, ok, err := w.keyWindow(ctx, tx, lo, hi)
+	if err != nil {
+		return "", nil, false, err
 	}
-	if hi.ok {
-		wq, wargs = wq+` AND create_ns <= ?`, append(wargs, hi.v)
-	}
-	var sLo, sHi sql.NullInt64
-	if err := tx.QueryRowContext(ctx, wq, wargs...).Scan(&sLo, &sHi); err != nil {
-		return "", nil, false, fmt.Errorf("text walk window: %w", err)
-	}
-	if !sLo.Valid {
-		return `SELECT * FROM alerts a WHERE 0`, nil, true, nil
+	if !ok {
+		return none, nil, true, nil
 	}
 	var b strings.Builder
-	b.WriteString(`SELECT a.*` + from + ` AND alert_text.rowid BETWEEN ? AND ?`)
-	pargs := []any{c.args[0], sLo.Int64, sHi.Int64}
+	b.WriteString(`SELECT a.*` + from + ` AND ` + textKey + ` BETWEEN ? AND ?`)
+	pargs := []any{match, kLo, kHi}
 	if lo.ok {
-		b.WriteString(` AND a.create_ns >= ?`)
+		b.WriteString(` AND a.` + w.time + ` >= ?`)
 		pargs = append(pargs, lo.v)
 	}
 	if hi.ok {
-		b.WriteString(` AND a.create_ns <= ?`)
+		b.WriteString(` AND a.` + w.time + ` <= ?`)
 		pargs = append(pargs, hi.v)
 	}
-	b.WriteString(` AND ` + cond + ` ORDER BY ` + sp.orderBy() + ` LIMIT ` + strconv.Itoa(limit))
+	b.WriteString(` AND ` + cond + ` ORDER BY ` + orderBy + ` LIMIT ` + strconv.Itoa(limit))
 	return b.String(), append(pargs, args...), true, nil
+}
+
+// keyWindow returns the lowest and highest key of the rows whose time
+// lies in [lo, hi] (an index-only range scan); !ok when there are none.
+func (w walkTables) keyWindow(ctx context.Context, tx *sql.Tx, lo, hi bound) (kLo, kHi int64, ok bool, err error) {
+	wq := `SELECT min(` + w.key + `), max(` + w.key + `) FROM ` + w.rows + ` INDEXED BY ` + w.index + ` WHERE 1`
+	var wargs []any
+	if lo.ok {
+		wq, wargs = wq+` AND `+w.time+` >= ?`, append(wargs, lo.v)
+	}
+	if hi.ok {
+		wq, wargs = wq+` AND `+w.time+` <= ?`, append(wargs, hi.v)
+	}
+	var l, h sql.NullInt64
+	if err := tx.QueryRowContext(ctx, wq, wargs...).Scan(&l, &h); err != nil {
+		return 0, 0, false, fmt.Errorf("text walk window: %w", err)
+	}
+	return l.Int64, h.Int64, l.Valid, nil
 }
 
 // bound is one end of a time window; !ok is open.
@@ -156,16 +229,16 @@ type bound struct {
 	ok bool
 }
 
-// edgeSeq returns the seq of the first alert of the time index in the
+// edgeKey returns the key of the first row of the time index in the
 // given order and range (a heuristic start for the walk).
-func edgeSeq(ctx context.Context, tx *sql.Tx, where string, t int64) (int64, bool, error) {
-	var s int64
-	err := tx.QueryRowContext(ctx, `SELECT seq FROM alerts INDEXED BY alerts_time WHERE `+where+` LIMIT 1`, t).Scan(&s)
+func (w walkTables) edgeKey(ctx context.Context, tx *sql.Tx, where string, t int64) (int64, bool, error) {
+	var k int64
+	err := tx.QueryRowContext(ctx, `SELECT `+w.key+` FROM `+w.rows+` INDEXED BY `+w.index+` WHERE `+where+` LIMIT 1`, t).Scan(&k)
 	if err == sql.ErrNoRows {
 		return 0, false, nil
 	}
 	if err != nil {
 		return 0, false, fmt.Errorf("text walk start: %w", err)
 	}
-	return s, true, nil
+	return k, true, nil
 }
