@@ -49,6 +49,24 @@ func TestPresetBruteforce(t *testing.T) {
 	}
 }
 
+// TestPresetBruteforceHostOnly: failures against a host known by name only
+// (sshd over syslog carries the host name, not its address) fire the
+// per-host brute force, and only it among the per-target presets.
+func TestPresetBruteforceHostOnly(t *testing.T) {
+	e := presetEngine(t)
+	var in []*idmefv2.Alert
+	for i := range 8 {
+		a := mk(alertSpec{n: i, at: time.Duration(i) * 5 * time.Second, cat: idmefv2.CategoryAccessForced, data: idmefv2.AnalyzerDataAuthentication,
+			src: []string{"203.0.113.9"}, users: []string{fmt.Sprintf("user%d", i)}})
+		a.Target[0].Hostname = "bastion1"
+		in = append(in, a)
+	}
+	got := titles(t, run(t, e, in...))
+	if got["Brute force (source to host)"] != 1 || got["Brute force (source to target)"] != 0 {
+		t.Fatalf("firings %v, want one per-host brute force and no per-IP one", got)
+	}
+}
+
 func TestPresetLoginAfterFailures(t *testing.T) {
 	e := presetEngine(t)
 	var in []*idmefv2.Alert
