@@ -69,10 +69,21 @@ type Message struct {
 type Delivery struct {
 	Message
 	// Sequence is the message's position in its stream, starting at 1.
+	// Engines may carry several messages in one stored unit (a pack): its
+	// members share the Sequence and differ by Index.
 	Sequence uint64
+	// Index is the message's position in its pack, 0 when not packed.
+	Index int
 	// Attempt counts deliveries of this message to this consumer, starting
 	// at 1; it is above 1 for redeliveries.
 	Attempt int
 	// Published is when the bus stored the message.
 	Published time.Time
+}
+
+// Position orders the deliveries of a stream: by Sequence, then Index. It is
+// unique per message and increases along the stream, so a consumer may keep
+// the highest one it handled as a mark.
+func (d Delivery) Position() uint64 {
+	return d.Sequence<<16 | uint64(d.Index)&0xffff
 }

@@ -13,16 +13,20 @@ import (
 )
 
 // testDedup: re-publishing the same key and data within the window stores
-// nothing new; the same key with new data (an update) is stored.
-func testDedup(t *testing.T, open Opener) {
+// nothing new; the same key with new data (an update) is stored. With packed
+// batches, a repeated batch call is recognised, duplicates within a call
+// too, but not a message sent once in a batch and once alone.
+func testDedup(t *testing.T, open Opener, sem Semantics) {
 	b := openBus(t, open, testStreams())
 	update := msg("k1")
 	update.Data = []byte(`{"ID":"k1","Status":"updated"}`)
 	publish(t, b, msg("k1"), msg("k1"), update, msg("k1"))
 	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
 	defer cancel()
-	if err := b.PublishBatch(ctx, []bus.Message{msg("k2"), msg("k2"), msg("k3")}); err != nil {
-		t.Fatalf("PublishBatch: %v", err)
+	for range 2 { // the second call is a retry of the first
+		if err := b.PublishBatch(ctx, []bus.Message{msg("k2"), msg("k2"), msg("k3")}); err != nil {
+			t.Fatalf("PublishBatch: %v", err)
+		}
 	}
 	publish(t, b, msg("k3"), msg("end"))
 
@@ -34,6 +38,9 @@ func testDedup(t *testing.T, open Opener) {
 		data = append(data, string(d.Data))
 	}
 	want := []string{`{"ID":"k1"}`, `{"ID":"k1","Status":"updated"}`, `{"ID":"k2"}`, `{"ID":"k3"}`, `{"ID":"end"}`}
+	if sem.PackedBatches {
+		want = []string{`{"ID":"k1"}`, `{"ID":"k1","Status":"updated"}`, `{"ID":"k2"}`, `{"ID":"k3"}`, `{"ID":"k3"}`, `{"ID":"end"}`}
+	}
 	if diff := cmp.Diff(want, data); diff != "" {
 		t.Errorf("stored messages (-want +got):\n%s", diff)
 	}

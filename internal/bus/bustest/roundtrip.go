@@ -45,13 +45,13 @@ func testRoundTrip(t *testing.T, open Opener) {
 		if d.Attempt != 1 {
 			t.Errorf("delivery %d: Attempt = %d, want 1", i, d.Attempt)
 		}
-		if d.Sequence <= prev {
-			t.Errorf("delivery %d: Sequence %d not after %d", i, d.Sequence, prev)
+		if d.Sequence == 0 || d.Position() <= prev {
+			t.Errorf("delivery %d: Sequence %d, Index %d: position not after %d", i, d.Sequence, d.Index, prev)
 		}
 		if d.Published.IsZero() {
 			t.Errorf("delivery %d: Published is zero", i)
 		}
-		prev = d.Sequence
+		prev = d.Position()
 		got = append(got, d.Message)
 	}
 	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {

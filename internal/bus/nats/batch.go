@@ -13,32 +13,46 @@ import (
 	"github.com/vigie-siem/vigie/internal/bus"
 )
 
-// runBatches pulls messages, gathers them into batches of at most
-// opts.MaxBatch (or whatever arrived within opts.MaxBatchWait of a batch's
-// first message) and runs the batch handler on each, at most
-// opts.Concurrency at a time, until ctx ends or the subscription fails.
+// runBatches pulls messages, gathers their deliveries (the members of packs
+// included) into batches of at most opts.MaxBatch (or whatever arrived
+// within opts.MaxBatchWait of a batch's first delivery) and runs the batch
+// handler on each, at most opts.Concurrency at a time, until ctx ends or the
+// subscription fails. A message is settled once all its deliveries have an
+// outcome, whichever batches they were in.
 func (r *runner) runBatches(ctx context.Context, cons jetstream.Consumer) error {
-	it, err := cons.Messages(jetstream.PullMaxMessages(r.opts.MaxInFlight))
+	it, err := cons.Messages(r.pullLimit())
 	if err != nil {
 		return fmt.Errorf("consume %s as %s: %w", r.st.cfg.Subject, r.durable, err)
 	}
 	r.log.Info("batch consumer started", "concurrency", r.opts.Concurrency, "max_in_flight", r.opts.MaxInFlight,
 		"max_batch", r.opts.MaxBatch, "max_batch_wait", r.opts.MaxBatchWait)
-	msgs := make(chan jetstream.Msg)
+	msgs := make(chan *tracker)
 	pumpErr := make(chan error, 1)
 	go func() { pumpErr <- r.pump(ctx, it, msgs) }()
 
 	slots := make(chan struct{}, r.opts.Concurrency)
 	var (
 		wg    sync.WaitGroup
-		batch []jetstream.Msg
+		batch []item
+		cur   *tracker // deliveries cur.ds[next:] are not in a batch yet
+		next  int
 		timer *time.Timer
 		due   bool // the batch waited MaxBatchWait: hand it over as it is
 		open  = true
 	)
 	for open && ctx.Err() == nil {
+		// Take what fits from the message at hand before pulling more.
+		for cur != nil && len(batch) < r.opts.MaxBatch {
+			batch = append(batch, item{cur, next})
+			if next++; next == len(cur.ds) {
+				cur, next = nil, 0
+			}
+			if timer == nil {
+				timer = time.NewTimer(r.opts.MaxBatchWait)
+			}
+		}
 		in := msgs
-		if len(batch) >= r.opts.MaxBatch {
+		if cur != nil {
 			in = nil // full: wait for a free slot only
 		}
 		var slot chan<- struct{}
@@ -50,22 +64,19 @@ func (r *runner) runBatches(ctx context.Context, cons jetstream.Consumer) error 
 			tick = timer.C
 		}
 		select {
-		case msg, ok := <-in:
+		case t, ok := <-in:
 			if !ok {
 				open = false
 				break
 			}
-			batch = append(batch, msg)
-			if timer == nil {
-				timer = time.NewTimer(r.opts.MaxBatchWait)
-			}
+			cur, next = t, 0
 		case <-tick:
 			due = true
 		case slot <- struct{}{}:
-			ms := batch
+			items := batch
 			wg.Go(func() {
 				defer func() { <-slots }()
-				r.handleBatch(ctx, ms)
+				r.handleBatch(ctx, items)
 			})
 			batch, due = nil, false
 			if timer != nil {
@@ -78,11 +89,29 @@ func (r *runner) runBatches(ctx context.Context, cons jetstream.Consumer) error 
 	if timer != nil {
 		timer.Stop()
 	}
-	// Gathered but not handed over: return them like prefetched ones.
-	r.giveBack(batch)
+	// Gathered but not handed over: back to the server, like prefetched
+	// messages.
+	var back []*tracker
+	for _, it := range batch {
+		if it.t.complete(it.i, errGivenBack) {
+			back = append(back, it.t)
+		}
+	}
+	if cur != nil {
+		for i := next; i < len(cur.ds); i++ {
+			if cur.complete(i, errGivenBack) {
+				back = append(back, cur)
+			}
+		}
+	}
 	runErr := <-pumpErr
 	r.drain(it)
 	wg.Wait()
+	for _, t := range back {
+		if r.settle(ctx, t) {
+			r.ack(ctx, t.held)
+		}
+	}
 	r.flush()
 	r.log.Info("batch consumer stopped", "err", runErr)
 	if ctx.Err() != nil && runErr == nil {
@@ -91,10 +120,10 @@ func (r *runner) runBatches(ctx context.Context, cons jetstream.Consumer) error 
 	return runErr
 }
 
-// pump moves messages from the iterator to out until ctx ends or the
-// iterator fails for good, then closes out and returns the failure (nil when
-// ctx ended).
-func (r *runner) pump(ctx context.Context, it jetstream.MessagesContext, out chan<- jetstream.Msg) error {
+// pump tracks the messages from the iterator and sends them to out until
+// ctx ends or the iterator fails for good, then closes out and returns the
+// failure (nil when ctx ended).
+func (r *runner) pump(ctx context.Context, it jetstream.MessagesContext, out chan<- *tracker) error {
 	defer close(out)
 	for {
 		msg, err := it.Next(jetstream.NextContext(ctx))
@@ -104,48 +133,34 @@ func (r *runner) pump(ctx context.Context, it jetstream.MessagesContext, out cha
 			}
 			continue
 		}
+		t := r.track(ctx, msg)
+		if t == nil {
+			continue
+		}
 		select {
-		case out <- msg:
+		case out <- t:
 		case <-ctx.Done():
-			r.giveBack([]jetstream.Msg{msg})
+			_ = msg.Nak() // never handled: back at once (if lost, AckWait redelivers it)
 			return nil
 		}
 	}
 }
 
-// giveBack hands messages that were never given to the handler back to the
-// server for immediate redelivery.
-func (r *runner) giveBack(ms []jetstream.Msg) {
-	for _, msg := range ms {
-		_ = msg.Nak() // best effort: if lost, AckWait redelivers it
-	}
-}
-
-// handleBatch runs the batch handler on the messages it may see and settles
-// each message on its own outcome.
-func (r *runner) handleBatch(ctx context.Context, ms []jetstream.Msg) {
-	live := make([]jetstream.Msg, 0, len(ms))
-	mds := make([]*jetstream.MsgMetadata, 0, len(ms))
-	ds := make([]bus.Delivery, 0, len(ms))
-	for _, msg := range ms {
-		md, ok := r.received(ctx, msg)
-		if !ok {
-			continue
-		}
-		live, mds = append(live, msg), append(mds, md)
-		ds = append(ds, r.delivery(msg, md))
-	}
-	if len(ds) == 0 {
-		return
+// handleBatch runs the batch handler on a batch of deliveries, then settles
+// the messages whose last delivery was in it.
+func (r *runner) handleBatch(ctx context.Context, items []item) {
+	ds := make([]bus.Delivery, len(items))
+	for k, it := range items {
+		ds[k] = it.t.ds[it.i]
 	}
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.AckWait)
 	err := r.callBatch(hctx, ds)
 	cancel()
 	errs := perDelivery(err, len(ds))
-	done := live[:0:0]
-	for i, msg := range live {
-		if r.settleFailure(ctx, msg, mds[i], errs[i]) {
-			done = append(done, msg)
+	var done []held
+	for k, it := range items {
+		if it.t.complete(it.i, errs[k]) && r.settle(ctx, it.t) {
+			done = append(done, it.t.held)
 		}
 	}
 	r.ackBatch(ctx, done)
@@ -185,21 +200,35 @@ func (r *runner) callBatch(ctx context.Context, ds []bus.Delivery) (err error) {
 // last one means the others were handled too. If it does not come, some of
 // them may be redelivered after AckWait: at-least-once, as with any lost
 // acknowledgement.
-func (r *runner) ackBatch(ctx context.Context, ms []jetstream.Msg) {
-	if len(ms) == 0 {
+func (r *runner) ackBatch(ctx context.Context, hs []held) {
+	if len(hs) == 0 {
 		return
 	}
-	last := len(ms) - 1
-	for i, msg := range ms[:last] {
-		if err := msg.Ack(); err != nil {
+	last, n := len(hs)-1, 0
+	for i, h := range hs[:last] {
+		if err := h.msg.Ack(); err != nil {
 			r.log.Warn("ack", "index", i, "err", err)
 		}
+		n += len(h.ds)
 	}
+	n += len(hs[last].ds)
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.b.opts.RequestTimeout)
 	defer cancel()
-	if err := ms[last].DoubleAck(actx); err != nil {
-		r.log.Warn("batch ack not confirmed; its messages may be redelivered", "size", len(ms), "err", err)
+	if err := hs[last].msg.DoubleAck(actx); err != nil {
+		r.log.Warn("batch ack not confirmed; its messages may be redelivered", "size", n, "err", err)
 		return
 	}
-	r.acked.Add(float64(len(ms)))
+	r.acked.Add(float64(n))
+}
+
+// pullLimit bounds what the client buffers for this consumer. The server
+// stops delivering at MaxInFlight unacknowledged messages (MaxAckPending),
+// but a pack carries up to thousands of messages: the buffer is bounded in
+// bytes instead, about MaxInFlight messages of 2 KiB (at least two packs of
+// the largest size the server takes, at most 256 MiB).
+func (r *runner) pullLimit() jetstream.PullMessagesOpt {
+	limit := int64(r.opts.MaxInFlight) * 2 << 10
+	limit = max(limit, 2*r.b.nc.MaxPayload())
+	limit = min(limit, 256<<20)
+	return jetstream.PullMaxBytes(int(limit))
 }

@@ -37,6 +37,17 @@ func TestContractEmbedded(t *testing.T) {
 	bustest.Run(t, func(t *testing.T) bustest.Opener { return embeddedOpener(t.TempDir()) })
 }
 
+// TestContractEmbeddedPacked runs the suite with packing on, as the server
+// runs the bus: every batch-published message travels in a pack.
+func TestContractEmbeddedPacked(t *testing.T) {
+	bustest.RunWith(t, func(t *testing.T) bustest.Opener {
+		dir := t.TempDir()
+		return func(ctx context.Context, streams []bus.Stream) (bustest.Bus, error) {
+			return Open(ctx, Options{DataDir: dir, Streams: streams, Logger: testLogger(), Pack: true})
+		}
+	}, bustest.Semantics{PackedBatches: true})
+}
+
 // TestContractExternal runs the suite against the machine's NATS server
 // ($VIGIE_TEST_NATS_URL, default nats://127.0.0.1:4222). Each test uses its
 // own subject prefix and deletes its streams afterwards.
@@ -49,6 +60,18 @@ func TestContractExternal(t *testing.T) {
 			return Open(ctx, Options{URL: url, Prefix: prefix, Streams: streams, Logger: testLogger()})
 		}
 	})
+}
+
+// TestContractExternalPacked: packs through NATS 2.9 (the machine's server).
+func TestContractExternalPacked(t *testing.T) {
+	url := externalURL(t)
+	bustest.RunWith(t, func(t *testing.T) bustest.Opener {
+		prefix := uniquePrefix(t)
+		t.Cleanup(func() { deleteStreams(t, url, prefix) })
+		return func(ctx context.Context, streams []bus.Stream) (bustest.Bus, error) {
+			return Open(ctx, Options{URL: url, Prefix: prefix, Streams: streams, Logger: testLogger(), Pack: true})
+		}
+	}, bustest.Semantics{PackedBatches: true})
 }
 
 var probe struct {

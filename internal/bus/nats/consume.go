@@ -104,12 +104,15 @@ type runner struct {
 
 	delivered, acked, naked, deadPerm, deadMax prometheus.Counter
 	pending                                    prometheus.Gauge
+
+	partial partials
 }
 
-// run pulls messages and hands each to a goroutine, at most
-// opts.Concurrency at a time, until ctx ends or the subscription fails.
+// run pulls messages and runs the handler on each delivery (each member of
+// a pack) in its own goroutine, at most opts.Concurrency at a time, until
+// ctx ends or the subscription fails.
 func (r *runner) run(ctx context.Context, cons jetstream.Consumer) error {
-	it, err := cons.Messages(jetstream.PullMaxMessages(r.opts.MaxInFlight))
+	it, err := cons.Messages(r.pullLimit())
 	if err != nil {
 		return fmt.Errorf("consume %s as %s: %w", r.st.cfg.Subject, r.durable, err)
 	}
@@ -131,10 +134,32 @@ func (r *runner) run(ctx context.Context, cons jetstream.Consumer) error {
 			runErr = r.nextError(ctx, err)
 			continue
 		}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			r.handle(ctx, msg)
-		})
+		t := r.track(ctx, msg)
+		if t == nil {
+			<-slots
+			continue
+		}
+		for i := range t.ds {
+			if i > 0 { // the first one has its slot already
+				select {
+				case slots <- struct{}{}:
+				case <-ctx.Done():
+				}
+				if ctx.Err() != nil {
+					for j := i; j < len(t.ds); j++ {
+						r.handled(ctx, t, j, errGivenBack)
+					}
+					break
+				}
+			}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.AckWait)
+				err := r.call(hctx, t.ds[i])
+				cancel()
+				r.handled(ctx, t, i, err)
+			})
+		}
 	}
 	r.drain(it)
 	wg.Wait()
@@ -144,6 +169,14 @@ func (r *runner) run(ctx context.Context, cons jetstream.Consumer) error {
 		return nil
 	}
 	return runErr
+}
+
+// handled records the outcome of delivery i of t and, when it was the last
+// one, settles the message.
+func (r *runner) handled(ctx context.Context, t *tracker, i int, err error) {
+	if t.complete(i, err) && r.settle(ctx, t) {
+		r.ack(ctx, t.held)
+	}
 }
 
 // nextError decides whether an iterator error ends the run.
@@ -185,57 +218,13 @@ func (r *runner) drain(it jetstream.MessagesContext) {
 	}
 }
 
-// handle runs the handler on one message and settles it: ack, nak with
-// back-off, or dead-letter then terminate.
-func (r *runner) handle(ctx context.Context, msg jetstream.Msg) {
-	md, ok := r.received(ctx, msg)
-	if !ok {
-		return
-	}
-	var err error
-	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.AckWait)
-	err = r.call(hctx, r.delivery(msg, md))
-	cancel()
-	if r.settleFailure(ctx, msg, md, err) {
-		r.ack(ctx, msg, md)
-	}
-}
-
-// received counts a delivery and reports whether it may go to the handler:
-// a message whose earlier attempts all ended without a verdict (AckWait
-// expiry, crash) and that has used up MaxDeliver is dead-lettered instead.
-func (r *runner) received(ctx context.Context, msg jetstream.Msg) (*jetstream.MsgMetadata, bool) {
-	md, err := msg.Metadata()
-	if err != nil { // not a JetStream delivery; cannot happen with a pull consumer
-		r.log.Error("delivery without JetStream metadata", "err", err)
-		return nil, false
-	}
-	r.delivered.Inc()
-	r.pending.Set(float64(md.NumPending))
-	if attempt := int(md.NumDelivered); attempt > r.opts.MaxDeliver {
-		r.giveUp(ctx, msg, md, reasonMaxDeliver,
-			fmt.Sprintf("no verdict after %d deliveries (handler timed out or process stopped)", attempt-1))
-		return md, false
-	}
-	return md, true
-}
-
-// settleFailure settles a message the handler failed on: redelivery with
-// back-off, or dead-lettering. It reports true when err is nil: the caller
-// then acknowledges the message.
-func (r *runner) settleFailure(ctx context.Context, msg jetstream.Msg, md *jetstream.MsgMetadata, err error) bool {
-	attempt := int(md.NumDelivered)
-	switch {
-	case err == nil:
-		return true
-	case errors.Is(err, bus.ErrPermanent):
-		r.giveUp(ctx, msg, md, reasonPermanent, err.Error())
-	case attempt >= r.opts.MaxDeliver:
-		r.giveUp(ctx, msg, md, reasonMaxDeliver, fmt.Sprintf("failed %d deliveries, last error: %v", attempt, err))
-	default:
-		r.retry(msg, md, err)
-	}
-	return false
+// held is a NATS message being handled and the deliveries it carries (one,
+// or the members of a pack not handled yet).
+type held struct {
+	msg    jetstream.Msg
+	md     *jetstream.MsgMetadata
+	ds     []bus.Delivery
+	packed bool
 }
 
 // call runs the handler, turning a panic into an error.
@@ -249,7 +238,35 @@ func (r *runner) call(ctx context.Context, d bus.Delivery) (err error) {
 	return r.h(ctx, d)
 }
 
-func (r *runner) delivery(msg jetstream.Msg, md *jetstream.MsgMetadata) bus.Delivery {
+// deliveries returns what msg carries: itself, or the members of a pack.
+func (r *runner) deliveries(msg jetstream.Msg, md *jetstream.MsgMetadata) ([]bus.Delivery, bool, error) {
+	n, err := packCount(msg.Headers())
+	if err != nil {
+		return nil, false, err
+	}
+	if n == 0 {
+		return []bus.Delivery{r.plain(msg, md)}, false, nil
+	}
+	ms, err := decodePack(msg.Data(), n)
+	if err != nil {
+		return nil, false, err
+	}
+	ds := make([]bus.Delivery, n)
+	for i, m := range ms {
+		m.Subject = r.st.cfg.Subject
+		ds[i] = bus.Delivery{
+			Message:   m,
+			Sequence:  md.Sequence.Stream,
+			Index:     i,
+			Attempt:   int(md.NumDelivered),
+			Published: md.Timestamp,
+		}
+	}
+	return ds, true, nil
+}
+
+// plain is the delivery of a message that is not a pack.
+func (r *runner) plain(msg jetstream.Msg, md *jetstream.MsgMetadata) bus.Delivery {
 	d := bus.Delivery{
 		Message:   bus.Message{Subject: r.st.cfg.Subject, Data: msg.Data()},
 		Sequence:  md.Sequence.Stream,
@@ -264,7 +281,7 @@ func (r *runner) delivery(msg jetstream.Msg, md *jetstream.MsgMetadata) bus.Deli
 		switch k {
 		case headerKey:
 			d.Key = v[0]
-		case nats.MsgIdHdr:
+		case nats.MsgIdHdr, headerPack:
 		default:
 			if d.Header == nil {
 				d.Header = make(map[string]string, len(hdr))
@@ -277,23 +294,24 @@ func (r *runner) delivery(msg jetstream.Msg, md *jetstream.MsgMetadata) bus.Deli
 
 // ack acknowledges and waits for the server's confirmation, so that a
 // confirmed message is not redelivered after a clean restart.
-func (r *runner) ack(ctx context.Context, msg jetstream.Msg, md *jetstream.MsgMetadata) {
+func (r *runner) ack(ctx context.Context, h held) {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.b.opts.RequestTimeout)
 	defer cancel()
-	if err := msg.DoubleAck(actx); err != nil {
+	if err := h.msg.DoubleAck(actx); err != nil {
 		// The message will be redelivered after AckWait: at-least-once.
-		r.log.Warn("ack not confirmed", "seq", md.Sequence.Stream, "err", err)
+		r.log.Warn("ack not confirmed", "seq", h.md.Sequence.Stream, "err", err)
 		return
 	}
-	r.acked.Inc()
+	r.acked.Add(float64(len(h.ds)))
 }
 
-func (r *runner) retry(msg jetstream.Msg, md *jetstream.MsgMetadata, cause error) {
-	delay := r.opts.BackoffFor(int(md.NumDelivered))
-	r.log.Debug("handler failed, will redeliver", "seq", md.Sequence.Stream, "attempt", md.NumDelivered, "delay", delay, "err", cause)
-	if err := msg.NakWithDelay(delay); err != nil {
-		r.log.Warn("nak", "seq", md.Sequence.Stream, "err", err)
+func (r *runner) retry(h held, cause error) {
+	delay := r.opts.BackoffFor(int(h.md.NumDelivered))
+	r.log.Debug("handler failed, will redeliver", "seq", h.md.Sequence.Stream, "members", len(h.ds),
+		"attempt", h.md.NumDelivered, "delay", delay, "err", cause)
+	if err := h.msg.NakWithDelay(delay); err != nil {
+		r.log.Warn("nak", "seq", h.md.Sequence.Stream, "err", err)
 		return
 	}
-	r.naked.Inc()
+	r.naked.Add(float64(len(h.ds)))
 }

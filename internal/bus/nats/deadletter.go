@@ -2,6 +2,7 @@ package nats
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,29 +17,44 @@ import (
 // maxReasonLen bounds the reason header; handler errors may quote input.
 const maxReasonLen = 1024
 
-// giveUp copies msg to the dead-letter stream with the reason, then
-// terminates it for this consumer. When the copy cannot be stored (e.g. the
-// dead-letter stream is full) the message is handed back with back-off
-// instead: it stays on the bus until it can be dead-lettered.
-func (r *runner) giveUp(ctx context.Context, msg jetstream.Msg, md *jetstream.MsgMetadata, kind, reason string) {
-	seq := md.Sequence.Stream
+// giveUpAll dead-letters every delivery of h for err, then terminates h; if
+// a copy cannot be stored, h is handed back with back-off instead, so that
+// it stays on the bus until it can be dead-lettered (copies already stored
+// are recognised as duplicates then).
+func (r *runner) giveUpAll(ctx context.Context, h held, err error) {
+	for i := range h.ds {
+		if !r.deadLetterOne(ctx, h, i, err) {
+			if nerr := h.msg.NakWithDelay(r.opts.BackoffFor(int(h.md.NumDelivered))); nerr != nil {
+				r.log.Warn("nak", "seq", h.md.Sequence.Stream, "err", nerr)
+			}
+			return
+		}
+	}
+	r.partial.forget(h.md.Sequence.Stream)
+	r.terminate(h)
+}
+
+// deadLetterOne copies delivery i of h to the dead-letter stream with err as
+// the reason (a permanent error counts as such, any other as MaxDeliver
+// exhausted) and reports whether the copy was stored.
+func (r *runner) deadLetterOne(ctx context.Context, h held, i int, err error) bool {
+	seq, d := h.md.Sequence.Stream, h.ds[i]
 	if r.dead.name == r.st.name {
 		// Consuming the dead-letter stream itself: it already holds the
 		// message, so only stop redelivering it.
-		r.log.Error("giving up on a dead letter", "seq", seq, "reason", reason)
-		r.terminate(msg, seq)
-		return
+		r.log.Error("giving up on a dead letter", "seq", seq, "index", d.Index, "reason", err)
+		return true
 	}
-	dl := r.deadLetter(msg, md, reason)
+	kind := reasonMaxDeliver
+	if errors.Is(err, bus.ErrPermanent) {
+		kind = reasonPermanent
+	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.b.opts.RequestTimeout)
 	defer cancel()
-	if _, err := r.b.js.PublishMsg(pctx, dl); err != nil {
-		err = r.b.classifyCount(r.dead, err)
-		r.log.Error("dead-letter not stored; will retry", "seq", seq, "reason", reason, "err", err)
-		if err := msg.NakWithDelay(r.opts.BackoffFor(int(md.NumDelivered))); err != nil {
-			r.log.Warn("nak", "seq", seq, "err", err)
-		}
-		return
+	if _, perr := r.b.js.PublishMsg(pctx, r.deadLetter(d, h.md, h.packed, err.Error())); perr != nil {
+		perr = r.b.classifyCount(r.dead, perr)
+		r.log.Error("dead-letter not stored; will retry", "seq", seq, "index", d.Index, "reason", err, "err", perr)
+		return false
 	}
 	r.dead.published.Inc()
 	if kind == reasonPermanent {
@@ -46,32 +62,37 @@ func (r *runner) giveUp(ctx context.Context, msg jetstream.Msg, md *jetstream.Ms
 	} else {
 		r.deadMax.Inc()
 	}
-	r.log.Warn("message dead-lettered", "seq", seq, "attempt", md.NumDelivered, "kind", kind, "reason", reason)
-	r.terminate(msg, seq)
+	r.log.Warn("message dead-lettered", "seq", seq, "index", d.Index, "attempt", h.md.NumDelivered, "kind", kind, "reason", err)
+	return true
 }
 
-// deadLetter builds the dead-letter copy of msg: same data and headers, plus
-// the reason, origin and attempt count. Its Nats-Msg-Id names the origin
-// message and consumer, so that dead-lettering the same message twice (a lost
-// Term) stores one copy.
-func (r *runner) deadLetter(msg jetstream.Msg, md *jetstream.MsgMetadata, reason string) *nats.Msg {
-	h := make(nats.Header, len(msg.Headers())+5)
-	for k, v := range msg.Headers() {
-		if k != nats.MsgIdHdr {
-			h[k] = v
-		}
+// deadLetter builds the dead-letter copy of d: same data, key and headers,
+// plus the reason, origin and attempt count. Its Nats-Msg-Id names the
+// origin message (and member, in a pack) and the consumer, so that
+// dead-lettering the same message twice (a lost Term) stores one copy.
+func (r *runner) deadLetter(d bus.Delivery, md *jetstream.MsgMetadata, packed bool, reason string) *nats.Msg {
+	h := make(nats.Header, len(d.Header)+6)
+	for k, v := range d.Header {
+		h[k] = []string{v}
+	}
+	if d.Key != "" {
+		h[headerKey] = []string{d.Key}
 	}
 	h[bus.HeaderDeadReason] = []string{oneLine(reason)}
 	h[bus.HeaderDeadSubject] = []string{r.st.cfg.Subject}
 	h[bus.HeaderDeadConsumer] = []string{r.durable}
 	h[bus.HeaderDeadAttempts] = []string{strconv.FormatUint(md.NumDelivered, 10)}
-	h[nats.MsgIdHdr] = []string{fmt.Sprintf("dead:%s:%s:%d", r.st.name, r.durable, md.Sequence.Stream)}
-	return &nats.Msg{Subject: r.dead.subject, Data: msg.Data(), Header: h}
+	id := fmt.Sprintf("dead:%s:%s:%d", r.st.name, r.durable, md.Sequence.Stream)
+	if packed {
+		id += ":" + strconv.Itoa(d.Index)
+	}
+	h[nats.MsgIdHdr] = []string{id}
+	return &nats.Msg{Subject: r.dead.subject, Data: d.Data, Header: h}
 }
 
-func (r *runner) terminate(msg jetstream.Msg, seq uint64) {
-	if err := msg.Term(); err != nil {
-		r.log.Warn("term", "seq", seq, "err", err)
+func (r *runner) terminate(h held) {
+	if err := h.msg.Term(); err != nil {
+		r.log.Warn("term", "seq", h.md.Sequence.Stream, "err", err)
 	}
 }
 

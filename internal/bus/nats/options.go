@@ -59,6 +59,16 @@ type Options struct {
 	Logger *slog.Logger
 	// Registerer receives the bus metrics (default: none).
 	Registerer prometheus.Registerer
+
+	// Pack makes PublishBatch store the messages of a call that share a
+	// subject as a few NATS messages instead of one each (see pack.go):
+	// much cheaper per message, at the price of de-duplication by pack
+	// rather than by message (a message published once alone and once in a
+	// pack is stored twice; a retried PublishBatch call is still recognised).
+	// Consumers unpack whatever they receive, packed or not.
+	Pack bool
+	// MaxPack bounds the messages of one pack (default and maximum 65535).
+	MaxPack int
 }
 
 func (o Options) withDefaults() Options {
@@ -84,6 +94,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxPack <= 0 || o.MaxPack > maxPackMembers {
+		o.MaxPack = maxPackMembers
 	}
 	return o
 }

@@ -1,11 +1,13 @@
 package nats
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/nats-io/nats.go"
@@ -29,26 +31,32 @@ func (b *Bus) Publish(ctx context.Context, m bus.Message) error {
 }
 
 // PublishBatch publishes ms asynchronously and waits for every
-// acknowledgement; see bus.Publisher.
+// acknowledgement; see bus.Publisher. With Options.Pack, the messages that
+// share a subject travel in packs (pack.go).
 func (b *Bus) PublishBatch(ctx context.Context, ms []bus.Message) error {
 	errs := make([]error, len(ms))
-	futures := make([]jetstream.PubAckFuture, len(ms))
-	sts := make([]stream, len(ms))
+	units := b.units(ms, errs)
+	futures := make([]jetstream.PubAckFuture, len(units))
 	failed := false
-	for i, m := range ms {
-		st, msg, err := b.toNATS(m)
-		if err == nil {
-			// Block, rather than fail, while too many publishes are unacknowledged.
-			futures[i], err = b.js.PublishMsgAsync(msg, jetstream.WithStallWait(b.opts.RequestTimeout))
-			err = b.classifyCount(st, err)
+	for i, u := range units {
+		// Block, rather than fail, while too many publishes are unacknowledged.
+		f, err := b.js.PublishMsgAsync(u.msg, jetstream.WithStallWait(b.opts.RequestTimeout))
+		if err != nil {
+			err = b.countErrs(u.st, err, len(u.members))
+			u.settle(errs, err)
+			failed = true
+			continue
 		}
-		sts[i], errs[i] = st, err
+		futures[i] = f
+	}
+	for _, err := range errs {
 		failed = failed || err != nil
 	}
 	for i, f := range futures {
 		if f == nil {
 			continue
 		}
+		u := units[i]
 		var (
 			ack *jetstream.PubAck
 			err error
@@ -57,9 +65,10 @@ func (b *Bus) PublishBatch(ctx context.Context, ms []bus.Message) error {
 		case ack = <-f.Ok():
 		case err = <-f.Err():
 		case <-ctx.Done():
-			err = fmt.Errorf("publish to %s: acknowledgement not received: %w", ms[i].Subject, ctx.Err())
+			err = fmt.Errorf("publish to %s: acknowledgement not received: %w", u.st.cfg.Subject, ctx.Err())
 		}
-		errs[i] = b.published(sts[i], ack, err)
+		err = b.publishedN(u.st, ack, err, len(u.members))
+		u.settle(errs, err)
 		failed = failed || err != nil
 	}
 	if failed {
@@ -68,47 +77,190 @@ func (b *Bus) PublishBatch(ctx context.Context, ms []bus.Message) error {
 	return nil
 }
 
+// unit is one NATS message of a PublishBatch call and the messages of the
+// call it carries.
+type unit struct {
+	st      stream
+	msg     *nats.Msg
+	members []int // indexes into the call's messages
+}
+
+func (u unit) settle(errs []error, err error) {
+	for _, i := range u.members {
+		errs[i] = err
+	}
+}
+
+// units turns the messages of a PublishBatch call into NATS messages: one
+// each, or packs when packing is on. A message that cannot be published has
+// its error set in errs and is left out.
+func (b *Bus) units(ms []bus.Message, errs []error) []unit {
+	units := make([]unit, 0, len(ms))
+	if !b.opts.Pack || len(ms) < 2 {
+		for i, m := range ms {
+			st, msg, err := b.toNATS(m)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			units = append(units, unit{st: st, msg: msg, members: []int{i}})
+		}
+		return units
+	}
+	limit := int(b.nc.MaxPayload()) - packOverhead
+	type open struct {
+		st      stream
+		members []int
+		size    int
+	}
+	var (
+		order   []string // subjects in order of first appearance
+		packs   = map[string]*open{}
+		dataFor = map[string]int{} // key → index of its first message in this call
+	)
+	closePack := func(p *open) {
+		switch len(p.members) {
+		case 0:
+			return
+		case 1:
+			i := p.members[0]
+			if _, msg, err := b.toNATS(ms[i]); err == nil {
+				units = append(units, unit{st: p.st, msg: msg, members: p.members})
+			} else {
+				errs[i] = err
+			}
+		default:
+			h := nats.Header{
+				headerPack:    []string{strconv.Itoa(len(p.members))},
+				nats.MsgIdHdr: []string{packID(ms, p.members)},
+			}
+			msg := &nats.Msg{Subject: p.st.subject, Data: encodePack(ms, p.members, p.size), Header: h}
+			units = append(units, unit{st: p.st, msg: msg, members: p.members})
+		}
+		p.members, p.size = nil, 0
+	}
+	var dups []unit // in-call duplicates: settled like the message they repeat
+	for i := range ms {
+		m := &ms[i]
+		st, err := b.checkMessage(*m)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		if m.Key != "" {
+			if j, ok := dataFor[m.Subject+"\x00"+m.Key]; ok && bytes.Equal(ms[j].Data, m.Data) {
+				dups = append(dups, unit{members: []int{i, j}})
+				continue
+			}
+			dataFor[m.Subject+"\x00"+m.Key] = i
+		}
+		size := packSize(m)
+		p := packs[m.Subject]
+		if p == nil {
+			p = &open{st: st}
+			packs[m.Subject] = p
+			order = append(order, m.Subject)
+		}
+		if size > limit { // alone, after what came before it
+			closePack(p)
+			st, msg, err := b.toNATS(*m)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			units = append(units, unit{st: st, msg: msg, members: []int{i}})
+			continue
+		}
+		if p.size+size > limit || len(p.members) == b.opts.MaxPack {
+			closePack(p)
+		}
+		p.members = append(p.members, i)
+		p.size += size
+	}
+	for _, subject := range order {
+		closePack(packs[subject])
+	}
+	if len(dups) > 0 {
+		// Append the duplicate to the unit of the message it repeats.
+		byMember := make(map[int]int, len(ms))
+		for k, u := range units {
+			for _, i := range u.members {
+				byMember[i] = k
+			}
+		}
+		for _, d := range dups {
+			if k, ok := byMember[d.members[1]]; ok {
+				units[k].members = append(units[k].members, d.members[0])
+			} else {
+				errs[d.members[0]] = errs[d.members[1]]
+			}
+		}
+	}
+	return units
+}
+
 // published counts the outcome of one publish and decorates its error.
 func (b *Bus) published(st stream, ack *jetstream.PubAck, err error) error {
+	return b.publishedN(st, ack, err, 1)
+}
+
+// publishedN counts the outcome of one publish carrying n bus messages.
+func (b *Bus) publishedN(st stream, ack *jetstream.PubAck, err error, n int) error {
 	if err == nil {
-		st.published.Inc()
+		st.published.Add(float64(n))
 		if ack != nil && ack.Duplicate {
-			st.duplicates.Inc()
+			st.duplicates.Add(float64(n))
 		}
 		return nil
 	}
-	return b.classifyCount(st, err)
+	return b.countErrs(st, err, n)
 }
 
 func (b *Bus) classifyCount(st stream, err error) error {
 	if err == nil {
 		return nil
 	}
+	return b.countErrs(st, err, 1)
+}
+
+// countErrs counts a publish error that hit n bus messages and decorates it.
+func (b *Bus) countErrs(st stream, err error, n int) error {
 	err = classify(err)
-	st.publishErrs.Inc()
+	st.publishErrs.Add(float64(n))
 	if errors.Is(err, bus.ErrBackpressure) {
-		st.backpressure.Inc()
+		st.backpressure.Add(float64(n))
 	}
 	return fmt.Errorf("publish to %s: %w", st.cfg.Subject, err)
 }
 
-// toNATS validates m and builds its NATS message.
-func (b *Bus) toNATS(m bus.Message) (stream, *nats.Msg, error) {
+// checkMessage validates m and returns its stream.
+func (b *Bus) checkMessage(m bus.Message) (stream, error) {
 	st, err := b.stream(m.Subject)
 	if err != nil {
-		return st, nil, fmt.Errorf("publish: %w", err)
+		return st, fmt.Errorf("publish: %w", err)
+	}
+	for k, v := range m.Header {
+		if err := validHeader(k, v); err != nil {
+			return st, fmt.Errorf("publish to %s: %w", m.Subject, err)
+		}
+	}
+	if strings.ContainsAny(m.Key, "\r\n") {
+		return st, fmt.Errorf("publish to %s: key %q: must not contain CR or LF", m.Subject, m.Key)
+	}
+	return st, nil
+}
+
+// toNATS validates m and builds its NATS message.
+func (b *Bus) toNATS(m bus.Message) (stream, *nats.Msg, error) {
+	st, err := b.checkMessage(m)
+	if err != nil {
+		return st, nil, err
 	}
 	h := make(nats.Header, len(m.Header)+2)
 	for k, v := range m.Header {
-		if err := validHeader(k, v); err != nil {
-			return st, nil, fmt.Errorf("publish to %s: %w", m.Subject, err)
-		}
 		h[k] = []string{v}
 	}
 	if m.Key != "" {
-		if strings.ContainsAny(m.Key, "\r\n") {
-			return st, nil, fmt.Errorf("publish to %s: key %q: must not contain CR or LF", m.Subject, m.Key)
-		}
 		h[headerKey] = []string{m.Key}
 		h[nats.MsgIdHdr] = []string{dedupID(m.Key, m.Data)}
 	}

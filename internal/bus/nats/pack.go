@@ -1,0 +1,195 @@
+package nats
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/vigie-siem/vigie/internal/bus"
+)
+
+// Packing: PublishBatch stores the messages of one call that share a subject
+// as a few NATS messages ("packs") instead of one each. A pack costs the
+// stream one store, one delivery and one acknowledgement, however many bus
+// messages it carries, which is most of what the bus costs per alert when an
+// ingest request brings hundreds of them. Consumers unpack transparently: a
+// handler sees one bus.Delivery per packed message, in order, with its own
+// Key and Header and its Index in the pack.
+//
+// A pack is a NATS message with the header headerPack (the number of
+// messages in it, in decimal) and this payload:
+//
+//	version byte (packVersion)
+//	for each message:
+//	  uvarint len, Key
+//	  uvarint number of headers, then per header: uvarint len, name, uvarint len, value
+//	  uvarint len, Data
+//
+// A message too big to share a pack is published on its own, as a plain NATS
+// message; so is a call with a single message for a subject.
+const (
+	headerPack  = "Vigie-Bus-Pack"
+	packVersion = 1
+	// packOverhead is what the pack's headers and framing may add beyond
+	// the members' own sizes, kept out of the server's payload limit.
+	packOverhead = 4 << 10
+)
+
+// packed is one NATS message to publish and the bus messages it carries.
+type packed struct {
+	msg     *nats.Msg
+	members []int // indexes into the PublishBatch argument
+}
+
+// packSize is the framed size of m in a pack.
+func packSize(m *bus.Message) int {
+	n := uvarintLen(len(m.Key)) + len(m.Key) + uvarintLen(len(m.Header)) + uvarintLen(len(m.Data)) + len(m.Data)
+	for k, v := range m.Header {
+		n += uvarintLen(len(k)) + len(k) + uvarintLen(len(v)) + len(v)
+	}
+	return n
+}
+
+func uvarintLen(n int) int {
+	l := 1
+	for n >= 0x80 {
+		n >>= 7
+		l++
+	}
+	return l
+}
+
+// encodePack frames the messages ms[i] for i in members.
+func encodePack(ms []bus.Message, members []int, size int) []byte {
+	buf := make([]byte, 0, size+1)
+	buf = append(buf, packVersion)
+	for _, i := range members {
+		m := &ms[i]
+		buf = appendString(buf, m.Key)
+		buf = binary.AppendUvarint(buf, uint64(len(m.Header)))
+		for k, v := range m.Header {
+			buf = appendString(buf, k)
+			buf = appendString(buf, v)
+		}
+		buf = binary.AppendUvarint(buf, uint64(len(m.Data)))
+		buf = append(buf, m.Data...)
+	}
+	return buf
+}
+
+func appendString(buf []byte, s string) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(s)))
+	return append(buf, s...)
+}
+
+// errBadPack is wrapped by every decodePack error.
+var errBadPack = errors.New("malformed pack")
+
+// packCount reads the number of members a NATS message announces: 0 for a
+// plain message.
+func packCount(h nats.Header) (int, error) {
+	v := h.Get(headerPack)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPackMembers {
+		return 0, fmt.Errorf("%w: header %s %q: want a count from 1 to %d", errBadPack, headerPack, v, maxPackMembers)
+	}
+	return n, nil
+}
+
+// maxPackMembers bounds what a pack may carry (and what Delivery.Index may
+// be: see bus.Delivery.Position).
+const maxPackMembers = 1<<16 - 1
+
+// decodePack returns the n messages of a pack's payload. Data and Header of
+// each are fresh copies: handlers may keep them.
+func decodePack(data []byte, n int) ([]bus.Message, error) {
+	if len(data) == 0 || data[0] != packVersion {
+		return nil, fmt.Errorf("%w: unknown version", errBadPack)
+	}
+	// One copy for all members: handlers may keep Data, and the NATS
+	// message's buffer is not ours to alias.
+	data = append([]byte(nil), data[1:]...)
+	out := make([]bus.Message, n)
+	r := packReader{b: data}
+	for i := range out {
+		m := &out[i]
+		m.Key = string(r.bytes())
+		nh := r.uvarint()
+		if nh > uint64(len(r.b)) { // each header takes at least 2 bytes
+			return nil, fmt.Errorf("%w: member %d: %d headers in %d bytes", errBadPack, i, nh, len(r.b))
+		}
+		if nh > 0 {
+			m.Header = make(map[string]string, nh)
+			for range nh {
+				k := string(r.bytes())
+				m.Header[k] = string(r.bytes())
+			}
+		}
+		m.Data = r.bytes()
+		if r.err != nil {
+			return nil, fmt.Errorf("%w: member %d: %w", errBadPack, i, r.err)
+		}
+	}
+	if len(r.b) != 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the last of %d members", errBadPack, len(r.b), n)
+	}
+	return out, nil
+}
+
+type packReader struct {
+	b   []byte
+	err error
+}
+
+func (r *packReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = errors.New("truncated length")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// bytes reads a length-prefixed field, aliasing the reader's buffer.
+func (r *packReader) bytes() []byte {
+	n := r.uvarint()
+	if r.err != nil {
+		return nil
+	}
+	if n > uint64(len(r.b)) {
+		r.err = fmt.Errorf("field of %d bytes with %d left", n, len(r.b))
+		return nil
+	}
+	v := r.b[:n:n]
+	r.b = r.b[n:]
+	return v
+}
+
+// packID is the de-duplication ID of a pack: a digest of its members' keys
+// and data (headers vary between retries: they hold receive times), so that
+// publishing the same messages again (a retried request) is recognised by
+// the stream within its duplicate window.
+func packID(ms []bus.Message, members []int) string {
+	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	for _, i := range members {
+		m := &ms[i]
+		h.Write(binary.AppendUvarint(n[:0], uint64(len(m.Key))))
+		h.Write([]byte(m.Key))
+		h.Write(binary.AppendUvarint(n[:0], uint64(len(m.Data))))
+		h.Write(m.Data)
+	}
+	return "pack:" + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18])
+}
