@@ -162,6 +162,11 @@ type Bus struct {
 	// MaxDeliver is how many times a message is delivered before it goes
 	// to the dead letters.
 	MaxDeliver int `yaml:"max_deliver"`
+	// Pack stores the alerts of one ingest request (or one stage batch)
+	// as a few bus messages instead of one each: far less bus work per
+	// alert. De-duplication on the bus is then by batch; the store is
+	// idempotent by alert ID either way.
+	Pack bool `yaml:"pack"`
 }
 
 // Stream sets the limits of each JetStream stream. When a limit is hit,

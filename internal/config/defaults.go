@@ -48,6 +48,7 @@ func Default() *Config {
 			},
 			AckWait:    Duration(30 * time.Second),
 			MaxDeliver: 5,
+			Pack:       true,
 		},
 		Store: Store{
 			Engine: StoreSQLite,

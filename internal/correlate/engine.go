@@ -82,7 +82,7 @@ type Engine struct {
 	pending  []*idmefv2.Alert // emitted, not yet published (the stage's outbox)
 }
 
-// SetMark records the caller's progress (the Stage: the bus sequence of
+// SetMark records the caller's progress (the Stage: the bus position of
 // the last alert processed); it is saved in snapshots.
 func (e *Engine) SetMark(m uint64) {
 	e.mu.Lock()

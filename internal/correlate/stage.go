@@ -278,7 +278,7 @@ func (s *Stage) handle(ctx context.Context, ds []bus.Delivery) error {
 	mark := e.Mark()
 	var decided []time.Time // Published of the alert behind each emitted one
 	for _, d := range ds {
-		if d.Attempt > 1 && d.Sequence <= mark {
+		if d.Attempt > 1 && d.Position() <= mark {
 			continue // processed before a failed acknowledgement
 		}
 		a, err := idmefv2.Decode(d.Data)
@@ -292,8 +292,8 @@ func (s *Stage) handle(ctx context.Context, ds []bus.Delivery) error {
 				decided = append(decided, d.Published)
 			}
 		}
-		if d.Sequence > mark {
-			mark = d.Sequence
+		if p := d.Position(); p > mark {
+			mark = p
 		}
 	}
 	e.SetMark(mark)

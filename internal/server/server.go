@@ -155,7 +155,8 @@ func openBus(ctx context.Context, cfg *config.Config, log *slog.Logger, reg prom
 		streams[i].MaxAge = cfg.Bus.Stream.MaxAge.Std()
 		streams[i].DuplicateWindow = cfg.Bus.Stream.DedupWindow.Std()
 	}
-	opts := nats.Options{URL: cfg.Bus.URL, CredsFile: cfg.Bus.CredsFile, Prefix: cfg.Bus.SubjectPrefix, Streams: streams, Logger: log, Registerer: reg}
+	opts := nats.Options{URL: cfg.Bus.URL, CredsFile: cfg.Bus.CredsFile, Prefix: cfg.Bus.SubjectPrefix, Streams: streams,
+		Pack: cfg.Bus.Pack, Logger: log, Registerer: reg}
 	if cfg.Bus.URL == "" {
 		opts.DataDir = cfg.BusDir()
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -45,6 +46,24 @@ type stream struct {
 	name    string // NATS stream name
 
 	published, duplicates, publishErrs, backpressure prometheus.Counter
+	fill                                             *fill
+}
+
+// fill counts what this process stored on a stream: NATS messages and the
+// bus messages they carried, so that a count of pending NATS messages can
+// be told in bus messages (see Pending).
+type fill struct {
+	units, members atomic.Uint64
+}
+
+// perUnit is the mean number of bus messages per NATS message published so
+// far (1 before any publish).
+func (f *fill) perUnit() float64 {
+	u := f.units.Load()
+	if u == 0 {
+		return 1
+	}
+	return float64(f.members.Load()) / float64(u)
 }
 
 // Open starts the embedded server (when opts.URL is empty) or connects to the
@@ -158,6 +177,7 @@ func (b *Bus) ensureStreams(ctx context.Context) error {
 			duplicates:   b.metrics.duplicates.WithLabelValues(s.Subject),
 			publishErrs:  b.metrics.publishErrs.WithLabelValues(s.Subject),
 			backpressure: b.metrics.backpressure.WithLabelValues(s.Subject),
+			fill:         &fill{},
 		}
 		cfg := jetstream.StreamConfig{
 			Name:       st.name,

@@ -13,6 +13,11 @@ import (
 // their acknowledgement. A consumer that does not exist yet has everything
 // in the stream pending. It is one request to the server: callers poll it
 // (ingest does, a few times a second) rather than call it per message.
+//
+// The server counts NATS messages; with packing, the count is converted to
+// bus messages with the mean pack size this process has published on the
+// subject (an estimate when several processes publish with different batch
+// sizes).
 func (b *Bus) Pending(ctx context.Context, subject, durable string) (uint64, error) {
 	st, err := b.stream(subject)
 	if err != nil {
@@ -28,7 +33,7 @@ func (b *Bus) Pending(ctx context.Context, subject, durable string) (uint64, err
 		if err != nil {
 			return 0, fmt.Errorf("pending %s: stream info: %w", subject, err)
 		}
-		return info.State.Msgs, nil
+		return st.inMessages(info.State.Msgs), nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("pending %s/%s: %w", subject, durable, err)
@@ -37,5 +42,10 @@ func (b *Bus) Pending(ctx context.Context, subject, durable string) (uint64, err
 	if err != nil {
 		return 0, fmt.Errorf("pending %s/%s: consumer info: %w", subject, durable, err)
 	}
-	return info.NumPending + uint64(info.NumAckPending), nil
+	return st.inMessages(info.NumPending + uint64(info.NumAckPending)), nil
+}
+
+// inMessages converts a count of NATS messages of st into bus messages.
+func (st stream) inMessages(n uint64) uint64 {
+	return uint64(float64(n)*st.fill.perUnit() + 0.5)
 }

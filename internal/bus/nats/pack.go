@@ -40,12 +40,6 @@ const (
 	packOverhead = 4 << 10
 )
 
-// packed is one NATS message to publish and the bus messages it carries.
-type packed struct {
-	msg     *nats.Msg
-	members []int // indexes into the PublishBatch argument
-}
-
 // packSize is the framed size of m in a pack.
 func packSize(m *bus.Message) int {
 	n := uvarintLen(len(m.Key)) + len(m.Key) + uvarintLen(len(m.Header)) + uvarintLen(len(m.Data)) + len(m.Data)

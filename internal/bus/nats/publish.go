@@ -207,6 +207,8 @@ func (b *Bus) published(st stream, ack *jetstream.PubAck, err error) error {
 // publishedN counts the outcome of one publish carrying n bus messages.
 func (b *Bus) publishedN(st stream, ack *jetstream.PubAck, err error, n int) error {
 	if err == nil {
+		st.fill.units.Add(1)
+		st.fill.members.Add(uint64(n))
 		st.published.Add(float64(n))
 		if ack != nil && ack.Duplicate {
 			st.duplicates.Add(float64(n))
