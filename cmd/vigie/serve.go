@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -87,6 +89,7 @@ VIGIE_ADMIN_PASSWORD, or a generated one printed once.`,
 // once the server listens, beside it; the caller cancels ctx to stop.
 func runServer(ctx context.Context, cmd *cobra.Command, cfg *config.Config, started func(*server.Server) error) error {
 	logger := newLogger(cmd, cfg.Log)
+	tuneRuntime(cfg.Runtime, os.Getenv, logger)
 	srv, err := server.New(ctx, server.Options{Config: cfg, Logger: logger, Notice: cmd.ErrOrStderr()})
 	if err != nil {
 		return err
@@ -114,4 +117,17 @@ func newLogger(cmd *cobra.Command, c config.Log) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// tuneRuntime applies the runtime settings of the configuration, except
+// those the GOGC and GOMEMLIMIT environment variables already set.
+func tuneRuntime(r config.Runtime, getenv func(string) string, log *slog.Logger) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(r.GCPercent)
+		log.Debug("go runtime", "gc_percent", r.GCPercent)
+	}
+	if getenv("GOMEMLIMIT") == "" && r.MemoryLimit > 0 {
+		debug.SetMemoryLimit(int64(r.MemoryLimit))
+		log.Debug("go runtime", "memory_limit", int64(r.MemoryLimit))
+	}
 }

@@ -25,6 +25,19 @@ type Config struct {
 	Correlation Correlation `yaml:"correlation"`
 	Metrics     Metrics     `yaml:"metrics"`
 	Demo        Demo        `yaml:"demo"`
+	Runtime     Runtime     `yaml:"runtime"`
+}
+
+// Runtime tunes the Go runtime of `vigie serve` and `vigie demo`. The GOGC
+// and GOMEMLIMIT environment variables, when set, take precedence.
+type Runtime struct {
+	// GCPercent is the garbage collector's target heap growth (GOGC):
+	// higher spends less CPU on collection for more memory. -1 turns the
+	// collector off (with MemoryLimit only).
+	GCPercent int `yaml:"gc_percent"`
+	// MemoryLimit is a soft limit on the process's Go memory (GOMEMLIMIT);
+	// the collector works harder near it. 0: none.
+	MemoryLimit ByteSize `yaml:"memory_limit"`
 }
 
 // Log configures the process logger.

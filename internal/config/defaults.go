@@ -65,6 +65,7 @@ func Default() *Config {
 		Correlation: defaultCorrelation(),
 		Metrics:     Metrics{Enabled: true},
 		Demo:        Demo{Rate: 20},
+		Runtime:     Runtime{GCPercent: 400},
 	}
 }
 

@@ -40,6 +40,12 @@ func (c *Config) Validate() error {
 	v.positive("pipeline.shutdown_timeout", c.Pipeline.ShutdownTimeout)
 	c.validateCorrelation(v)
 	c.validateEnrich(v)
+	if c.Runtime.GCPercent < -1 || (c.Runtime.GCPercent == -1 && c.Runtime.MemoryLimit == 0) {
+		v.add("runtime.gc_percent", fmt.Sprint(c.Runtime.GCPercent), "must be 0 or more, or -1 with runtime.memory_limit set")
+	}
+	if c.Runtime.MemoryLimit < 0 {
+		v.add("runtime.memory_limit", fmt.Sprint(c.Runtime.MemoryLimit), "must be 0 (none) or more")
+	}
 	if c.Metrics.Addr != "" {
 		v.addr("metrics.addr", c.Metrics.Addr)
 	}
