@@ -71,11 +71,17 @@ type existing struct {
 }
 
 func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *store.PutResult) error {
-	known, err := lookupIDs(ctx, tx, rows)
+	now := s.now().UnixNano()
+	allNew, err := s.insertNew(ctx, tx, rows, now)
 	if err != nil {
 		return err
 	}
-	now := s.now().UnixNano()
+	var known map[string]existing
+	if !allNew {
+		if known, err = lookupIDs(ctx, tx, rows); err != nil {
+			return err
+		}
+	}
 	seq := s.nextSeq
 	var inserts, updates []*alertRow
 	for i := range rows {
@@ -98,8 +104,10 @@ func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *s
 			}
 		}
 	}
-	if err := s.insertAlerts(ctx, tx, inserts, now); err != nil {
-		return err
+	if !allNew {
+		if err := s.insertAlerts(ctx, tx, inserts, now); err != nil {
+			return err
+		}
 	}
 	if err := s.updateAlerts(ctx, tx, updates, now); err != nil {
 		return err
@@ -120,6 +128,33 @@ func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *s
 	res.Inserted, res.Updated = len(inserts), len(updates)
 	s.nextSeq = seq // only reached when every statement succeeded; commit failure leaves a gap, which is harmless
 	return nil
+}
+
+// insertNew inserts rows as new alerts, seqs from nextSeq in order, as
+// putRows would for IDs not stored yet: the common case, written without
+// looking the IDs up first. When an ID is already stored (the unique index
+// on id refuses it), it removes what it inserted and reports false, and
+// putRows looks the IDs up. The removal by seq range is exact because no
+// stored alert has a seq at or above nextSeq.
+func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, rows []alertRow, now int64) (bool, error) {
+	all := make([]*alertRow, len(rows))
+	for i := range rows {
+		rows[i].seq = s.nextSeq + int64(i)
+		all[i] = &rows[i]
+	}
+	err := s.insertAlerts(ctx, tx, all, now)
+	if err == nil || !isUniqueConstraint(err) {
+		return err == nil, err
+	}
+	for _, q := range []string{
+		`DELETE FROM alert_docs WHERE seq >= ? AND seq < ?`,
+		`DELETE FROM alerts WHERE seq >= ? AND seq < ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, s.nextSeq, s.nextSeq+int64(len(rows))); err != nil {
+			return false, fmt.Errorf("sqlite: put alerts: undo the insert of known IDs: %w", err)
+		}
+	}
+	return false, nil
 }
 
 func lookupIDs(ctx context.Context, tx *sql.Tx, rows []alertRow) (map[string]existing, error) {
@@ -162,11 +197,13 @@ func (s *Store) insertAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, 
 	const cols = 13
 	args := make([]any, 0, len(rows)*cols)
 	docs := make([]any, 0, len(rows)*2)
+	nowArg := any(now) // boxed once, not twice per alert
 	for _, r := range rows {
 		a := r.alert
-		args = append(args, r.seq, a.ID, r.hash, r.createNS, r.startNS, r.endNS, now, now,
+		seq := any(r.seq)
+		args = append(args, seq, a.ID, r.hash, r.createNS, r.startNS, r.endNS, nowArg, nowArg,
 			r.priority, nullString(string(a.Cause)), a.Analyzer.Name, nullString(a.OrganisationName), len(r.doc))
-		docs = append(docs, r.seq, r.doc)
+		docs = append(docs, seq, r.doc)
 	}
 	if err := s.insertRows(ctx, tx, insertAlertsHead, "", cols, args); err != nil {
 		return fmt.Errorf("sqlite: put alerts: %w", err)
@@ -209,13 +246,21 @@ func (s *Store) updateAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, 
 }
 
 func (s *Store) insertIndexes(ctx context.Context, tx *sql.Tx, rows []*alertRow) error {
-	var vals, texts []any
+	n := 0
 	for _, r := range rows {
+		n += len(r.values)
+	}
+	vals := make([]any, 0, 4*n)
+	texts := make([]any, 0, 2*len(rows))
+	for _, r := range rows {
+		// One interface value per alert for its seq and time, shared by
+		// its rows: boxing each int64 again allocates.
+		seq, t := any(r.seq), any(r.createNS)
 		for _, v := range r.values {
-			vals = append(vals, v.field, v.v, r.seq, r.createNS)
+			vals = append(vals, v.field, v.v, seq, t)
 		}
 		if r.text != "" {
-			texts = append(texts, r.seq, r.text)
+			texts = append(texts, seq, r.text)
 		}
 	}
 	if err := s.insertRows(ctx, tx, insertValuesHead, "", 4, vals); err != nil {

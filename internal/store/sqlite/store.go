@@ -296,3 +296,10 @@ func isConstraint(err error) bool {
 	se, ok := errors.AsType[*msqlite.Error](err)
 	return ok && se.Code()&0xff == 19
 }
+
+// isUniqueConstraint reports whether err is a UNIQUE constraint violation
+// (SQLITE_CONSTRAINT_UNIQUE), not a primary key or other one.
+func isUniqueConstraint(err error) bool {
+	se, ok := errors.AsType[*msqlite.Error](err)
+	return ok && se.Code() == 2067
+}
