@@ -208,6 +208,16 @@ func methods(typ string) []idmefv2.AnalyzerMethod {
 
 // build makes the alert a rule emits from its contributing events.
 func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.Alert {
+	a := e.buildParties(r, info, evs, aggr)
+	e.finish(a, r, info, evs)
+	return a
+}
+
+// buildParties makes the alert a rule emits from its contributing events
+// but for what only identifies it (ID, CorrelID and the "correlation"
+// attachment, added by finish): enough to decide suppression, which reads
+// the merged sources and targets, before paying for the rest.
+func (e *Engine) buildParties(r *Rule, info Info, evs []event, aggr []string) *idmefv2.Alert {
 	an := e.opts.Analyzer
 	an.Method = methods(info.Type)
 	a := &idmefv2.Alert{
@@ -219,11 +229,6 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.
 		Description: r.Title,
 		Ref:         []string{RefPrefix + url.PathEscape(r.Key())},
 	}
-	groupID := make([]string, 0, len(info.Group))
-	for _, g := range info.Group {
-		groupID = append(groupID, g.Value)
-	}
-	a.ID = deterministicID(r.Key(), strings.Join(groupID, "\x1f"), info.Start, strings.Join(eventIDs(evs[:1]), ""))
 	if r.Description != "" {
 		a.Note = r.Description
 	}
@@ -232,15 +237,11 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.
 	}
 	seenSrc := make(map[sourceKey]bool)
 	seenTgt := make(map[targetKey]bool)
-	a.CorrelID = make([]string, 0, len(evs))
 	var top idmefv2.Priority
 	var lastSrc sourceKey
 	var lastTgt targetKey
-	for i, x := range evs {
+	for _, x := range evs {
 		ev := x.Alert
-		if !seenAt(evs, i) {
-			a.CorrelID = append(a.CorrelID, ev.ID)
-		}
 		if ev.Prio.Rank() > top.Rank() {
 			top = ev.Prio
 		}
@@ -289,11 +290,28 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.
 	// Categories from contributing alerts may hold ext values this alert
 	// does not carry: keep only the standard ones.
 	a.Category = slices.DeleteFunc(a.Category, func(c idmefv2.Category) bool { return c == "Other.ext-value" || !c.Valid() })
+	return a
+}
+
+// finish completes an alert of buildParties: its ID (derived from rule,
+// group, window start and first contributing alert), CorrelID and the
+// "correlation" attachment.
+func (e *Engine) finish(a *idmefv2.Alert, r *Rule, info Info, evs []event) {
+	groupID := make([]string, 0, len(info.Group))
+	for _, g := range info.Group {
+		groupID = append(groupID, g.Value)
+	}
+	a.ID = deterministicID(r.Key(), strings.Join(groupID, "\x1f"), info.Start, strings.Join(eventIDs(evs[:1]), ""))
+	a.CorrelID = make([]string, 0, len(evs))
+	for i := range evs {
+		if !seenAt(evs, i) {
+			a.CorrelID = append(a.CorrelID, evs[i].Alert.ID)
+		}
+	}
 	at := idmefv2.Attachment{Name: InfoAttachment, ContentType: "application/json"}
 	if err := at.SetContentJSON(info); err == nil {
 		a.Attachment = append(a.Attachment, at)
 	}
-	return a
 }
 
 // seenAt reports whether the alert of evs[i] is also an earlier event: it
@@ -357,12 +375,23 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 			info.Group = append(info.Group, GroupValue{Field: f, Value: g.vals[i]})
 		}
 	}
-	a := e.build(r, info, evs, c.aggr)
+	// Suppression reads the merged alert: decide it before the costly
+	// rest (most firings of a busy group are suppressed), unless a
+	// suppress field reads what finish sets.
+	var a *idmefv2.Alert
+	if c.suppressReadsID {
+		a = e.build(r, info, evs, c.aggr)
+	} else {
+		a = e.buildParties(r, info, evs, c.aggr)
+	}
 	if c == e.dedup {
 		a.Description = dedupDescription(evs)
 	}
 	if e.suppressed(r, c.suppress, a, end) {
 		return
+	}
+	if !c.suppressReadsID {
+		e.finish(a, r, info, evs)
 	}
 	e.firings[r.Key()]++
 	e.m.firings.WithLabelValues(r.Key()).Inc()

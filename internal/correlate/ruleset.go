@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Ruleset is a checked set of rules: references resolved, no cycles,
@@ -44,6 +45,9 @@ type corRule struct {
 	atEnd     bool      // decided at the window's end
 	whole     bool      // group by the whole set of a field's values (dedup)
 	refKeys   []string  // the Key of each referenced rule
+	// suppressReadsID: a suppress field reads the ID, CorrelID or
+	// attachments, which the emitted alert gets last (see Engine.fire).
+	suppressReadsID bool
 }
 
 // Rules returns the rules, in load order.
@@ -263,6 +267,7 @@ func compileCorrelation(r *Rule, refs []*Rule) (*corRule, *Problem) {
 			c.suppress = append(c.suppress, f)
 		}
 	}
+	c.suppressReadsID = readsIdentity(c.suppress)
 	c.atEnd = !cr.Condition.monotone() || cr.Type == ValueAvg || cr.Type == ValuePercentile
 	return c, nil
 }
@@ -305,4 +310,18 @@ func topoOrder(rules []*Rule, deps map[*Rule][]*Rule) ([]*Rule, *Rule) {
 		}
 	}
 	return order, nil
+}
+
+// readsIdentity reports whether a field reads what identifies an emitted
+// alert (ID, CorrelID, Attachment).
+func readsIdentity(fs []field) bool {
+	for _, f := range fs {
+		p := f.path.String()
+		for _, root := range []string{"ID", "CorrelID", "Attachment"} {
+			if rest, ok := strings.CutPrefix(p, root); ok && (rest == "" || rest[0] == '.' || rest[0] == '(') {
+				return true
+			}
+		}
+	}
+	return false
 }
