@@ -1,17 +1,20 @@
 package correlate
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/vigie-siem/vigie/idmefv2"
 )
 
-// snapshotVersion is the format of Snapshot's output.
+// snapshotVersion is the version of the JSON snapshots written before
+// the binary format (see snapbin.go); Restore still reads them.
 const snapshotVersion = 1
 
 type snapshot struct {
@@ -25,6 +28,8 @@ type snapshot struct {
 	// Pending holds emitted alerts not yet published (the stage's
 	// outbox), so that a stop while the bus refused them loses nothing.
 	Pending []json.RawMessage `json:"pending,omitempty"`
+
+	order []string // rule keys in Rules, in writing order
 }
 
 type snapRule struct {
@@ -41,7 +46,7 @@ type snapGroup struct {
 }
 
 // Snapshot writes the engine's state (open windows, suppressions, rule
-// overrides and firing counts) as JSON.
+// overrides and firing counts) in the binary format of snapbin.go.
 func (e *Engine) Snapshot(w io.Writer) error {
 	e.mu.Lock()
 	snap := snapshot{
@@ -60,9 +65,10 @@ func (e *Engine) Snapshot(w io.Writer) error {
 			sr.Groups = append(sr.Groups, snapGroup{Key: g.key, Vals: g.vals, Start: g.start, Newest: g.newest, Events: g.events})
 		}
 		snap.Rules[k] = sr
+		snap.order = append(snap.order, k)
 	}
 	// Encode under the lock: the maps are the engine's own.
-	err := json.NewEncoder(w).Encode(snap)
+	err := writeBinary(w, &snap)
 	e.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("correlate: snapshot: %w", err)
@@ -74,12 +80,22 @@ func (e *Engine) Snapshot(w io.Writer) error {
 // no longer loaded, or whose definition changed, are dropped.
 func (e *Engine) Restore(r io.Reader) error {
 	var snap snapshot
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&snap); err != nil {
-		return fmt.Errorf("correlate: restore: %w", err)
-	}
-	if snap.Version != snapshotVersion {
-		return fmt.Errorf("correlate: restore: snapshot version %d, want %d", snap.Version, snapshotVersion)
+	br := bufio.NewReaderSize(r, 64<<10)
+	if head, _ := br.Peek(len(snapMagic)); string(head) == snapMagic {
+		_, _ = br.Discard(len(snapMagic))
+		bs, err := readBinary(br)
+		if err != nil {
+			return fmt.Errorf("correlate: restore: %w", err)
+		}
+		snap = *bs
+	} else {
+		// Version 1: JSON.
+		if err := json.NewDecoder(br).Decode(&snap); err != nil {
+			return fmt.Errorf("correlate: restore: %w", err)
+		}
+		if snap.Version != snapshotVersion {
+			return fmt.Errorf("correlate: restore: snapshot version %d, want %d", snap.Version, snapshotVersion)
+		}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -105,6 +121,9 @@ func (e *Engine) Restore(r io.Reader) error {
 			if len(st.groups) >= e.opts.MaxGroups {
 				break
 			}
+			sg.Events = slices.DeleteFunc(sg.Events, func(ev event) bool {
+				return ev.Ref < 0 || ev.Ref >= len(c.refKeys) || ev.Alert == nil // damaged
+			})
 			sort.SliceStable(sg.Events, func(i, j int) bool { return sg.Events[i].T < sg.Events[j].T })
 			g := &group{key: sg.Key, vals: sg.Vals, start: sg.Start, newest: sg.Newest, events: sg.Events}
 			g.rebuild(c)
