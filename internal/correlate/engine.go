@@ -76,6 +76,8 @@ type Engine struct {
 	closing  closingHeap                 // ends of the windows decided at their end
 	out      []*idmefv2.Alert            // emitted during the current call
 	kbufs    []*keyBuf                   // free key buffers
+	merge    merger                      // scratch of buildParties
+	supAlert idmefv2.Alert               // scratch of fire's suppression
 	cur      *alertInfo                  // of curAlert, shared by its events
 	curAlert *idmefv2.Alert
 	mark     uint64           // caller's progress marker, snapshotted

@@ -48,6 +48,9 @@ type corRule struct {
 	// suppressReadsID: a suppress field reads the ID, CorrelID or
 	// attachments, which the emitted alert gets last (see Engine.fire).
 	suppressReadsID bool
+	// suppressParties: the suppress fields read only sources and
+	// targets, which the rule's idmefv2 attributes leave alone.
+	suppressParties bool
 }
 
 // Rules returns the rules, in load order.
@@ -268,6 +271,7 @@ func compileCorrelation(r *Rule, refs []*Rule) (*corRule, *Problem) {
 		}
 	}
 	c.suppressReadsID = readsIdentity(c.suppress)
+	c.suppressParties = len(c.suppress) > 0 && readsPartiesOnly(c.suppress, r.IDMEF)
 	c.atEnd = !cr.Condition.monotone() || cr.Type == ValueAvg || cr.Type == ValuePercentile
 	return c, nil
 }
@@ -324,4 +328,29 @@ func readsIdentity(fs []field) bool {
 		}
 	}
 	return false
+}
+
+// pathRoot is the first attribute of an IDMEF path ("Source" for
+// "Source(*).IP").
+func pathRoot(p string) string {
+	if i := strings.IndexAny(p, ".("); i >= 0 {
+		return p[:i]
+	}
+	return p
+}
+
+// readsPartiesOnly reports whether every field reads Source or Target
+// only, and no attribute the rule sets on its alerts is one of them.
+func readsPartiesOnly(fs []field, attrs map[string]any) bool {
+	for _, f := range fs {
+		if r := pathRoot(f.path.String()); r != "Source" && r != "Target" {
+			return false
+		}
+	}
+	for k := range attrs {
+		if r := pathRoot(k); r == "Source" || r == "Target" {
+			return false
+		}
+	}
+	return true
 }
