@@ -274,8 +274,51 @@ func (s *snapReader) alert() *alertInfo {
 // writeBinary encodes snap (whose groups' events point at shared alert
 // infos) in version 2.
 func writeBinary(w io.Writer, snap *snapshot) error {
+	s := newSnapWriter(w, snapMagic)
+	s.head(snap)
+	// The alert table: every alert info once, in order of first use.
+	index := make(map[*alertInfo]uint64)
+	var table []*alertInfo
+	for _, k := range snap.order {
+		for _, g := range snap.Rules[k].Groups {
+			for i := range g.Events {
+				a := g.Events[i].Alert
+				if _, ok := index[a]; !ok {
+					index[a] = uint64(len(table))
+					table = append(table, a)
+				}
+			}
+		}
+	}
+	s.uvarint(uint64(len(table)))
+	for _, a := range table {
+		if a == nil {
+			a = &alertInfo{}
+		}
+		s.alert(a)
+		s.maybeFlush()
+	}
+	s.rules(snap, func(a *alertInfo) { s.uvarint(index[a]) })
+	return s.close()
+}
+
+func newSnapWriter(w io.Writer, magic string) *snapWriter {
 	s := &snapWriter{w: bufio.NewWriterSize(w, 64<<10), buf: make([]byte, 0, 80<<10)}
-	s.buf = append(s.buf, snapMagic...)
+	s.buf = append(s.buf, magic...)
+	return s
+}
+
+func (s *snapWriter) close() error {
+	s.flush()
+	if s.err == nil {
+		s.err = s.w.Flush()
+	}
+	return s.err
+}
+
+// head writes what precedes the alerts: clock, mark, overrides, firing
+// counts, suppressions and pending alerts.
+func (s *snapWriter) head(snap *snapshot) {
 	s.varint(snap.Newest)
 	s.uvarint(snap.Mark)
 	s.uvarint(uint64(len(snap.Disabled)))
@@ -307,28 +350,10 @@ func writeBinary(w io.Writer, snap *snapshot) error {
 		s.str(string(p))
 		s.maybeFlush()
 	}
-	// The alert table: every alert info once, in order of first use.
-	index := make(map[*alertInfo]uint64)
-	var table []*alertInfo
-	for _, k := range snap.order {
-		for _, g := range snap.Rules[k].Groups {
-			for i := range g.Events {
-				a := g.Events[i].Alert
-				if _, ok := index[a]; !ok {
-					index[a] = uint64(len(table))
-					table = append(table, a)
-				}
-			}
-		}
-	}
-	s.uvarint(uint64(len(table)))
-	for _, a := range table {
-		if a == nil {
-			a = &alertInfo{}
-		}
-		s.alert(a)
-		s.maybeFlush()
-	}
+}
+
+// rules writes the windows; ref writes the reference to an event's alert.
+func (s *snapWriter) rules(snap *snapshot, ref func(*alertInfo)) {
 	s.uvarint(uint64(len(snap.order)))
 	for _, k := range snap.order {
 		sr := snap.Rules[k]
@@ -349,21 +374,39 @@ func writeBinary(w io.Writer, snap *snapshot) error {
 				s.uvarint(uint64(ev.Ref))
 				s.uvarint(uint64(ev.Depth))
 				strs(s, ev.Vals)
-				s.uvarint(index[ev.Alert])
+				ref(ev.Alert)
 			}
 			s.maybeFlush()
 		}
 	}
-	s.flush()
-	if s.err == nil {
-		s.err = s.w.Flush()
-	}
-	return s.err
 }
 
 // readBinary decodes a version 2 snapshot (its magic already read).
 func readBinary(r *bufio.Reader) (*snapshot, error) {
 	s := &snapReader{r: r}
+	snap := s.head()
+	var table []*alertInfo
+	for range s.count() {
+		if s.err != nil {
+			break
+		}
+		table = append(table, s.alert())
+	}
+	s.rules(snap, func() *alertInfo {
+		i := s.uvarint()
+		if i >= uint64(len(table)) {
+			s.fail(errSnapCorrupt)
+			return nil
+		}
+		return table[i]
+	})
+	if s.err != nil {
+		return nil, fmt.Errorf("binary snapshot: %w", s.err)
+	}
+	return snap, nil
+}
+
+func (s *snapReader) head() *snapshot {
 	snap := &snapshot{Version: snapshotVersion, Rules: make(map[string]snapRule)}
 	snap.Newest = s.varint()
 	snap.Mark = s.uvarint()
@@ -411,13 +454,11 @@ func readBinary(r *bufio.Reader) (*snapshot, error) {
 		}
 		snap.Pending = append(snap.Pending, []byte(s.str()))
 	}
-	var table []*alertInfo
-	for range s.count() {
-		if s.err != nil {
-			break
-		}
-		table = append(table, s.alert())
-	}
+	return snap
+}
+
+// rules reads the windows; ref reads the reference to an event's alert.
+func (s *snapReader) rules(snap *snapshot, ref func() *alertInfo) {
 	for range s.count() {
 		if s.err != nil {
 			break
@@ -439,12 +480,7 @@ func readBinary(r *bufio.Reader) (*snapshot, error) {
 				ev.Ref = int(s.uvarint())
 				ev.Depth = int(s.uvarint())
 				ev.Vals = readStrs[string](s)
-				i := s.uvarint()
-				if i >= uint64(len(table)) {
-					s.fail(errSnapCorrupt)
-					break
-				}
-				ev.Alert = table[i]
+				ev.Alert = ref()
 				g.Events = append(g.Events, ev)
 			}
 			sr.Groups = append(sr.Groups, g)
@@ -452,8 +488,4 @@ func readBinary(r *bufio.Reader) (*snapshot, error) {
 		snap.Rules[k] = sr
 		snap.order = append(snap.order, k)
 	}
-	if s.err != nil {
-		return nil, fmt.Errorf("binary snapshot: %w", s.err)
-	}
-	return snap, nil
 }

@@ -27,6 +27,10 @@ type alertInfo struct {
 	Cat  []idmefv2.Category `json:"cat,omitempty"`
 	Prio idmefv2.Priority   `json:"prio,omitempty"`
 	Desc string             `json:"desc,omitempty"`
+
+	// Where SaveSnapshot wrote it: segment (0: not yet) and position,
+	// and the last save that met it (see snapseg.go).
+	seg, idx, seen uint32
 }
 
 func newAlertInfo(a *idmefv2.Alert) *alertInfo {
