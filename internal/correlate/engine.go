@@ -63,27 +63,31 @@ type Engine struct {
 	log  *slog.Logger
 	m    *metrics
 
-	mu        sync.Mutex
-	rs        *Ruleset
-	dedup     *corRule
-	cors      map[string]*corState        // by rule key
-	suppress  map[string]map[string]int64 // rule key → suppression key → until (event time)
-	disabled  map[string]bool             // API overrides, by rule key
-	firings   map[string]uint64           // by rule key
-	digests   map[string]string           // rule key → definition digest, for reloads
-	newest    int64                       // newest event time seen (watermark base)
-	newestAt  time.Time                   // when (wall clock) newest was seen
-	closing   closingHeap                 // ends of the windows decided at their end
-	out       []*idmefv2.Alert            // emitted during the current call
-	kbufs     []*keyBuf                   // free key buffers
-	merge     merger                      // scratch of buildParties
-	supAlert  idmefv2.Alert               // scratch of fire's suppression
-	cur       *alertInfo                  // of curAlert, shared by its events
-	curAlert  *idmefv2.Alert
-	mark      uint64           // caller's progress marker, snapshotted
-	segs      *segTable        // segment files of SaveSnapshot
-	saveEpoch uint32           // SaveSnapshot calls, to see each alert once
-	pending   []*idmefv2.Alert // emitted, not yet published (the stage's outbox)
+	// saveMu serialises saves, which write outside mu (see
+	// beginSave); it is taken before mu.
+	saveMu    sync.Mutex
+	segs      *segTable // segment files of SaveSnapshot
+	saveEpoch uint32    // saves, to meet each alert once per save
+
+	mu       sync.Mutex
+	rs       *Ruleset
+	dedup    *corRule
+	cors     map[string]*corState        // by rule key
+	suppress map[string]map[string]int64 // rule key → suppression key → until (event time)
+	disabled map[string]bool             // API overrides, by rule key
+	firings  map[string]uint64           // by rule key
+	digests  map[string]string           // rule key → definition digest, for reloads
+	newest   int64                       // newest event time seen (watermark base)
+	newestAt time.Time                   // when (wall clock) newest was seen
+	closing  closingHeap                 // ends of the windows decided at their end
+	out      []*idmefv2.Alert            // emitted during the current call
+	kbufs    []*keyBuf                   // free key buffers
+	merge    merger                      // scratch of buildParties
+	supAlert idmefv2.Alert               // scratch of fire's suppression
+	cur      *alertInfo                  // of curAlert, shared by its events
+	curAlert *idmefv2.Alert
+	mark     uint64           // caller's progress marker, snapshotted
+	pending  []*idmefv2.Alert // emitted, not yet published (the stage's outbox)
 }
 
 // SetMark records the caller's progress (the Stage: the bus sequence of

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -66,15 +67,46 @@ func segFiles(path string) []uint32 {
 // SaveSnapshot writes the state to path atomically (temporary files
 // renamed over their names), its alerts in segment files beside it.
 func (e *Engine) SaveSnapshot(path string) error {
+	return e.endSave(path, e.beginSave())
+}
+
+// beginSave copies the state to save (the engine goes on meanwhile) and
+// holds the saving lock until endSave writes it: saves are serialised, in
+// the order of their copies.
+func (e *Engine) beginSave() *snapshot {
+	e.saveMu.Lock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err := e.saveSegmented(path); err != nil {
+	snap := e.capture()
+	// What the engine changes in place: events slices (group.insert,
+	// dropFront) and the maps. Group values and alert infos do not
+	// change once made.
+	for _, sr := range snap.Rules {
+		for i := range sr.Groups {
+			sr.Groups[i].Events = slices.Clone(sr.Groups[i].Events)
+		}
+	}
+	snap.Suppress = maps.Clone(snap.Suppress)
+	for k, m := range snap.Suppress {
+		snap.Suppress[k] = maps.Clone(m)
+	}
+	snap.Disabled = maps.Clone(snap.Disabled)
+	snap.Firings = maps.Clone(snap.Firings)
+	return snap
+}
+
+// endSave writes what beginSave copied and releases the saving lock.
+func (e *Engine) endSave(path string, snap *snapshot) error {
+	defer e.saveMu.Unlock()
+	if err := e.saveSegmented(path, snap); err != nil {
 		return fmt.Errorf("correlate: snapshot: %w", err)
 	}
 	return nil
 }
 
-func (e *Engine) saveSegmented(path string) error {
+// saveSegmented writes snap; e.saveMu is held (it guards e.segs,
+// e.saveEpoch and the alert infos' seg, idx and seen).
+func (e *Engine) saveSegmented(path string, snap *snapshot) error {
 	t := e.segs
 	if t == nil || t.path != path {
 		// First save to path: number segments after any file there (a
@@ -85,7 +117,6 @@ func (e *Engine) saveSegmented(path string) error {
 		}
 		e.segs = t
 	}
-	snap := e.capture()
 	// Which alerts are live, and in which segments.
 	e.saveEpoch++
 	epoch := e.saveEpoch

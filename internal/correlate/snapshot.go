@@ -122,6 +122,8 @@ func (e *Engine) restore(r io.Reader, path string) error {
 			return fmt.Errorf("correlate: restore: snapshot version %d, want %d", snap.Version, snapshotVersion)
 		}
 	}
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if segs != nil {
