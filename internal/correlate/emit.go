@@ -208,6 +208,16 @@ func methods(typ string) []idmefv2.AnalyzerMethod {
 
 // build makes the alert a rule emits from its contributing events.
 func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.Alert {
+	a := e.buildParties(r, info, evs, aggr)
+	e.finish(a, r, info, evs)
+	return a
+}
+
+// buildParties makes the alert a rule emits from its contributing events
+// but for what only identifies it (ID, CorrelID and the "correlation"
+// attachment, added by finish): enough to decide suppression, which reads
+// the merged sources and targets, before paying for the rest.
+func (e *Engine) buildParties(r *Rule, info Info, evs []event, aggr []string) *idmefv2.Alert {
 	an := e.opts.Analyzer
 	an.Method = methods(info.Type)
 	a := &idmefv2.Alert{
@@ -219,64 +229,31 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.
 		Description: r.Title,
 		Ref:         []string{RefPrefix + url.PathEscape(r.Key())},
 	}
-	groupID := make([]string, 0, len(info.Group))
-	for _, g := range info.Group {
-		groupID = append(groupID, g.Value)
-	}
-	a.ID = deterministicID(r.Key(), strings.Join(groupID, "\x1f"), info.Start, strings.Join(eventIDs(evs[:1]), ""))
 	if r.Description != "" {
 		a.Note = r.Description
 	}
 	if r.Level != "" {
 		a.Priority = levelPriority(r.Level)
 	}
-	seenSrc := make(map[sourceKey]bool)
-	seenTgt := make(map[targetKey]bool)
-	a.CorrelID = make([]string, 0, len(evs))
-	var top idmefv2.Priority
-	var lastSrc sourceKey
-	var lastTgt targetKey
-	for i, x := range evs {
-		ev := x.Alert
-		if !seenAt(evs, i) {
-			a.CorrelID = append(a.CorrelID, ev.ID)
-		}
-		if ev.Prio.Rank() > top.Rank() {
-			top = ev.Prio
-		}
-		if len(seenSrc) >= 4*e.opts.MaxMerged && len(seenTgt) >= 4*e.opts.MaxMerged {
-			continue // enough seen: the merge is bounded anyway
-		}
-		for i := range ev.Src {
-			s := &ev.Src[i]
-			if k := srcKey(s); k != lastSrc && !seenSrc[k] {
-				lastSrc = k
-				seenSrc[k] = true
-				if len(a.Source) < e.opts.MaxMerged {
-					c := *s
-					c.Attachment = nil
-					a.Source = append(a.Source, c)
-				}
-			}
-		}
-		for i := range ev.Tgt {
-			t := &ev.Tgt[i]
-			if k := tgtKey(t); k != lastTgt && !seenTgt[k] {
-				lastTgt = k
-				seenTgt[k] = true
-				if len(a.Target) < e.opts.MaxMerged {
-					c := *t
-					c.Attachment = nil
-					a.Target = append(a.Target, c)
-				}
-			}
-		}
-		for _, c := range ev.Cat {
-			if !slices.Contains(a.Category, c) && len(a.Category) < e.opts.MaxMerged {
-				a.Category = append(a.Category, c)
-			}
+	top, cats := e.mergeParties(evs)
+	m := &e.merge
+	a.Category = cats
+	if len(m.srcs) > 0 {
+		a.Source = make([]idmefv2.Source, len(m.srcs))
+		for i, s := range m.srcs {
+			a.Source[i] = *s
+			a.Source[i].Attachment = nil
 		}
 	}
+	if len(m.tgts) > 0 {
+		a.Target = make([]idmefv2.Target, len(m.tgts))
+		for i, t := range m.tgts {
+			a.Target[i] = *t
+			a.Target[i].Attachment = nil
+		}
+	}
+	clear(m.srcs)
+	clear(m.tgts)
 	if a.Priority == "" {
 		a.Priority = top
 	}
@@ -289,11 +266,77 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.
 	// Categories from contributing alerts may hold ext values this alert
 	// does not carry: keep only the standard ones.
 	a.Category = slices.DeleteFunc(a.Category, func(c idmefv2.Category) bool { return c == "Other.ext-value" || !c.Valid() })
+	return a
+}
+
+// mergeParties merges the parties of the contributing events: sources
+// and targets deduplicated by their keys, the first MaxMerged of each in
+// e.merge.srcs and e.merge.tgts (pointers into the events' alerts, to be
+// copied), the highest priority and the first MaxMerged categories.
+func (e *Engine) mergeParties(evs []event) (top idmefv2.Priority, cats []idmefv2.Category) {
+	// Keys are kept in small sets that turn into maps only when an
+	// alert's parties are many.
+	m := &e.merge
+	m.src.reset()
+	m.tgt.reset()
+	m.srcs, m.tgts = m.srcs[:0], m.tgts[:0]
+	limit := e.opts.MaxMerged
+	var lastSrc sourceKey
+	var lastTgt targetKey
+	for _, x := range evs {
+		ev := x.Alert
+		if ev.Prio != top && ev.Prio.Rank() > top.Rank() {
+			top = ev.Prio
+		}
+		if m.src.len() >= 4*limit && m.tgt.len() >= 4*limit {
+			continue // enough seen: the merge is bounded anyway
+		}
+		for i := range ev.Src {
+			s := &ev.Src[i]
+			if k := srcKey(s); k != lastSrc && m.src.add(k) {
+				lastSrc = k
+				if len(m.srcs) < limit {
+					m.srcs = append(m.srcs, s)
+				}
+			}
+		}
+		for i := range ev.Tgt {
+			t := &ev.Tgt[i]
+			if k := tgtKey(t); k != lastTgt && m.tgt.add(k) {
+				lastTgt = k
+				if len(m.tgts) < limit {
+					m.tgts = append(m.tgts, t)
+				}
+			}
+		}
+		for _, c := range ev.Cat {
+			if !slices.Contains(cats, c) && len(cats) < limit {
+				cats = append(cats, c)
+			}
+		}
+	}
+	return top, cats
+}
+
+// finish completes an alert of buildParties: its ID (derived from rule,
+// group, window start and first contributing alert), CorrelID and the
+// "correlation" attachment.
+func (e *Engine) finish(a *idmefv2.Alert, r *Rule, info Info, evs []event) {
+	groupID := make([]string, 0, len(info.Group))
+	for _, g := range info.Group {
+		groupID = append(groupID, g.Value)
+	}
+	a.ID = deterministicID(r.Key(), strings.Join(groupID, "\x1f"), info.Start, strings.Join(eventIDs(evs[:1]), ""))
+	a.CorrelID = make([]string, 0, len(evs))
+	for i := range evs {
+		if !seenAt(evs, i) {
+			a.CorrelID = append(a.CorrelID, evs[i].Alert.ID)
+		}
+	}
 	at := idmefv2.Attachment{Name: InfoAttachment, ContentType: "application/json"}
 	if err := at.SetContentJSON(info); err == nil {
 		a.Attachment = append(a.Attachment, at)
 	}
-	return a
 }
 
 // seenAt reports whether the alert of evs[i] is also an earlier event: it
@@ -315,6 +358,60 @@ func eventIDs(evs []event) []string {
 		out[i] = e.Alert.ID
 	}
 	return out
+}
+
+// merger is the scratch space of Engine.buildParties.
+type merger struct {
+	src  keySet[sourceKey]
+	tgt  keySet[targetKey]
+	srcs []*idmefv2.Source
+	tgts []*idmefv2.Target
+}
+
+// keySet is a set of keys: a slice searched linearly while small (the
+// usual case: a group's alerts share a few parties), a map beyond.
+type keySet[K comparable] struct {
+	keys []K
+	m    map[K]struct{}
+}
+
+const keySetSmall = 16
+
+func (s *keySet[K]) reset() {
+	clear(s.keys)
+	s.keys = s.keys[:0]
+	s.m = nil
+}
+
+func (s *keySet[K]) len() int {
+	if s.m != nil {
+		return len(s.m)
+	}
+	return len(s.keys)
+}
+
+// add adds k and reports whether it was new.
+func (s *keySet[K]) add(k K) bool {
+	if s.m != nil {
+		if _, ok := s.m[k]; ok {
+			return false
+		}
+		s.m[k] = struct{}{}
+		return true
+	}
+	if slices.Contains(s.keys, k) {
+		return false
+	}
+	if len(s.keys) < keySetSmall {
+		s.keys = append(s.keys, k)
+		return true
+	}
+	s.m = make(map[K]struct{}, 2*keySetSmall)
+	for _, x := range s.keys {
+		s.m[x] = struct{}{}
+	}
+	s.m[k] = struct{}{}
+	return true
 }
 
 // sourceKey and targetKey tell merged sources and targets apart.
@@ -357,13 +454,58 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 			info.Group = append(info.Group, GroupValue{Field: f, Value: g.vals[i]})
 		}
 	}
-	a := e.build(r, info, evs, c.aggr)
+	// Suppression reads the merged alert: decide it before the costly
+	// rest (most firings of a busy group are suppressed), unless a
+	// suppress field reads what finish sets.
+	if c.suppressParties && !c.suppressReadsID {
+		// The suppression key reads only the merged sources and
+		// targets: decide it on them, without building the alert.
+		e.mergeParties(evs)
+		m := &e.merge
+		sa := &e.supAlert
+		sa.Source, sa.Target = sa.Source[:0], sa.Target[:0]
+		for _, s := range m.srcs {
+			sa.Source = append(sa.Source, *s)
+			sa.Source[len(sa.Source)-1].Attachment = nil
+		}
+		for _, t := range m.tgts {
+			sa.Target = append(sa.Target, *t)
+			sa.Target[len(sa.Target)-1].Attachment = nil
+		}
+		clear(m.srcs)
+		clear(m.tgts)
+		sup := e.suppressed(r, c.suppress, sa, end)
+		clear(sa.Source)
+		clear(sa.Target)
+		if sup {
+			return
+		}
+		a := e.build(r, info, evs, c.aggr)
+		e.emitFiring(c, a, end, depth)
+		return
+	}
+	var a *idmefv2.Alert
+	if c.suppressReadsID {
+		a = e.build(r, info, evs, c.aggr)
+	} else {
+		a = e.buildParties(r, info, evs, c.aggr)
+	}
 	if c == e.dedup {
 		a.Description = dedupDescription(evs)
 	}
 	if e.suppressed(r, c.suppress, a, end) {
 		return
 	}
+	if !c.suppressReadsID {
+		e.finish(a, r, info, evs)
+	}
+	e.emitFiring(c, a, end, depth)
+}
+
+// emitFiring counts a firing that was not suppressed, emits its alert
+// and feeds the correlations that chain on it.
+func (e *Engine) emitFiring(c *corRule, a *idmefv2.Alert, end int64, depth int) {
+	r := c.rule
 	e.firings[r.Key()]++
 	e.m.firings.WithLabelValues(r.Key()).Inc()
 	if c.emit {

@@ -63,6 +63,12 @@ type Engine struct {
 	log  *slog.Logger
 	m    *metrics
 
+	// saveMu serialises saves, which write outside mu (see
+	// beginSave); it is taken before mu.
+	saveMu    sync.Mutex
+	segs      *segTable // segment files of SaveSnapshot
+	saveEpoch uint32    // saves, to meet each alert once per save
+
 	mu       sync.Mutex
 	rs       *Ruleset
 	dedup    *corRule
@@ -76,6 +82,8 @@ type Engine struct {
 	closing  closingHeap                 // ends of the windows decided at their end
 	out      []*idmefv2.Alert            // emitted during the current call
 	kbufs    []*keyBuf                   // free key buffers
+	merge    merger                      // scratch of buildParties
+	supAlert idmefv2.Alert               // scratch of fire's suppression
 	cur      *alertInfo                  // of curAlert, shared by its events
 	curAlert *idmefv2.Alert
 	mark     uint64           // caller's progress marker, snapshotted

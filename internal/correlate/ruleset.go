@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Ruleset is a checked set of rules: references resolved, no cycles,
@@ -44,6 +45,12 @@ type corRule struct {
 	atEnd     bool      // decided at the window's end
 	whole     bool      // group by the whole set of a field's values (dedup)
 	refKeys   []string  // the Key of each referenced rule
+	// suppressReadsID: a suppress field reads the ID, CorrelID or
+	// attachments, which the emitted alert gets last (see Engine.fire).
+	suppressReadsID bool
+	// suppressParties: the suppress fields read only sources and
+	// targets, which the rule's idmefv2 attributes leave alone.
+	suppressParties bool
 }
 
 // Rules returns the rules, in load order.
@@ -263,6 +270,8 @@ func compileCorrelation(r *Rule, refs []*Rule) (*corRule, *Problem) {
 			c.suppress = append(c.suppress, f)
 		}
 	}
+	c.suppressReadsID = readsIdentity(c.suppress)
+	c.suppressParties = len(c.suppress) > 0 && readsPartiesOnly(c.suppress, r.IDMEF)
 	c.atEnd = !cr.Condition.monotone() || cr.Type == ValueAvg || cr.Type == ValuePercentile
 	return c, nil
 }
@@ -305,4 +314,43 @@ func topoOrder(rules []*Rule, deps map[*Rule][]*Rule) ([]*Rule, *Rule) {
 		}
 	}
 	return order, nil
+}
+
+// readsIdentity reports whether a field reads what identifies an emitted
+// alert (ID, CorrelID, Attachment).
+func readsIdentity(fs []field) bool {
+	for _, f := range fs {
+		p := f.path.String()
+		for _, root := range []string{"ID", "CorrelID", "Attachment"} {
+			if rest, ok := strings.CutPrefix(p, root); ok && (rest == "" || rest[0] == '.' || rest[0] == '(') {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pathRoot is the first attribute of an IDMEF path ("Source" for
+// "Source(*).IP").
+func pathRoot(p string) string {
+	if i := strings.IndexAny(p, ".("); i >= 0 {
+		return p[:i]
+	}
+	return p
+}
+
+// readsPartiesOnly reports whether every field reads Source or Target
+// only, and no attribute the rule sets on its alerts is one of them.
+func readsPartiesOnly(fs []field, attrs map[string]any) bool {
+	for _, f := range fs {
+		if r := pathRoot(f.path.String()); r != "Source" && r != "Target" {
+			return false
+		}
+	}
+	for k := range attrs {
+		if r := pathRoot(k); r == "Source" || r == "Target" {
+			return false
+		}
+	}
+	return true
 }

@@ -1,17 +1,20 @@
 package correlate
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/vigie-siem/vigie/idmefv2"
 )
 
-// snapshotVersion is the format of Snapshot's output.
+// snapshotVersion is the version of the JSON snapshots written before
+// the binary format (see snapbin.go); Restore still reads them.
 const snapshotVersion = 1
 
 type snapshot struct {
@@ -25,6 +28,8 @@ type snapshot struct {
 	// Pending holds emitted alerts not yet published (the stage's
 	// outbox), so that a stop while the bus refused them loses nothing.
 	Pending []json.RawMessage `json:"pending,omitempty"`
+
+	order []string // rule keys in Rules, in writing order
 }
 
 type snapRule struct {
@@ -41,10 +46,23 @@ type snapGroup struct {
 }
 
 // Snapshot writes the engine's state (open windows, suppressions, rule
-// overrides and firing counts) as JSON.
+// overrides and firing counts) in the binary format of snapbin.go, self-
+// contained (SaveSnapshot writes the alerts apart, see snapseg.go).
 func (e *Engine) Snapshot(w io.Writer) error {
 	e.mu.Lock()
-	snap := snapshot{
+	snap := e.capture()
+	// Encode under the lock: the maps are the engine's own.
+	err := writeBinary(w, snap)
+	e.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("correlate: snapshot: %w", err)
+	}
+	return nil
+}
+
+// capture gathers the state to save; e.mu is held.
+func (e *Engine) capture() *snapshot {
+	snap := &snapshot{
 		Version: snapshotVersion, Newest: e.newest, Mark: e.mark, Rules: make(map[string]snapRule),
 		Suppress: e.suppress, Disabled: e.disabled, Firings: e.firings,
 	}
@@ -60,29 +78,58 @@ func (e *Engine) Snapshot(w io.Writer) error {
 			sr.Groups = append(sr.Groups, snapGroup{Key: g.key, Vals: g.vals, Start: g.start, Newest: g.newest, Events: g.events})
 		}
 		snap.Rules[k] = sr
+		snap.order = append(snap.order, k)
 	}
-	// Encode under the lock: the maps are the engine's own.
-	err := json.NewEncoder(w).Encode(snap)
-	e.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("correlate: snapshot: %w", err)
-	}
-	return nil
+	return snap
 }
 
 // Restore loads a snapshot written by Snapshot. Windows of rules that are
 // no longer loaded, or whose definition changed, are dropped.
-func (e *Engine) Restore(r io.Reader) error {
+func (e *Engine) Restore(r io.Reader) error { return e.restore(r, "") }
+
+// restore is Restore for a snapshot saved at path by SaveSnapshot, whose
+// alerts are in segment files beside it ("" when there is no such file:
+// only self-contained snapshots are read).
+func (e *Engine) restore(r io.Reader, path string) error {
 	var snap snapshot
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&snap); err != nil {
-		return fmt.Errorf("correlate: restore: %w", err)
+	var segs *segTable
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(len(snapMagic))
+	switch string(head) {
+	case snapMagic:
+		_, _ = br.Discard(len(snapMagic))
+		bs, err := readBinary(br)
+		if err != nil {
+			return fmt.Errorf("correlate: restore: %w", err)
+		}
+		snap = *bs
+	case snapSegMagic:
+		if path == "" {
+			return errors.New("correlate: restore: a segmented snapshot needs its segment files (LoadSnapshot)")
+		}
+		_, _ = br.Discard(len(snapSegMagic))
+		bs, t, err := readSegmented(br, path)
+		if err != nil {
+			return fmt.Errorf("correlate: restore: %w", err)
+		}
+		snap, segs = *bs, t
+	default:
+		// Version 1: JSON.
+		if err := json.NewDecoder(br).Decode(&snap); err != nil {
+			return fmt.Errorf("correlate: restore: %w", err)
+		}
+		if snap.Version != snapshotVersion {
+			return fmt.Errorf("correlate: restore: snapshot version %d, want %d", snap.Version, snapshotVersion)
+		}
 	}
-	if snap.Version != snapshotVersion {
-		return fmt.Errorf("correlate: restore: snapshot version %d, want %d", snap.Version, snapshotVersion)
-	}
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if segs != nil {
+		// The segments stay in use: their alerts are not written again.
+		e.segs = segs
+	}
 	if snap.Newest > e.newest {
 		e.newest = snap.Newest
 	}
@@ -105,6 +152,9 @@ func (e *Engine) Restore(r io.Reader) error {
 			if len(st.groups) >= e.opts.MaxGroups {
 				break
 			}
+			sg.Events = slices.DeleteFunc(sg.Events, func(ev event) bool {
+				return ev.Ref < 0 || ev.Ref >= len(c.refKeys) || ev.Alert == nil // damaged
+			})
 			sort.SliceStable(sg.Events, func(i, j int) bool { return sg.Events[i].T < sg.Events[j].T })
 			g := &group{key: sg.Key, vals: sg.Vals, start: sg.Start, newest: sg.Newest, events: sg.Events}
 			g.rebuild(c)
@@ -161,31 +211,6 @@ func (rs *Ruleset) hasKey(k string) bool {
 	return ok
 }
 
-// SaveSnapshot writes the state to path atomically (a temporary file
-// renamed over it).
-func (e *Engine) SaveSnapshot(path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".correlation-*.tmp")
-	if err != nil {
-		return fmt.Errorf("correlate: snapshot: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := e.Snapshot(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("correlate: snapshot: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("correlate: snapshot: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("correlate: snapshot: %w", err)
-	}
-	return nil
-}
-
 // LoadSnapshot restores the state saved at path; a missing file is not an
 // error (first start).
 func (e *Engine) LoadSnapshot(path string) error {
@@ -197,5 +222,5 @@ func (e *Engine) LoadSnapshot(path string) error {
 		return fmt.Errorf("correlate: load snapshot: %w", err)
 	}
 	defer f.Close()
-	return e.Restore(f)
+	return e.restore(f, path)
 }

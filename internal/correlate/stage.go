@@ -66,8 +66,8 @@ type Stage struct {
 	outbox []*idmefv2.Alert
 
 	// batch is held while a batch is processed and while the state is
-	// saved, so that a snapshot never holds half a batch (its mark and
-	// its windows agree).
+	// copied for a save, so that a snapshot never holds half a batch (its
+	// mark and its windows agree).
 	batch sync.Mutex
 }
 
@@ -170,12 +170,16 @@ func (s *Stage) snapshot() error {
 	if s.opts.SnapshotPath == "" {
 		return nil
 	}
+	e := s.opts.Engine
+	// The batch lock only while the state is copied: writing it does not
+	// hold batches up.
 	s.batch.Lock()
-	defer s.batch.Unlock()
 	s.mu.Lock()
-	s.opts.Engine.SetPending(append([]*idmefv2.Alert(nil), s.outbox...))
+	e.SetPending(append([]*idmefv2.Alert(nil), s.outbox...))
 	s.mu.Unlock()
-	return s.opts.Engine.SaveSnapshot(s.opts.SnapshotPath)
+	snap := e.beginSave()
+	s.batch.Unlock()
+	return e.endSave(s.opts.SnapshotPath, snap)
 }
 
 // timers closes windows by the clock, reloads rules and snapshots.

@@ -27,6 +27,10 @@ type alertInfo struct {
 	Cat  []idmefv2.Category `json:"cat,omitempty"`
 	Prio idmefv2.Priority   `json:"prio,omitempty"`
 	Desc string             `json:"desc,omitempty"`
+
+	// Where SaveSnapshot wrote it: segment (0: not yet) and position,
+	// and the last save that met it (see snapseg.go).
+	seg, idx, seen uint32
 }
 
 func newAlertInfo(a *idmefv2.Alert) *alertInfo {
@@ -37,7 +41,9 @@ func newAlertInfo(a *idmefv2.Alert) *alertInfo {
 type group struct {
 	key    string
 	vals   []string // group-by values, in group-by order
-	events []event  // sorted by T
+	events []event  // sorted by T; arr[head:head+len(events)]
+	arr    []event  // events' backing array, whole (nil: not known)
+	head   int      // slots of arr before events, freed by dropFront
 	start  int64    // window start, for rules decided at the window's end
 	newest int64    // newest event time
 	elem   *list.Element
@@ -120,18 +126,39 @@ func (g *group) measure(c *corRule) (float64, bool) {
 	return measure(c, g.events)
 }
 
-// dropFront removes the n oldest events. It reslices rather than copies:
-// append reallocates once the capacity left is used up, so the cost per
-// event stays constant however long the window.
+// dropFront removes the n oldest events. It reslices rather than copies;
+// grow moves the events back to the start of the array once the slots
+// freed there are as many as the events, so the cost per event stays
+// constant however long the window, without allocating.
 func (g *group) dropFront(c *corRule, n int) {
 	for i := range n {
 		g.account(c, &g.events[i], -1)
 		g.events[i] = event{} // release what it points to
 	}
 	g.events = g.events[n:]
-	if len(g.events) == 0 {
-		g.events = nil
+	g.head += n
+	if len(g.events) == 0 && g.arr != nil {
+		g.events, g.head = g.arr[:0], 0
 	}
+}
+
+// grow makes room for one more event at the end of g.events.
+func (g *group) grow() {
+	n := len(g.events)
+	if n < cap(g.events) {
+		return
+	}
+	if g.arr != nil && g.head >= n && g.head > 0 {
+		// The freed slots before the events hold them all: move them
+		// there, and clear the slots they leave.
+		copy(g.arr, g.events)
+		clear(g.arr[n : g.head+n])
+		g.events, g.head = g.arr[:n], 0
+		return
+	}
+	arr := make([]event, max(2*n, 4))
+	copy(arr, g.events)
+	g.arr, g.events, g.head = arr, arr[:n], 0
 }
 
 // insert adds e to g keeping events sorted by time (late events go to
@@ -149,13 +176,12 @@ func (g *group) insert(c *corRule, e event) bool {
 		}
 	}
 	g.account(c, &e, 1)
-	if i == n {
-		g.events = append(g.events, e)
-	} else {
-		g.events = append(g.events, event{})
+	g.grow()
+	g.events = g.events[:n+1]
+	if i < n {
 		copy(g.events[i+1:], g.events[i:])
-		g.events[i] = e
 	}
+	g.events[i] = e
 	if e.T > g.newest {
 		g.newest = e.T
 	}
