@@ -1,10 +1,13 @@
 package idmefv2
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -110,6 +113,47 @@ func TestDecodeErrors(t *testing.T) {
 			r := ValidateJSON([]byte(tc.in))
 			if r.Valid() || !hasErrorAt(r.Errors(), tc.pointer) {
 				t.Errorf("ValidateJSON = %v, want an error at %q", r.Issues, tc.pointer)
+			}
+			if _, serr := DecodeShared([]byte(tc.in)); serr == nil || serr.Error() != err.Error() {
+				t.Errorf("DecodeShared error = %v, want %v", serr, err)
+			}
+			if a, sr := DecodeValidateShared([]byte(tc.in)); a != nil || !cmp.Equal(sr, r) {
+				t.Errorf("DecodeValidateShared = %v, %v; want nil, %v", a, sr, r)
+			}
+		})
+	}
+}
+
+// TestDecodeSharedIsDecode checks that decoding without a copy of the input
+// gives the same alert and report, and that the alert does share the input.
+func TestDecodeSharedIsDecode(t *testing.T) {
+	for name, data := range validExamples(t) {
+		t.Run(name, func(t *testing.T) {
+			want, err := Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := bytes.Clone(data)
+			got, err := DecodeShared(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("DecodeShared differs from Decode (-want +got):\n%s", d)
+			}
+			wantA, wantR := DecodeValidate(data)
+			gotA, gotR := DecodeValidateShared(in)
+			if d := cmp.Diff(wantR, gotR); d != "" {
+				t.Errorf("DecodeValidateShared report differs (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(wantA, gotA); d != "" {
+				t.Errorf("DecodeValidateShared alert differs (-want +got):\n%s", d)
+			}
+			// The ID is a plain string: it lies inside the input.
+			id := unsafe.StringData(got.ID)
+			start := unsafe.SliceData(in)
+			if uintptr(unsafe.Pointer(id)) < uintptr(unsafe.Pointer(start)) || uintptr(unsafe.Pointer(id)) >= uintptr(unsafe.Pointer(start))+uintptr(len(in)) {
+				t.Errorf("DecodeShared copied the input: ID is not inside it")
 			}
 		})
 	}
@@ -218,4 +262,19 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Validate and ValidateJSON(Encode) differ (-model +bytes):\n%s", d)
 		}
 	})
+}
+
+// TestPlainASCII8 checks the word-at-a-time string scan against the byte
+// rule it stands for, for every byte value at every position.
+func TestPlainASCII8(t *testing.T) {
+	for p := range 8 {
+		for b := range 256 {
+			w := []byte("abcdefgh")
+			w[p] = byte(b)
+			want := b >= 0x20 && b < 0x80 && b != '"' && b != '\\'
+			if got := plainASCII8(binary.LittleEndian.Uint64(w)); got != want {
+				t.Errorf("byte %#x at %d: plainASCII8 = %v, want %v", b, p, got, want)
+			}
+		}
+	}
 }

@@ -165,7 +165,8 @@ func (r *Runner) enrich(ctx context.Context, data []byte) ([]byte, error) {
 	if len(r.opts.Enrichers) == 0 {
 		return data, nil
 	}
-	a, err := idmefv2.Decode(data)
+	// A delivery's data is its own (never reused): the alert may share it.
+	a, err := idmefv2.DecodeShared(data)
 	if err != nil {
 		return nil, bus.Permanent(fmt.Errorf("decode alert: %w", err))
 	}
@@ -214,7 +215,7 @@ func (r *Runner) storeBatch(ctx context.Context, ds []bus.Delivery) error {
 	recs := make([]Record, 0, len(ds))
 	from := make([]int, 0, len(ds))
 	for i, d := range ds {
-		a, err := idmefv2.Decode(d.Data)
+		a, err := idmefv2.DecodeShared(d.Data) // the record keeps d.Data anyway
 		if err != nil {
 			errs[i] = bus.Permanent(fmt.Errorf("decode alert: %w", err))
 			continue
