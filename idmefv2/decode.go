@@ -794,10 +794,9 @@ func plainASCII8(w uint64) bool {
 		ones  = 0x0101010101010101
 		highs = 0x8080808080808080
 	)
-	lt := func(x uint64, n uint64) uint64 { return (x - ones*n) & ^x & highs }
-	quote := w ^ (ones * '"')
-	backslash := w ^ (ones * '\\')
-	return (w&highs)|lt(w, 0x20)|lt(quote, 1)|lt(backslash, 1) == 0
+	q := w ^ (ones * '"')
+	b := w ^ (ones * '\\')
+	return (w|(w-ones*0x20)&^w|(q-ones)&^q|(b-ones)&^b)&highs == 0
 }
 
 // unescape continues scanString from the first backslash at i.

@@ -388,8 +388,9 @@ func plainBytes8(w uint64) bool {
 		ones  = 0x0101010101010101
 		highs = 0x8080808080808080
 	)
-	lt := func(x uint64, n uint64) uint64 { return (x - ones*n) & ^x & highs }
-	return lt(w, 0x20)|lt(w^(ones*'"'), 1)|lt(w^(ones*'\\'), 1) == 0
+	q := w ^ (ones * '"')
+	b := w ^ (ones * '\\')
+	return ((w-ones*0x20)&^w|(q-ones)&^q|(b-ones)&^b)&highs == 0
 }
 
 // number scans a number per RFC 8259 §6.
