@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unsafe"
@@ -92,6 +93,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"truncated", `{` + base + `,"Analyzer":{"Name":"a"`, "unexpected end of input", "/Analyzer", "json.syntax"},
 		{"duplicate attribute", `{` + base + `,"ID":"3f2b8c1e-5d4a-4c6b-9e7f-1a2b3c4d5e6f","Analyzer":{"Name":"a"}}`, `/ID: duplicate attribute "ID"`, "/ID", "json.duplicate-name"},
 		{"duplicate in content", `{` + base + `,"Analyzer":{"Name":"a"},"Attachment":[{"Name":"a","Content":{"k":1,"k":2}}]}`, `duplicate member name "k"`, "/Attachment/0/Content", "json.duplicate-name"},
+		{"escaped duplicate in content", `{` + base + `,"Analyzer":{"Name":"a"},"Attachment":[{"Name":"a","Content":{"k":1,"\u006b":2}}]}`, `duplicate member name "k"`, "/Attachment/0/Content", "json.duplicate-name"},
+		{"late duplicate in big content", `{` + base + `,"Analyzer":{"Name":"a"},"Attachment":[{"Name":"a","Content":{` + manyMembers(40) + `,"m3":0}}]}`, `duplicate member name "m3"`, "/Attachment/0/Content", "json.duplicate-name"},
 		{"invalid UTF-8", "{" + base + ",\"Analyzer\":{\"Name\":\"\xff\"}}", "invalid UTF-8", "/Analyzer", "json.invalid-utf8"},
 		{"lone surrogate", `{` + base + `,"Analyzer":{"Name":"\ud800"}}`, "unpaired surrogate", "/Analyzer", "json.invalid-utf8"},
 		{"control character", "{" + base + ",\"Analyzer\":{\"Name\":\"a\tb\"}}", "control character", "/Analyzer", "json.syntax"},
@@ -277,4 +280,13 @@ func TestPlainASCII8(t *testing.T) {
 			}
 		}
 	}
+}
+
+// manyMembers returns n distinct JSON members "m0":0,"m1":0…
+func manyMembers(n int) string {
+	ms := make([]string, n)
+	for i := range ms {
+		ms[i] = fmt.Sprintf(`"m%d":0`, i)
+	}
+	return strings.Join(ms, ",")
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -49,8 +50,10 @@ func (e *DecodeError) Error() string {
 // that. On failure the error is a *DecodeError. The strings of the Alert
 // share one copy of data; data itself is not retained.
 func Decode(data []byte) (*Alert, error) {
-	a := new(Alert)
-	if err := Unmarshal(data, a); err != nil {
+	a := newAlert()
+	d := decoder{data: data}
+	d.document(a)
+	if err := d.err(); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -61,7 +64,7 @@ func Decode(data []byte) (*Alert, error) {
 // It suits buffers that are not reused, such as a request body or a bus
 // delivery, and saves an allocation and a copy of the message.
 func DecodeShared(data []byte) (*Alert, error) {
-	a := new(Alert)
+	a := newAlert()
 	d := decoder{data: data, shared: true}
 	d.document(a)
 	if err := d.err(); err != nil {
@@ -76,6 +79,23 @@ func Unmarshal(data []byte, a *Alert) error {
 	d := decoder{data: data}
 	d.document(a)
 	return d.err()
+}
+
+// alertBlock is an alert with room for its first source and target, the
+// common case: decoding a typical alert allocates the three at once.
+type alertBlock struct {
+	alert  Alert
+	source [1]Source
+	target [1]Target
+}
+
+// newAlert returns an empty alert whose Source and Target have room for one
+// element each; document sets them back to nil if they stay empty.
+func newAlert() *Alert {
+	b := new(alertBlock)
+	b.alert.Source = b.source[:0:1]
+	b.alert.Target = b.target[:0:1]
+	return &b.alert
 }
 
 // UnmarshalJSON decodes strictly, so that encoding/json and other libraries
@@ -102,6 +122,8 @@ type decoder struct {
 	issues   []decIssue
 	suppress []string // pointers whose model checks would repeat a decode issue
 	arena    []string // backing store of the string lists (see strings)
+	ints     []int    // backing store of the integer lists
+	nameAt   int      // offset of name in data, -1 when it was unescaped into nameBuf
 	fatal    bool
 	depth    int
 	shared   bool // text aliases data (DecodeShared)
@@ -135,6 +157,12 @@ func (d *decoder) document(a *Alert) {
 		d.text = string(d.data)
 	}
 	d.decodeAlert(a)
+	if len(a.Source) == 0 {
+		a.Source = nil // as without newAlert's room
+	}
+	if len(a.Target) == 0 {
+		a.Target = nil
+	}
 	if d.fatal {
 		return
 	}
@@ -289,11 +317,16 @@ func (d *decoder) member() bool {
 		d.unexpected("a member name")
 		return false
 	}
+	start := d.pos + 1
 	name, ok := d.scanString(true)
 	if !ok {
 		return false
 	}
 	d.name = name
+	d.nameAt = -1
+	if d.pos-1-start == len(name) {
+		d.nameAt = start
+	}
 	d.skipWS()
 	if d.pos >= len(d.data) || d.data[d.pos] != ':' {
 		d.unexpected(`":"`)
@@ -474,12 +507,24 @@ func asStrings[T ~string](s []string) []T {
 func (d *decoder) intList(name string) []int {
 	d.push(name, -1)
 	defer d.pop()
-	var out []int
+	var (
+		buf [8]int
+		out = buf[:0]
+	)
 	for more := d.arrayStart(); more; more = d.nextElement() {
 		n, _ := d.integer("", len(out), strconv.IntSize)
 		out = append(out, int(n))
 	}
-	return out
+	if len(out) == 0 {
+		return nil
+	}
+	// As for strings: the lists of one message share an arena.
+	if cap(d.ints)-len(d.ints) < len(out) {
+		d.ints = make([]int, 0, max(len(out), 8))
+	}
+	at := len(d.ints)
+	d.ints = append(d.ints, out...)
+	return d.ints[at : at+len(out) : at+len(out)]
 }
 
 // int64 decodes an integer member.
@@ -644,23 +689,51 @@ func (d *decoder) skipObject(dupCheck bool) bool {
 	}
 	defer func() { d.depth-- }()
 	d.pos++ // '{'
-	var names map[string]struct{}
+	// Names seen: a list while short, a set beyond.
+	var (
+		buf   [16]string
+		list  = buf[:0]
+		names map[string]struct{}
+	)
 	for ok := d.firstMember(); ok; ok = d.nextMember() {
 		if dupCheck {
-			if names == nil {
-				names = map[string]struct{}{}
+			name := d.memberName()
+			dup := false
+			if names != nil {
+				_, dup = names[name]
+			} else {
+				dup = slices.Contains(list, name)
 			}
-			if _, dup := names[string(d.name)]; dup {
+			if dup {
 				d.addFatal("json.duplicate-name", fmt.Sprintf("duplicate member name %q", d.name))
 				return false
 			}
-			names[string(d.name)] = struct{}{}
+			if names == nil && len(list) < 32 {
+				list = append(list, name)
+			} else {
+				if names == nil {
+					names = make(map[string]struct{}, 2*len(list))
+					for _, n := range list {
+						names[n] = struct{}{}
+					}
+				}
+				names[name] = struct{}{}
+			}
 		}
 		if !d.skipValue() {
 			return false
 		}
 	}
 	return !d.fatal
+}
+
+// memberName is the current member name as a string, without a copy when
+// it had no escapes.
+func (d *decoder) memberName() string {
+	if d.nameAt >= 0 && d.text != "" {
+		return d.text[d.nameAt : d.nameAt+len(d.name)]
+	}
+	return string(d.name)
 }
 
 func (d *decoder) skipArray() bool {

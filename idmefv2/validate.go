@@ -34,7 +34,7 @@ func ValidateJSON(data []byte) Report {
 // a caller that needs both (ingest) decodes once. The alert is nil when the
 // report is invalid.
 func DecodeValidate(data []byte) (*Alert, Report) {
-	a := new(Alert)
+	a := newAlert()
 	r := decodeValidate(data, a)
 	if !r.Valid() {
 		return nil, r
@@ -45,7 +45,7 @@ func DecodeValidate(data []byte) (*Alert, Report) {
 // DecodeValidateShared is DecodeValidate without the copy of data, like
 // DecodeShared: data must never be modified afterwards.
 func DecodeValidateShared(data []byte) (*Alert, Report) {
-	a := new(Alert)
+	a := newAlert()
 	r := decodeValidateWith(decoder{data: data, shared: true}, a)
 	if !r.Valid() {
 		return nil, r
