@@ -823,34 +823,34 @@ func (d *decoder) scanString(isName bool) ([]byte, bool) {
 	data := d.data
 	start := d.pos + 1
 	for i := start; i < len(data); {
-		// Skip eight plain ASCII bytes at a time.
+		// Up to eight bytes one by one (most strings are short), then eight
+		// plain ASCII bytes at a time while there are.
+		for end := min(i+8, len(data)); i < end; {
+			c := data[i]
+			switch {
+			case c == '"':
+				d.pos = i + 1
+				return data[start:i], true
+			case c == '\\':
+				return d.unescape(start, i, isName)
+			case c < 0x20:
+				d.pos = i
+				d.syntax(fmt.Sprintf("control character %s in string at offset %d", quoteByte(c), i))
+				return nil, false
+			case c < utf8.RuneSelf:
+				i++
+			default:
+				r, size := utf8.DecodeRune(data[i:])
+				if r == utf8.RuneError && size == 1 {
+					d.pos = i
+					d.addFatal("json.invalid-utf8", fmt.Sprintf("invalid UTF-8 in string at offset %d", i))
+					return nil, false
+				}
+				i += size
+			}
+		}
 		for i+8 <= len(data) && plainASCII8(binary.LittleEndian.Uint64(data[i:])) {
 			i += 8
-		}
-		if i >= len(data) {
-			break
-		}
-		c := data[i]
-		switch {
-		case c == '"':
-			d.pos = i + 1
-			return data[start:i], true
-		case c == '\\':
-			return d.unescape(start, i, isName)
-		case c < 0x20:
-			d.pos = i
-			d.syntax(fmt.Sprintf("control character %s in string at offset %d", quoteByte(c), i))
-			return nil, false
-		case c < utf8.RuneSelf:
-			i++
-		default:
-			r, size := utf8.DecodeRune(data[i:])
-			if r == utf8.RuneError && size == 1 {
-				d.pos = i
-				d.addFatal("json.invalid-utf8", fmt.Sprintf("invalid UTF-8 in string at offset %d", i))
-				return nil, false
-			}
-			i += size
 		}
 	}
 	d.pos = len(data)

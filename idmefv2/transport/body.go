@@ -341,39 +341,40 @@ func (s *jsonScan) object() bool {
 // control characters, and checks escapes but not UTF-8.
 func (s *jsonScan) str() bool {
 	b := s.b
-	i := s.i + 1
-	for {
+	for i := s.i + 1; i < len(b); {
+		// Up to eight bytes one by one (most strings are short), then eight
+		// plain bytes at a time while there are.
+		for end := min(i+8, len(b)); i < end; {
+			switch c := b[i]; {
+			case c == '"':
+				s.i = i + 1
+				return true
+			case c == '\\':
+				if i+1 >= len(b) {
+					return false
+				}
+				switch b[i+1] {
+				case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+					i += 2
+				case 'u':
+					if i+6 > len(b) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
+						return false
+					}
+					i += 6
+				default:
+					return false
+				}
+			case c < 0x20:
+				return false
+			default:
+				i++
+			}
+		}
 		for i+8 <= len(b) && plainBytes8(binary.LittleEndian.Uint64(b[i:])) {
 			i += 8
 		}
-		if i >= len(b) {
-			return false
-		}
-		switch c := b[i]; {
-		case c == '"':
-			s.i = i + 1
-			return true
-		case c == '\\':
-			if i+1 >= len(b) {
-				return false
-			}
-			switch b[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(b) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
-					return false
-				}
-				i += 6
-			default:
-				return false
-			}
-		case c < 0x20:
-			return false
-		default:
-			i++
-		}
 	}
+	return false
 }
 
 func isHex(c byte) bool {
