@@ -290,3 +290,17 @@ func manyMembers(n int) string {
 	}
 	return strings.Join(ms, ",")
 }
+
+// TestAppendQuotedEveryPosition round-trips strings with a character to
+// escape (or a multi-byte one) at every position, across the 8-byte steps.
+func TestAppendQuotedEveryPosition(t *testing.T) {
+	for _, special := range []string{`"`, `\`, "\n", "\x01", "é", "\u2028", "\x7f"} {
+		for p := range 20 {
+			s := strings.Repeat("a", p) + special + strings.Repeat("b", 19-p)
+			var got string
+			if err := json.Unmarshal(appendQuoted(nil, s), &got); err != nil || got != s {
+				t.Errorf("appendQuoted(%q) = %s: decodes to %q, %v", s, appendQuoted(nil, s), got, err)
+			}
+		}
+	}
+}
