@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -302,5 +303,28 @@ func TestAppendQuotedEveryPosition(t *testing.T) {
 				t.Errorf("appendQuoted(%q) = %s: decodes to %q, %v", s, appendQuoted(nil, s), got, err)
 			}
 		}
+	}
+}
+
+// TestLongStringLists decodes lists longer than one arena, whole and with a
+// wrong element late in the list.
+func TestLongStringLists(t *testing.T) {
+	const base = `"Version":"2.D.V08","ID":"3f2b8c1e-5d4a-4c6b-9e7f-1a2b3c4d5e6f","CreateTime":"2026-05-10T08:00:00Z","Analyzer":{"Name":"a"}`
+	refs := make([]string, 40)
+	for i := range refs {
+		refs[i] = fmt.Sprintf("ref-%d", i)
+	}
+	quoted, _ := json.Marshal(refs)
+	a, err := Decode([]byte(`{` + base + `,"AltNames":["x","y"],"Ref":` + string(quoted) + `,"RelID":["z"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(refs, a.Ref); d != "" || !slices.Equal(a.AltNames, []string{"x", "y"}) || !slices.Equal(a.RelID, []string{"z"}) {
+		t.Errorf("lists decoded as %q, %q, %q", a.AltNames, a.Ref, a.RelID)
+	}
+	bad := strings.Replace(string(quoted), `"ref-20"`, `20`, 1)
+	_, err = Decode([]byte(`{` + base + `,"Ref":` + bad + `}`))
+	if err == nil || !strings.Contains(err.Error(), "/Ref/20: expected string, got number") {
+		t.Errorf("wrong element 20: error %v", err)
 	}
 }

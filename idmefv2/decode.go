@@ -458,43 +458,44 @@ func (d *decoder) stringValue() (string, bool) {
 }
 
 // stringList decodes an array of strings; rule is reported for an element
-// of another type.
+// of another type. The lists of one message share an arena (see addString)
+// instead of an allocation each.
 func stringList[T ~string](d *decoder, name, rule string) []T {
 	d.push(name, -1)
 	defer d.pop()
-	var (
-		buf [16]string
-		out = buf[:0]
-	)
+	at := len(d.arena) // the list is d.arena[at:]
 	for more := d.arrayStart(); more; more = d.nextElement() {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-			d.mismatchRule("", len(out), "string", rule)
-			out = append(out, "")
+			d.mismatchRule("", len(d.arena)-at, "string", rule)
+			at = d.addString(at, "")
 			continue
 		}
 		v, ok := d.stringValue()
 		if !ok {
 			break
 		}
-		out = append(out, v)
+		at = d.addString(at, v)
 	}
-	if len(out) == 0 {
+	n := len(d.arena) - at
+	if n == 0 {
 		return nil
 	}
-	return asStrings[T](d.strings(out))
+	// No spare capacity: appending to one list never overwrites the next.
+	return asStrings[T](d.arena[at : at+n : at+n])
 }
 
-// strings copies list into the decoder's arena: the lists of one message
-// share a few allocations instead of one each. The result has no spare
-// capacity, so that appending to one list never overwrites the next.
-func (d *decoder) strings(list []string) []string {
-	n := len(list)
-	if cap(d.arena)-len(d.arena) < n {
-		d.arena = make([]string, 0, max(n, 16))
+// addString appends v to the list that starts at d.arena[at] and returns
+// where the list starts now: when the arena is full, the list so far moves
+// to a new one.
+func (d *decoder) addString(at int, v string) int {
+	if len(d.arena) == cap(d.arena) {
+		n := len(d.arena) - at
+		arena := make([]string, n, max(2*n, 16))
+		copy(arena, d.arena[at:])
+		d.arena, at = arena, 0
 	}
-	at := len(d.arena)
-	d.arena = append(d.arena, list...)
-	return d.arena[at : at+n : at+n]
+	d.arena = append(d.arena, v)
+	return at
 }
 
 // asStrings views a []string as a []T for a string type T: both have the
