@@ -121,7 +121,7 @@ type decoder struct {
 	nameBuf  []byte
 	issues   []decIssue
 	suppress []string // pointers whose model checks would repeat a decode issue
-	arena    []string // backing store of the string lists (see strings)
+	arena    []string // backing store of the string lists (see addString)
 	ints     []int    // backing store of the integer lists
 	nameAt   int      // offset of name in data, -1 when it was unescaped into nameBuf
 	fatal    bool
