@@ -1,10 +1,15 @@
 package idmefv2
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -89,6 +94,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"truncated", `{` + base + `,"Analyzer":{"Name":"a"`, "unexpected end of input", "/Analyzer", "json.syntax"},
 		{"duplicate attribute", `{` + base + `,"ID":"3f2b8c1e-5d4a-4c6b-9e7f-1a2b3c4d5e6f","Analyzer":{"Name":"a"}}`, `/ID: duplicate attribute "ID"`, "/ID", "json.duplicate-name"},
 		{"duplicate in content", `{` + base + `,"Analyzer":{"Name":"a"},"Attachment":[{"Name":"a","Content":{"k":1,"k":2}}]}`, `duplicate member name "k"`, "/Attachment/0/Content", "json.duplicate-name"},
+		{"escaped duplicate in content", `{` + base + `,"Analyzer":{"Name":"a"},"Attachment":[{"Name":"a","Content":{"k":1,"\u006b":2}}]}`, `duplicate member name "k"`, "/Attachment/0/Content", "json.duplicate-name"},
+		{"late duplicate in big content", `{` + base + `,"Analyzer":{"Name":"a"},"Attachment":[{"Name":"a","Content":{` + manyMembers(40) + `,"m3":0}}]}`, `duplicate member name "m3"`, "/Attachment/0/Content", "json.duplicate-name"},
 		{"invalid UTF-8", "{" + base + ",\"Analyzer\":{\"Name\":\"\xff\"}}", "invalid UTF-8", "/Analyzer", "json.invalid-utf8"},
 		{"lone surrogate", `{` + base + `,"Analyzer":{"Name":"\ud800"}}`, "unpaired surrogate", "/Analyzer", "json.invalid-utf8"},
 		{"control character", "{" + base + ",\"Analyzer\":{\"Name\":\"a\tb\"}}", "control character", "/Analyzer", "json.syntax"},
@@ -110,6 +117,47 @@ func TestDecodeErrors(t *testing.T) {
 			r := ValidateJSON([]byte(tc.in))
 			if r.Valid() || !hasErrorAt(r.Errors(), tc.pointer) {
 				t.Errorf("ValidateJSON = %v, want an error at %q", r.Issues, tc.pointer)
+			}
+			if _, serr := DecodeShared([]byte(tc.in)); serr == nil || serr.Error() != err.Error() {
+				t.Errorf("DecodeShared error = %v, want %v", serr, err)
+			}
+			if a, sr := DecodeValidateShared([]byte(tc.in)); a != nil || !cmp.Equal(sr, r) {
+				t.Errorf("DecodeValidateShared = %v, %v; want nil, %v", a, sr, r)
+			}
+		})
+	}
+}
+
+// TestDecodeSharedIsDecode checks that decoding without a copy of the input
+// gives the same alert and report, and that the alert does share the input.
+func TestDecodeSharedIsDecode(t *testing.T) {
+	for name, data := range validExamples(t) {
+		t.Run(name, func(t *testing.T) {
+			want, err := Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := bytes.Clone(data)
+			got, err := DecodeShared(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("DecodeShared differs from Decode (-want +got):\n%s", d)
+			}
+			wantA, wantR := DecodeValidate(data)
+			gotA, gotR := DecodeValidateShared(in)
+			if d := cmp.Diff(wantR, gotR); d != "" {
+				t.Errorf("DecodeValidateShared report differs (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(wantA, gotA); d != "" {
+				t.Errorf("DecodeValidateShared alert differs (-want +got):\n%s", d)
+			}
+			// The ID is a plain string: it lies inside the input.
+			id := unsafe.StringData(got.ID)
+			start := unsafe.SliceData(in)
+			if uintptr(unsafe.Pointer(id)) < uintptr(unsafe.Pointer(start)) || uintptr(unsafe.Pointer(id)) >= uintptr(unsafe.Pointer(start))+uintptr(len(in)) {
+				t.Errorf("DecodeShared copied the input: ID is not inside it")
 			}
 		})
 	}
@@ -218,4 +266,65 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Validate and ValidateJSON(Encode) differ (-model +bytes):\n%s", d)
 		}
 	})
+}
+
+// TestPlainASCII8 checks the word-at-a-time string scan against the byte
+// rule it stands for, for every byte value at every position.
+func TestPlainASCII8(t *testing.T) {
+	for p := range 8 {
+		for b := range 256 {
+			w := []byte("abcdefgh")
+			w[p] = byte(b)
+			want := b >= 0x20 && b < 0x80 && b != '"' && b != '\\'
+			if got := plainASCII8(binary.LittleEndian.Uint64(w)); got != want {
+				t.Errorf("byte %#x at %d: plainASCII8 = %v, want %v", b, p, got, want)
+			}
+		}
+	}
+}
+
+// manyMembers returns n distinct JSON members "m0":0,"m1":0…
+func manyMembers(n int) string {
+	ms := make([]string, n)
+	for i := range ms {
+		ms[i] = fmt.Sprintf(`"m%d":0`, i)
+	}
+	return strings.Join(ms, ",")
+}
+
+// TestAppendQuotedEveryPosition round-trips strings with a character to
+// escape (or a multi-byte one) at every position, across the 8-byte steps.
+func TestAppendQuotedEveryPosition(t *testing.T) {
+	for _, special := range []string{`"`, `\`, "\n", "\x01", "é", "\u2028", "\x7f"} {
+		for p := range 20 {
+			s := strings.Repeat("a", p) + special + strings.Repeat("b", 19-p)
+			var got string
+			if err := json.Unmarshal(appendQuoted(nil, s), &got); err != nil || got != s {
+				t.Errorf("appendQuoted(%q) = %s: decodes to %q, %v", s, appendQuoted(nil, s), got, err)
+			}
+		}
+	}
+}
+
+// TestLongStringLists decodes lists longer than one arena, whole and with a
+// wrong element late in the list.
+func TestLongStringLists(t *testing.T) {
+	const base = `"Version":"2.D.V08","ID":"3f2b8c1e-5d4a-4c6b-9e7f-1a2b3c4d5e6f","CreateTime":"2026-05-10T08:00:00Z","Analyzer":{"Name":"a"}`
+	refs := make([]string, 40)
+	for i := range refs {
+		refs[i] = fmt.Sprintf("ref-%d", i)
+	}
+	quoted, _ := json.Marshal(refs)
+	a, err := Decode([]byte(`{` + base + `,"AltNames":["x","y"],"Ref":` + string(quoted) + `,"RelID":["z"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(refs, a.Ref); d != "" || !slices.Equal(a.AltNames, []string{"x", "y"}) || !slices.Equal(a.RelID, []string{"z"}) {
+		t.Errorf("lists decoded as %q, %q, %q", a.AltNames, a.Ref, a.RelID)
+	}
+	bad := strings.Replace(string(quoted), `"ref-20"`, `20`, 1)
+	_, err = Decode([]byte(`{` + base + `,"Ref":` + bad + `}`))
+	if err == nil || !strings.Contains(err.Error(), "/Ref/20: expected string, got number") {
+		t.Errorf("wrong element 20: error %v", err)
+	}
 }

@@ -2,14 +2,17 @@ package idmefv2
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // maxDepth bounds the nesting of JSON values (inside Attachment.Content).
@@ -47,8 +50,24 @@ func (e *DecodeError) Error() string {
 // that. On failure the error is a *DecodeError. The strings of the Alert
 // share one copy of data; data itself is not retained.
 func Decode(data []byte) (*Alert, error) {
-	a := new(Alert)
-	if err := Unmarshal(data, a); err != nil {
+	a := newAlert()
+	d := decoder{data: data}
+	d.document(a)
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// DecodeShared is Decode without the copy of data: the strings of the Alert
+// point into data itself, which must therefore never be modified afterwards.
+// It suits buffers that are not reused, such as a request body or a bus
+// delivery, and saves an allocation and a copy of the message.
+func DecodeShared(data []byte) (*Alert, error) {
+	a := newAlert()
+	d := decoder{data: data, shared: true}
+	d.document(a)
+	if err := d.err(); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -60,6 +79,23 @@ func Unmarshal(data []byte, a *Alert) error {
 	d := decoder{data: data}
 	d.document(a)
 	return d.err()
+}
+
+// alertBlock is an alert with room for its first source and target, the
+// common case: decoding a typical alert allocates the three at once.
+type alertBlock struct {
+	alert  Alert
+	source [1]Source
+	target [1]Target
+}
+
+// newAlert returns an empty alert whose Source and Target have room for one
+// element each; document sets them back to nil if they stay empty.
+func newAlert() *Alert {
+	b := new(alertBlock)
+	b.alert.Source = b.source[:0:1]
+	b.alert.Target = b.target[:0:1]
+	return &b.alert
 }
 
 // UnmarshalJSON decodes strictly, so that encoding/json and other libraries
@@ -85,8 +121,12 @@ type decoder struct {
 	nameBuf  []byte
 	issues   []decIssue
 	suppress []string // pointers whose model checks would repeat a decode issue
+	arena    []string // backing store of the string lists (see addString)
+	ints     []int    // backing store of the integer lists
+	nameAt   int      // offset of name in data, -1 when it was unescaped into nameBuf
 	fatal    bool
 	depth    int
+	shared   bool // text aliases data (DecodeShared)
 }
 
 func (d *decoder) err() error {
@@ -110,8 +150,19 @@ func (d *decoder) err() error {
 func (d *decoder) document(a *Alert) {
 	// One copy of the input gives every string value of the alert without an
 	// allocation each; the alert keeps the copy alive, about its own size.
-	d.text = string(d.data)
+	// A shared input is its own copy.
+	if d.shared {
+		d.text = unsafe.String(unsafe.SliceData(d.data), len(d.data))
+	} else {
+		d.text = string(d.data)
+	}
 	d.decodeAlert(a)
+	if len(a.Source) == 0 {
+		a.Source = nil // as without newAlert's room
+	}
+	if len(a.Target) == 0 {
+		a.Target = nil
+	}
 	if d.fatal {
 		return
 	}
@@ -266,11 +317,16 @@ func (d *decoder) member() bool {
 		d.unexpected("a member name")
 		return false
 	}
+	start := d.pos + 1
 	name, ok := d.scanString(true)
 	if !ok {
 		return false
 	}
 	d.name = name
+	d.nameAt = -1
+	if d.pos-1-start == len(name) {
+		d.nameAt = start
+	}
 	d.skipWS()
 	if d.pos >= len(d.data) || d.data[d.pos] != ':' {
 		d.unexpected(`":"`)
@@ -402,39 +458,74 @@ func (d *decoder) stringValue() (string, bool) {
 }
 
 // stringList decodes an array of strings; rule is reported for an element
-// of another type.
+// of another type. The lists of one message share an arena (see addString)
+// instead of an allocation each.
 func stringList[T ~string](d *decoder, name, rule string) []T {
 	d.push(name, -1)
 	defer d.pop()
-	var out []T
+	at := len(d.arena) // the list is d.arena[at:]
 	for more := d.arrayStart(); more; more = d.nextElement() {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-			d.mismatchRule("", len(out), "string", rule)
-			out = append(out, "")
+			d.mismatchRule("", len(d.arena)-at, "string", rule)
+			at = d.addString(at, "")
 			continue
 		}
 		v, ok := d.stringValue()
 		if !ok {
-			return out
+			break
 		}
-		if out == nil {
-			out = make([]T, 0, 4)
-		}
-		out = append(out, T(v))
+		at = d.addString(at, v)
 	}
-	return out
+	n := len(d.arena) - at
+	if n == 0 {
+		return nil
+	}
+	// No spare capacity: appending to one list never overwrites the next.
+	return asStrings[T](d.arena[at : at+n : at+n])
+}
+
+// addString appends v to the list that starts at d.arena[at] and returns
+// where the list starts now: when the arena is full, the list so far moves
+// to a new one.
+func (d *decoder) addString(at int, v string) int {
+	if len(d.arena) == cap(d.arena) {
+		n := len(d.arena) - at
+		arena := make([]string, n, max(2*n, 16))
+		copy(arena, d.arena[at:])
+		d.arena, at = arena, 0
+	}
+	d.arena = append(d.arena, v)
+	return at
+}
+
+// asStrings views a []string as a []T for a string type T: both have the
+// same memory layout.
+func asStrings[T ~string](s []string) []T {
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
 // intList decodes an array of JSON integers.
 func (d *decoder) intList(name string) []int {
 	d.push(name, -1)
 	defer d.pop()
-	var out []int
+	var (
+		buf [8]int
+		out = buf[:0]
+	)
 	for more := d.arrayStart(); more; more = d.nextElement() {
 		n, _ := d.integer("", len(out), strconv.IntSize)
 		out = append(out, int(n))
 	}
-	return out
+	if len(out) == 0 {
+		return nil
+	}
+	// As for strings: the lists of one message share an arena.
+	if cap(d.ints)-len(d.ints) < len(out) {
+		d.ints = make([]int, 0, max(len(out), 8))
+	}
+	at := len(d.ints)
+	d.ints = append(d.ints, out...)
+	return d.ints[at : at+len(out) : at+len(out)]
 }
 
 // int64 decodes an integer member.
@@ -599,23 +690,51 @@ func (d *decoder) skipObject(dupCheck bool) bool {
 	}
 	defer func() { d.depth-- }()
 	d.pos++ // '{'
-	var names map[string]struct{}
+	// Names seen: a list while short, a set beyond.
+	var (
+		buf   [16]string
+		list  = buf[:0]
+		names map[string]struct{}
+	)
 	for ok := d.firstMember(); ok; ok = d.nextMember() {
 		if dupCheck {
-			if names == nil {
-				names = map[string]struct{}{}
+			name := d.memberName()
+			dup := false
+			if names != nil {
+				_, dup = names[name]
+			} else {
+				dup = slices.Contains(list, name)
 			}
-			if _, dup := names[string(d.name)]; dup {
+			if dup {
 				d.addFatal("json.duplicate-name", fmt.Sprintf("duplicate member name %q", d.name))
 				return false
 			}
-			names[string(d.name)] = struct{}{}
+			if names == nil && len(list) < 32 {
+				list = append(list, name)
+			} else {
+				if names == nil {
+					names = make(map[string]struct{}, 2*len(list))
+					for _, n := range list {
+						names[n] = struct{}{}
+					}
+				}
+				names[name] = struct{}{}
+			}
 		}
 		if !d.skipValue() {
 			return false
 		}
 	}
 	return !d.fatal
+}
+
+// memberName is the current member name as a string, without a copy when
+// it had no escapes.
+func (d *decoder) memberName() string {
+	if d.nameAt >= 0 && d.text != "" {
+		return d.text[d.nameAt : d.nameAt+len(d.name)]
+	}
+	return string(d.name)
 }
 
 func (d *decoder) skipArray() bool {
@@ -705,32 +824,53 @@ func (d *decoder) scanString(isName bool) ([]byte, bool) {
 	data := d.data
 	start := d.pos + 1
 	for i := start; i < len(data); {
-		c := data[i]
-		switch {
-		case c == '"':
-			d.pos = i + 1
-			return data[start:i], true
-		case c == '\\':
-			return d.unescape(start, i, isName)
-		case c < 0x20:
-			d.pos = i
-			d.syntax(fmt.Sprintf("control character %s in string at offset %d", quoteByte(c), i))
-			return nil, false
-		case c < utf8.RuneSelf:
-			i++
-		default:
-			r, size := utf8.DecodeRune(data[i:])
-			if r == utf8.RuneError && size == 1 {
+		// Up to eight bytes one by one (most strings are short), then eight
+		// plain ASCII bytes at a time while there are.
+		for end := min(i+8, len(data)); i < end; {
+			c := data[i]
+			switch {
+			case c == '"':
+				d.pos = i + 1
+				return data[start:i], true
+			case c == '\\':
+				return d.unescape(start, i, isName)
+			case c < 0x20:
 				d.pos = i
-				d.addFatal("json.invalid-utf8", fmt.Sprintf("invalid UTF-8 in string at offset %d", i))
+				d.syntax(fmt.Sprintf("control character %s in string at offset %d", quoteByte(c), i))
 				return nil, false
+			case c < utf8.RuneSelf:
+				i++
+			default:
+				r, size := utf8.DecodeRune(data[i:])
+				if r == utf8.RuneError && size == 1 {
+					d.pos = i
+					d.addFatal("json.invalid-utf8", fmt.Sprintf("invalid UTF-8 in string at offset %d", i))
+					return nil, false
+				}
+				i += size
 			}
-			i += size
+		}
+		for i+8 <= len(data) && plainASCII8(binary.LittleEndian.Uint64(data[i:])) {
+			i += 8
 		}
 	}
 	d.pos = len(data)
 	d.syntax("unterminated string")
 	return nil, false
+}
+
+// plainASCII8 reports whether the eight bytes of w are all printable
+// ASCII other than '"' and '\\': bytes a string holds as they are. Each
+// test is the classic "has a byte less than n" bit trick, which has no
+// false negatives (a false positive only takes the byte-by-byte path).
+func plainASCII8(w uint64) bool {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	q := w ^ (ones * '"')
+	b := w ^ (ones * '\\')
+	return (w|(w-ones*0x20)&^w|(q-ones)&^q|(b-ones)&^b)&highs == 0
 }
 
 // unescape continues scanString from the first backslash at i.

@@ -19,6 +19,8 @@
 // problem comes with its JSON pointer. Encode writes compact JSON; decoding,
 // encoding and decoding again gives an equal Alert. Attachment.Content keeps
 // the raw JSON, so an object stays an object and a string stays a string.
+// DecodeShared (and DecodeValidateShared) decode without copying the input,
+// for buffers that are never modified afterwards.
 //
 // Required attributes are always encoded, optional ones only when set. So
 // Validate on an Alert reports what a JSON-schema validator would report on

@@ -34,8 +34,19 @@ func ValidateJSON(data []byte) Report {
 // a caller that needs both (ingest) decodes once. The alert is nil when the
 // report is invalid.
 func DecodeValidate(data []byte) (*Alert, Report) {
-	a := new(Alert)
+	a := newAlert()
 	r := decodeValidate(data, a)
+	if !r.Valid() {
+		return nil, r
+	}
+	return a, r
+}
+
+// DecodeValidateShared is DecodeValidate without the copy of data, like
+// DecodeShared: data must never be modified afterwards.
+func DecodeValidateShared(data []byte) (*Alert, Report) {
+	a := newAlert()
+	r := decodeValidateWith(decoder{data: data, shared: true}, a)
 	if !r.Valid() {
 		return nil, r
 	}
@@ -52,7 +63,11 @@ func validateJSON(data []byte) (Report, Version) {
 
 // decodeValidate decodes data into a and validates it.
 func decodeValidate(data []byte, a *Alert) Report {
-	d := decoder{data: data}
+	return decodeValidateWith(decoder{data: data}, a)
+}
+
+// decodeValidateWith is decodeValidate with a prepared decoder.
+func decodeValidateWith(d decoder, a *Alert) Report {
 	d.document(a)
 	r := Report{Version: appliedVersion(a.Version)}
 	if len(d.issues) > 0 {

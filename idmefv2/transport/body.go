@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,7 +70,8 @@ func (h *Handler) splitJSON(body []byte) (items []item, batch bool, rep *reply) 
 	if start == len(body) {
 		return nil, false, errReply(http.StatusBadRequest, "empty body; send one IDMEFv2 message as a JSON object")
 	}
-	if !json.Valid(body) {
+	elems, ok := scanJSON(body, start)
+	if !ok {
 		return nil, false, malformed(body)
 	}
 	switch body[start] {
@@ -84,7 +86,6 @@ func (h *Handler) splitJSON(body []byte) (items []item, batch bool, rep *reply) 
 		if h.opts.DisableBatches {
 			return nil, true, errReply(http.StatusBadRequest, "JSON array bodies (batches) are not accepted here; send one message per request")
 		}
-		elems := splitArray(body, start)
 		if len(elems) == 0 {
 			return nil, true, errReply(http.StatusBadRequest, "empty batch: the JSON array has no message")
 		}
@@ -180,71 +181,258 @@ func (h *Handler) checkPart(ct string, data []byte) item {
 	return item{data: data}
 }
 
-// splitArray returns the elements of the JSON array starting at body[at].
-// body must be valid JSON (checked by json.Valid), which keeps the scan
-// simple: only strings and nesting need tracking.
+// splitArray returns the elements of the JSON array starting at body[at]
+// (body must be valid JSON).
 func splitArray(body []byte, at int) [][]byte {
-	var elems [][]byte
-	i := skipSpace(body, at+1)
-	for i < len(body) && body[i] != ']' {
-		end := valueEnd(body, i)
-		elems = append(elems, body[i:end])
-		i = skipSpace(body, end)
-		if i < len(body) && body[i] == ',' {
-			i = skipSpace(body, i+1)
-		}
-	}
+	elems, _ := scanJSON(body, at)
 	return elems
 }
 
-// valueEnd returns the index just after the JSON value starting at b[i].
-func valueEnd(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return stringEnd(b, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				j = stringEnd(b, j) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1
-				}
-			}
+// maxJSONDepth is the nesting encoding/json accepts.
+const maxJSONDepth = 10000
+
+// scanJSON checks, in one pass, that body is one JSON value and nothing
+// else but white space (exactly what json.Valid accepts), and returns the
+// elements of a top-level array. start is the index of the value's first
+// byte (after leading white space).
+func scanJSON(body []byte, start int) (elems [][]byte, ok bool) {
+	s := jsonScan{b: body, i: start}
+	if start < len(body) && body[start] == '[' {
+		ok = s.array(&elems)
+	} else {
+		ok = s.value()
+	}
+	if !ok {
+		return nil, false
+	}
+	s.ws()
+	return elems, s.i == len(body)
+}
+
+// jsonScan is a validating JSON scanner that only moves forward.
+type jsonScan struct {
+	b     []byte
+	i     int
+	depth int
+}
+
+func (s *jsonScan) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\r', '\n':
+			s.i++
+		default:
+			return
 		}
-		return len(b)
-	default: // number, true, false, null
-		j := i
-		for j < len(b) && !strings.ContainsRune(",]} \t\r\n", rune(b[j])) {
-			j++
-		}
-		return j
 	}
 }
 
-// stringEnd returns the index just after the string starting at b[i] == '"':
-// the first quote not escaped by an odd run of backslashes.
-func stringEnd(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		k := bytes.IndexByte(b[j:], '"')
-		if k < 0 {
-			return len(b)
+func (s *jsonScan) value() bool {
+	if s.i >= len(s.b) {
+		return false
+	}
+	switch c := s.b[s.i]; c {
+	case '"':
+		return s.str()
+	case '{':
+		return s.object()
+	case '[':
+		return s.array(nil)
+	case 't':
+		return s.lit("true")
+	case 'f':
+		return s.lit("false")
+	case 'n':
+		return s.lit("null")
+	default:
+		return s.number()
+	}
+}
+
+func (s *jsonScan) lit(l string) bool {
+	if !bytes.HasPrefix(s.b[s.i:], []byte(l)) {
+		return false
+	}
+	s.i += len(l)
+	return true
+}
+
+// array scans an array at '[', appending its elements to elems if not nil.
+func (s *jsonScan) array(elems *[][]byte) bool {
+	if s.depth++; s.depth > maxJSONDepth {
+		return false
+	}
+	s.i++
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == ']' {
+		s.i++
+		s.depth--
+		return true
+	}
+	for {
+		start := s.i
+		if !s.value() {
+			return false
 		}
-		j += k
-		bs := 0
-		for bs < j-i-1 && b[j-1-bs] == '\\' {
-			bs++
+		if elems != nil {
+			*elems = append(*elems, s.b[start:s.i])
 		}
-		if bs%2 == 0 {
-			return j + 1
+		s.ws()
+		if s.i >= len(s.b) {
+			return false
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+			s.ws()
+		case ']':
+			s.i++
+			s.depth--
+			return true
+		default:
+			return false
 		}
 	}
-	return len(b)
+}
+
+func (s *jsonScan) object() bool {
+	if s.depth++; s.depth > maxJSONDepth {
+		return false
+	}
+	s.i++
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == '}' {
+		s.i++
+		s.depth--
+		return true
+	}
+	for {
+		if s.i >= len(s.b) || s.b[s.i] != '"' || !s.str() {
+			return false
+		}
+		s.ws()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return false
+		}
+		s.i++
+		s.ws()
+		if !s.value() {
+			return false
+		}
+		s.ws()
+		if s.i >= len(s.b) {
+			return false
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+			s.ws()
+		case '}':
+			s.i++
+			s.depth--
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// str scans a string at '"'. Like encoding/json, it accepts any byte but
+// control characters, and checks escapes but not UTF-8.
+func (s *jsonScan) str() bool {
+	b := s.b
+	for i := s.i + 1; i < len(b); {
+		// Up to eight bytes one by one (most strings are short), then eight
+		// plain bytes at a time while there are.
+		for end := min(i+8, len(b)); i < end; {
+			switch c := b[i]; {
+			case c == '"':
+				s.i = i + 1
+				return true
+			case c == '\\':
+				if i+1 >= len(b) {
+					return false
+				}
+				switch b[i+1] {
+				case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+					i += 2
+				case 'u':
+					if i+6 > len(b) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
+						return false
+					}
+					i += 6
+				default:
+					return false
+				}
+			case c < 0x20:
+				return false
+			default:
+				i++
+			}
+		}
+		for i+8 <= len(b) && plainBytes8(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
+	}
+	return false
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// plainBytes8 reports whether none of the eight bytes of w is a control
+// character, '"' or '\\' (the "has a byte less than n" bit trick: no false
+// negatives; a false positive only takes the byte-by-byte path).
+func plainBytes8(w uint64) bool {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	q := w ^ (ones * '"')
+	b := w ^ (ones * '\\')
+	return ((w-ones*0x20)&^w|(q-ones)&^q|(b-ones)&^b)&highs == 0
+}
+
+// number scans a number per RFC 8259 §6.
+func (s *jsonScan) number() bool {
+	b, i := s.b, s.i
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		i = digits(b, i)
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		if i++; i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return false
+		}
+		i = digits(b, i)
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return false
+		}
+		i = digits(b, i)
+	}
+	s.i = i
+	return true
+}
+
+func digits(b []byte, i int) int {
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 func skipSpace(b []byte, i int) int {

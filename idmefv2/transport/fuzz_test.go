@@ -99,3 +99,21 @@ func FuzzSplitArray(f *testing.F) {
 		}
 	})
 }
+
+// FuzzScanJSON checks the one-pass body scanner against json.Valid: it
+// must accept exactly the same bodies.
+func FuzzScanJSON(f *testing.F) {
+	for _, s := range []string{
+		`[]`, ` [ 1 , "a" ] `, `{"a":[1,2,{"b":null}],"c":"\u00e9\n"}`, `[1,]`, `{"a" 1}`, `01`, `-`, `1.`,
+		`1e+`, `-0.5E-3`, `"\x01"`, "\"\xff\xfe\"", `"\u12G4"`, `"\q"`, `tru`, `nullx`, `[[[]]`, `{}}`,
+		"\xef\xbb\xbf{}", `{"a":"]}\\"}`, `"abcdefghijklmnop\"qrstuvwxyz"`, "\"abcdefgh\\\\\"",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		_, ok := scanJSON(body, skipSpace(body, 0))
+		if want := json.Valid(body); ok != want {
+			t.Fatalf("scanJSON(%q) = %v, json.Valid = %v", body, ok, want)
+		}
+	})
+}

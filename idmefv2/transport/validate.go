@@ -44,7 +44,9 @@ type Verdict struct {
 
 // Validator decides whether one message (one JSON object, already known
 // to be well-formed) is a valid IDMEFv2 message. Implementations must be
-// safe for concurrent use; they must not retain msg after returning.
+// safe for concurrent use; they must not modify msg. The handler does not
+// modify it either (it becomes Message.Data), so a Verdict.Value may share
+// its memory.
 type Validator interface {
 	Validate(ctx context.Context, msg []byte) Verdict
 }

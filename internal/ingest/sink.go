@@ -49,17 +49,23 @@ func (s *Sink) Accept(ctx context.Context, msgs []transport.Message) error {
 		}
 	}
 	out := make([]bus.Message, len(msgs))
+	// The messages of one request share their sender and reception time:
+	// they share one header map too (the bus only reads it).
+	var (
+		hdr      map[string]string
+		peer     transport.Peer
+		received time.Time
+	)
 	for i, m := range msgs {
-		out[i] = bus.Message{
-			Subject: s.subject,
-			Key:     alertID(m),
-			Data:    m.Data,
-			Header: map[string]string{
+		if hdr == nil || m.Peer != peer || !m.Received.Equal(received) {
+			peer, received = m.Peer, m.Received
+			hdr = map[string]string{
 				bus.HeaderContentType: "application/json",
 				bus.HeaderSender:      senderOf(m.Peer),
 				bus.HeaderReceived:    m.Received.UTC().Format(time.RFC3339Nano),
-			},
+			}
 		}
+		out[i] = bus.Message{Subject: s.subject, Key: alertID(m), Data: m.Data, Header: hdr}
 	}
 	err := s.pub.PublishBatch(ctx, out)
 	switch {

@@ -71,7 +71,9 @@ func NewValidator(opts ValidatorOptions) (*Validator, error) {
 func (iv *Validator) Validate(_ context.Context, msg []byte) transport.Verdict {
 	// The hot path: a current-draft message, decoded once.
 	if !iv.forced {
-		if a, rep := idmefv2.DecodeValidate(msg); a != nil {
+		// The handler never modifies msg (it becomes Message.Data): the
+		// alert may share its memory.
+		if a, rep := idmefv2.DecodeValidateShared(msg); a != nil {
 			return transport.Verdict{OK: true, Problems: problems(rep.Issues), Value: a}
 		}
 	}
@@ -90,7 +92,7 @@ func (iv *Validator) Validate(_ context.Context, msg []byte) transport.Verdict {
 	if err != nil {
 		return transport.Verdict{Problems: upgradeProblems(err)}
 	}
-	a, rep := idmefv2.DecodeValidate(out)
+	a, rep := idmefv2.DecodeValidateShared(out) // out is ours
 	ps := problems(rep.Issues)
 	for _, c := range changes {
 		if c.Kind == upgrade.Repaired {

@@ -165,7 +165,8 @@ func (r *Runner) enrich(ctx context.Context, data []byte) ([]byte, error) {
 	if len(r.opts.Enrichers) == 0 {
 		return data, nil
 	}
-	a, err := idmefv2.Decode(data)
+	// A delivery's data is its own (never reused): the alert may share it.
+	a, err := idmefv2.DecodeShared(data)
 	if err != nil {
 		return nil, bus.Permanent(fmt.Errorf("decode alert: %w", err))
 	}
@@ -174,7 +175,9 @@ func (r *Runner) enrich(ctx context.Context, data []byte) ([]byte, error) {
 			r.log.Warn("enricher failed", "enricher", e.Name(), "alert", a.ID, "err", err)
 		}
 	}
-	if data, err = idmefv2.Encode(a); err != nil {
+	// Room for what enrichers typically add, so that the encoding is one
+	// allocation.
+	if data, err = idmefv2.AppendEncode(make([]byte, 0, len(data)+512), a); err != nil {
 		return nil, bus.Permanent(fmt.Errorf("encode enriched alert: %w", err))
 	}
 	return data, nil
@@ -213,13 +216,14 @@ func (r *Runner) storeBatch(ctx context.Context, ds []bus.Delivery) error {
 	errs := make([]error, len(ds))
 	recs := make([]Record, 0, len(ds))
 	from := make([]int, 0, len(ds))
+	var rt receivedTimes
 	for i, d := range ds {
-		a, err := idmefv2.Decode(d.Data)
+		a, err := idmefv2.DecodeShared(d.Data) // the record keeps d.Data anyway
 		if err != nil {
 			errs[i] = bus.Permanent(fmt.Errorf("decode alert: %w", err))
 			continue
 		}
-		recs = append(recs, Record{Alert: a, Data: d.Data, Sender: d.Header[bus.HeaderSender], Received: receivedAt(d)})
+		recs = append(recs, Record{Alert: a, Data: d.Data, Sender: d.Header[bus.HeaderSender], Received: rt.of(d)})
 		from = append(from, i)
 	}
 	if len(recs) > 0 {
@@ -252,6 +256,26 @@ func (r *Runner) runDeadLetters(ctx context.Context) error {
 		return fmt.Errorf("dead-letter stage: %w", err)
 	}
 	return nil
+}
+
+// receivedTimes is receivedAt remembering the last header it parsed: the
+// alerts of one ingest request, which come together, share it.
+type receivedTimes struct {
+	header string
+	t      time.Time
+	ok     bool
+}
+
+func (r *receivedTimes) of(d bus.Delivery) time.Time {
+	h := d.Header[bus.HeaderReceived]
+	if !r.ok || h != r.header {
+		t, err := time.Parse(time.RFC3339Nano, h)
+		if err != nil {
+			return d.Published
+		}
+		r.header, r.t, r.ok = h, t, true
+	}
+	return r.t
 }
 
 func receivedAt(d bus.Delivery) time.Time {

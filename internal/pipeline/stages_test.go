@@ -141,3 +141,16 @@ func TestPipelineStoresEveryAlert(t *testing.T) {
 		t.Errorf("dead letter = data %q, sender %q, stage %q; want the broken alert from token:s2 given up by %s", d.Data, d.Sender, d.Stage, DurableStore)
 	}
 }
+
+// TestReceivedTimesIsReceivedAt checks the store stage's cached parsing of
+// the reception time against receivedAt, header by header.
+func TestReceivedTimesIsReceivedAt(t *testing.T) {
+	pub := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	var rt receivedTimes
+	for _, h := range []string{"2026-11-23T10:00:00.123456789Z", "2026-11-23T10:00:00.123456789Z", "", "garbage", "2026-11-23T11:00:00+02:00", "2026-11-23T10:00:00.123456789Z"} {
+		d := bus.Delivery{Message: bus.Message{Header: map[string]string{bus.HeaderReceived: h}}, Published: pub}
+		if got, want := rt.of(d), receivedAt(d); !got.Equal(want) || got.Location().String() != want.Location().String() {
+			t.Errorf("header %q: %v, want %v", h, got, want)
+		}
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/idmefv2/transport"
 	"github.com/vigie-siem/vigie/internal/alertgen"
 	"github.com/vigie-siem/vigie/internal/config"
@@ -105,30 +104,42 @@ func sendAlertsObserved(t testing.TB, srv *Server, n, batch, senders int, onAck 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var batches [][][]byte
-	var ids []string
-	for len(ids) < n {
-		var msgs [][]byte
-		for i := 0; i < batch && len(ids) < n; i++ {
-			a := g.Next()
-			data, err := idmefv2.Encode(a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			msgs = append(msgs, data)
-			ids = append(ids, a.ID)
-		}
-		batches = append(batches, msgs)
+	// The generator's alerts, encoded once and replayed with fresh IDs and
+	// times, so that the senders cost the server's cores little.
+	alerts, err := alertgen.NewTemplates(g, min(n, 5000), 11, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	work := make(chan [][]byte)
+	type request struct {
+		msgs [][]byte
+		last string // ID of the last alert
+	}
+	var (
+		batches []request
+		ids     = make([]string, 0, n)
+	)
+	for len(ids) < n {
+		var (
+			r   request
+			buf = make([]byte, 0, batch*1024)
+		)
+		for i := 0; i < batch && len(ids) < n; i++ {
+			at := len(buf)
+			buf, r.last = alerts.Append(buf)
+			r.msgs = append(r.msgs, buf[at:len(buf):len(buf)])
+			ids = append(ids, r.last)
+		}
+		batches = append(batches, r)
+	}
+	work := make(chan request)
 	var wg sync.WaitGroup
 	for range senders {
 		wg.Go(func() {
-			for msgs := range work {
-				if _, err := c.SendBatch(context.Background(), msgs); err != nil {
+			for r := range work {
+				if _, err := c.SendBatch(context.Background(), r.msgs); err != nil {
 					t.Errorf("send: %v", err)
 				} else if onAck != nil {
-					onAck(lastID(t, msgs), time.Now())
+					onAck(r.last, time.Now())
 				}
 			}
 		})
@@ -139,15 +150,6 @@ func sendAlertsObserved(t testing.TB, srv *Server, n, batch, senders int, onAck 
 	close(work)
 	wg.Wait()
 	return ids
-}
-
-// lastID returns the ID of the last alert of msgs.
-func lastID(t testing.TB, msgs [][]byte) string {
-	var v struct{ ID string }
-	if err := json.Unmarshal(msgs[len(msgs)-1], &v); err != nil {
-		t.Errorf("alert ID: %v", err)
-	}
-	return v.ID
 }
 
 // waitStored waits until the store holds n alerts.
