@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"testing"
@@ -95,7 +96,9 @@ func sendAlerts(t testing.TB, srv *Server, n, batch, senders int) []string {
 // time.
 func sendAlertsObserved(t testing.TB, srv *Server, n, batch, senders int, onAck func(id string, acked time.Time)) []string {
 	t.Helper()
-	c, err := transport.NewClient(transport.ClientOptions{URL: "http://" + srv.IngestAddr().String() + "/", Timeout: time.Minute})
+	// Patient senders: while the pipeline pushes back (503 with
+	// Retry-After), a load generator keeps coming back rather than give up.
+	c, err := transport.NewClient(transport.ClientOptions{URL: "http://" + srv.IngestAddr().String() + "/", Timeout: time.Minute, MaxAttempts: 60})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,6 +187,8 @@ func TestIngestToQueryable(t *testing.T) {
 // that the measurement does not pay for HTTP Basic verification.
 func BenchmarkIngestToStored(b *testing.B) {
 	b.ReportAllocs()
+	// The Go runtime as vigie serve sets it (runtime.gc_percent).
+	defer debug.SetGCPercent(debug.SetGCPercent(config.Default().Runtime.GCPercent))
 	srv, stop := startServer(b, func(c *config.Config) { c.Ingest.RateLimit.Rate = 0 })
 	defer stop()
 	// One sampler polls the store for the oldest acknowledged sample not
