@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,6 +66,17 @@ percentiles. The instance is loaded for real: run it against a test instance.`,
 				password:    firstNonEmpty(apiPassword, os.Getenv("VIGIE_ADMIN_PASSWORD")),
 				sampleEvery: max(sampleEvery, 1), http: &http.Client{Timeout: 5 * time.Second},
 			}
+			if api != "" {
+				// Polling with HTTP Basic would make the server verify the
+				// password (a memory-hard hash) on every poll, loading the
+				// machine under test: the password is exchanged once for
+				// a short-lived viewer token instead.
+				revoke, err := b.login(cmd.Context())
+				if err != nil {
+					return err
+				}
+				defer revoke()
+			}
 			res, err := b.run(cmd.Context(), duration, max(cf.concurrency, 1))
 			if err != nil {
 				return err
@@ -91,6 +106,7 @@ type bench struct {
 	api         string
 	user        string
 	password    string
+	token       string // for the latency polls (login)
 	sampleEvery int
 	http        *http.Client
 }
@@ -161,6 +177,44 @@ func (b *bench) run(ctx context.Context, d time.Duration, senders int) (*benchRe
 	return res, nil
 }
 
+// login creates the viewer token the latency polls use, with the API user's
+// password; the returned function revokes it.
+func (b *bench) login(ctx context.Context) (revoke func(), err error) {
+	body := strings.NewReader(`{"name":"vigie-bench","role":"viewer","ttl":"1h"}`)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.api+"/api/v1/tokens", body)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(b.user, b.password)
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("bench: create an API token for latency sampling: %w", err)
+	}
+	defer resp.Body.Close()
+	var tok struct{ ID, Token string }
+	if resp.StatusCode != http.StatusCreated {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return nil, fmt.Errorf("bench: create an API token for latency sampling as %s: %s: %s", b.user, resp.Status, bytes.TrimSpace(msg))
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&tok); err != nil || tok.Token == "" {
+		return nil, fmt.Errorf("bench: create an API token: unexpected answer (%v)", err)
+	}
+	b.token = tok.Token
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.api+"/api/v1/tokens/"+url.PathEscape(tok.ID), nil)
+		if err != nil {
+			return
+		}
+		req.Header.Set("Authorization", "Bearer "+tok.Token)
+		if resp, err := b.http.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}, nil
+}
+
 // sample polls the API until the alert id is queryable, and records the
 // latency from its acknowledgement.
 func (b *bench) sample(ctx context.Context, res *benchResult, id string, acked time.Time) {
@@ -170,7 +224,7 @@ func (b *bench) sample(ctx context.Context, res *benchResult, id string, acked t
 		if err != nil {
 			break
 		}
-		req.SetBasicAuth(b.user, b.password)
+		req.Header.Set("Authorization", "Bearer "+b.token)
 		resp, err := b.http.Do(req)
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)

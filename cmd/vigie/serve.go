@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +23,7 @@ type serveFlags struct {
 	ingestAddr string
 	httpAddr   string
 	ingestAuth string
+	cpuProfile string
 }
 
 func (f *serveFlags) register(cmd *cobra.Command) {
@@ -31,6 +33,27 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.ingestAddr, "ingest-addr", "", "IDMEFv2 ingest listen address, HOST:PORT (overrides ingest.addr; default :4690)")
 	fs.StringVar(&f.httpAddr, "http-addr", "", "REST API and UI listen address, HOST:PORT (overrides http.addr; default :8080)")
 	fs.StringVar(&f.ingestAuth, "ingest-auth", "", "ingest authentication: token (default) or none (explicit opt-out, logged)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
+}
+
+// profile starts the CPU profile the flags ask for; the returned function
+// stops it.
+func (f *serveFlags) profile() (stop func(), err error) {
+	if f.cpuProfile == "" {
+		return func() {}, nil
+	}
+	out, err := os.Create(f.cpuProfile)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		out.Close()
+	}, nil
 }
 
 // load reads the configuration and applies the flags on top.
@@ -78,6 +101,11 @@ VIGIE_ADMIN_PASSWORD, or a generated one printed once.`,
 			if err != nil {
 				return err
 			}
+			stop, err := f.profile()
+			if err != nil {
+				return err
+			}
+			defer stop()
 			return runServer(cmd.Context(), cmd, cfg, nil)
 		},
 	}

@@ -126,6 +126,7 @@ type lagSnapshot struct {
 	ahead   []float64 // per stage with a known rate: pending in it and the stages before
 	rates   []float64 // their drain rates
 	overCap string    // why the hard cap refuses; empty: it does not
+	first   uint64    // pending in the first stage
 }
 
 // wait is how long the stages need to work off their backlogs, d after the
@@ -202,11 +203,18 @@ func (l *LagLimit) behind(now time.Time) string {
 	if s.overCap != "" {
 		return s.overCap
 	}
+	pub := l.published.Load() - s.pubAt
+	if max := l.opts.MaxPending; max > 0 && s.first+pub > max {
+		// Projected: what was admitted since the reading lands in the
+		// first stage; without this, a burst overshoots the cap by what
+		// ingest takes in one interval (a cold start's, at over 20,000
+		// alerts/s, by half of it).
+		return fmt.Sprintf("pipeline stage %s would be %d messages behind (limit %d)", l.opts.Stages[0].Durable, s.first+pub, max)
+	}
 	lim := l.opts.MaxLatency
 	if lim <= 0 {
 		return ""
 	}
-	pub := l.published.Load() - s.pubAt
 	if s.total+pub < l.opts.MinPending {
 		return ""
 	}
@@ -260,6 +268,9 @@ func (l *LagLimit) refresh(ctx context.Context, now time.Time) {
 			known = false
 		}
 		s.pending, s.ok = n, true
+		if i == 0 {
+			snap.first = n
+		}
 		ahead += n
 		if s.rate > 0 {
 			snap.ahead = append(snap.ahead, float64(ahead))

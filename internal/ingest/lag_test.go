@@ -379,3 +379,26 @@ func TestLagLimitBranchesOnlyCapped(t *testing.T) {
 	f.pending["correlate"] = 5001
 	refusal(t, f.run(4000, 4000))
 }
+
+// TestLagLimitHardCapProjected: between two readings, what ingest admits
+// counts against the first stage's cap, so that a burst (a cold start at
+// tens of thousands of alerts/s) cannot overshoot it by a whole interval.
+func TestLagLimitHardCapProjected(t *testing.T) {
+	f := newFakeLag(t, LagLimitOptions{MaxPending: 5000}, "enrich", "store")
+	f.pending["enrich"] = 4000
+	if err := f.run(0, 0, 0); err != nil { // a reading: 4,000 pending
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 2 { // no new reading: same clock
+		if err := f.limit.Admit(ctx, 500); err != nil {
+			t.Fatalf("admission %d (up to 5,000 projected): %v", i, err)
+		}
+	}
+	refusal(t, f.limit.Admit(ctx, 1)) // 5,000 + what is admitted now would pass the cap
+	// The stage drained at the next reading: accepted again.
+	f.pending["enrich"] = 0
+	if err := f.run(0, 5000, 0); err != nil {
+		t.Fatalf("after the drain: %v", err)
+	}
+}
