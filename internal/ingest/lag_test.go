@@ -390,12 +390,14 @@ func TestLagLimitHardCapProjected(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	for i := range 2 { // no new reading: same clock
-		if err := f.limit.Admit(ctx, 500); err != nil {
-			t.Fatalf("admission %d (up to 5,000 projected): %v", i, err)
+	// No new reading (same clock); as for the latency bound, the request
+	// being admitted does not count, only what was admitted before it.
+	for i, n := range []int{500, 500, 1} {
+		if err := f.limit.Admit(ctx, n); err != nil {
+			t.Fatalf("admission %d (%d projected before it): %v", i, 4000+500*i, err)
 		}
 	}
-	refusal(t, f.limit.Admit(ctx, 1)) // 5,000 + what is admitted now would pass the cap
+	refusal(t, f.limit.Admit(ctx, 1)) // 5,001 projected: over the cap
 	// The stage drained at the next reading: accepted again.
 	f.pending["enrich"] = 0
 	if err := f.run(0, 5000, 0); err != nil {
