@@ -60,7 +60,7 @@ func Default() *Config {
 			BatchSize:     1000,
 			FlushInterval: Duration(200 * time.Millisecond),
 		},
-		Pipeline:    Pipeline{Workers: 0, FetchBatch: 500, MaxLag: 10000, MaxLatency: Duration(1500 * time.Millisecond), ShutdownTimeout: Duration(30 * time.Second)},
+		Pipeline:    Pipeline{Workers: 0, FetchBatch: 500, MaxLag: 10000, MaxLatency: Duration(1200 * time.Millisecond), ShutdownTimeout: Duration(30 * time.Second)},
 		Enrich:      defaultEnrich(),
 		Correlation: defaultCorrelation(),
 		Metrics:     Metrics{Enabled: true},
