@@ -38,7 +38,9 @@ func newBenchCmd() *cobra.Command {
 them, in JSON-array batches (--batch) from --concurrency senders, for --duration. Every
 --sample-every-th batch, one of its alert IDs is polled on the REST API (--api,
 GET /api/v1/alerts/{id}) until it is queryable: the time from the batch's acknowledgement
-to that moment is the acknowledgement-to-queryable latency.
+to that moment is the acknowledgement-to-queryable latency. For the polls, --api-user and
+--api-password are exchanged once for a short-lived viewer API token, revoked at the end
+(verifying a password on every poll would load the server under test).
 
 Report: alerts acknowledged per second, rejected and failed counts, and the latency
 percentiles. The instance is loaded for real: run it against a test instance.`,
