@@ -1,10 +1,19 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 
 	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/internal/alertgen"
+	"github.com/vigie-siem/vigie/internal/config"
+	"github.com/vigie-siem/vigie/internal/server"
 )
 
 // TestBenchBatchesAreValidAndUnique checks what vigie bench sends: valid
@@ -38,5 +47,76 @@ func TestBenchBatchesAreValidAndUnique(t *testing.T) {
 				t.Errorf("last ID %s, nextBatch returned %s", a.ID, last)
 			}
 		}
+	}
+}
+
+// TestBenchAgainstServer runs vigie bench against a running server: alerts
+// are acknowledged and stored, latencies are sampled through the API with
+// the token bench creates from the password, and that token is revoked at
+// the end.
+func TestBenchAgainstServer(t *testing.T) {
+	t.Setenv("VIGIE_ADMIN_PASSWORD", crashPassword)
+	cfg := config.Default()
+	cfg.DataDir, cfg.Ingest.Addr, cfg.HTTP.Addr, cfg.Ingest.Auth = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0", "none"
+	cfg.Log.Level = "error"
+	cfg.Inputs.Syslog.Enabled = false
+	cfg.Correlation.Enabled = false
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	host := &cobra.Command{}
+	host.SetErr(io.Discard)
+	err := runServer(ctx, host, cfg, func(srv *server.Server) error {
+		defer cancel()
+		api := "http://" + srv.APIAddr().String()
+		out, errOut, code := runCtx(t, ctx, "", "bench", "--url", "http://"+srv.IngestAddr().String()+"/", "--api", api,
+			"--duration", "1s", "--batch", "50", "--concurrency", "2", "--sample-every", "1")
+		if code != 0 {
+			t.Errorf("vigie bench exited %d: %s%s", code, out, errOut)
+			return nil
+		}
+		if !strings.Contains(out, "alerts acknowledged") || !strings.Contains(out, "acknowledgement → queryable over") || strings.Contains(out, " 0 samples") {
+			t.Errorf("vigie bench output lacks rates or latency samples:\n%s", out)
+		}
+		// The token bench used is revoked.
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, api+"/api/v1/tokens", nil)
+		if err != nil {
+			return err
+		}
+		req.SetBasicAuth("admin", crashPassword)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		var list struct {
+			Tokens []struct {
+				Name      string `json:"name"`
+				RevokedAt string `json:"revoked_at"`
+			} `json:"tokens"`
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if err := json.Unmarshal(body, &list); err != nil {
+			t.Fatalf("token list: %v: %s", err, body)
+		}
+		found := 0
+		for _, tk := range list.Tokens {
+			if tk.Name != "vigie-bench" {
+				continue
+			}
+			found++
+			if tk.RevokedAt == "" {
+				t.Errorf("the bench token is still valid after the run: %s", body)
+			}
+		}
+		if found != 1 {
+			t.Errorf("%d tokens named vigie-bench, want the one bench created: %s", found, body)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
