@@ -82,17 +82,7 @@ func TestSnapshotFormats(t *testing.T) {
 	if want := groups(e); !reflect.DeepEqual(groups(fromBin), want) || !reflect.DeepEqual(groups(fromJSON), want) {
 		t.Fatalf("groups %v and %v, want %v", groups(fromBin), groups(fromJSON), want)
 	}
-	enc := func(out []*idmefv2.Alert) []string {
-		var s []string
-		for _, a := range out {
-			data, err := idmefv2.Encode(a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s = append(s, string(data))
-		}
-		return s
-	}
+	enc := func(out []*idmefv2.Alert) []string { return encodeAll(t, out) }
 	emitted := 0
 	for i := range 20000 {
 		a := g.Next()
@@ -249,17 +239,7 @@ func TestSaveSnapshotSegments(t *testing.T) {
 	if err := e2.LoadSnapshot(path); err != nil {
 		t.Fatal(err)
 	}
-	enc := func(out []*idmefv2.Alert) []string {
-		var s []string
-		for _, a := range out {
-			data, err := idmefv2.Encode(a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s = append(s, string(data))
-		}
-		return s
-	}
+	enc := func(out []*idmefv2.Alert) []string { return encodeAll(t, out) }
 	emitted := 0
 	for i := range 10000 {
 		a := g.Next()
@@ -308,4 +288,18 @@ func TestSaveSnapshotSegments(t *testing.T) {
 	if err := newEngine(t, rs, opts).LoadSnapshot(path); err == nil {
 		t.Error("a snapshot without its segment loaded")
 	}
+}
+
+// encodeAll encodes alerts, to compare what two engines emit.
+func encodeAll(t *testing.T, out []*idmefv2.Alert) []string {
+	t.Helper()
+	var s []string
+	for _, a := range out {
+		data, err := idmefv2.Encode(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s = append(s, string(data))
+	}
+	return s
 }
