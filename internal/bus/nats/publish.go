@@ -139,7 +139,8 @@ func (b *Bus) units(ms []bus.Message, errs []error) []unit {
 		}
 		p.members, p.size = nil, 0
 	}
-	var dups []unit // in-call duplicates: settled like the message they repeat
+	type dup struct{ i, of int } // ms[i] repeats ms[of]: settled like it
+	var dups []dup
 	for i := range ms {
 		m := &ms[i]
 		st, err := b.checkMessage(*m)
@@ -149,7 +150,7 @@ func (b *Bus) units(ms []bus.Message, errs []error) []unit {
 		}
 		if m.Key != "" {
 			if j, ok := dataFor[m.Subject+"\x00"+m.Key]; ok && bytes.Equal(ms[j].Data, m.Data) {
-				dups = append(dups, unit{members: []int{i, j}})
+				dups = append(dups, dup{i: i, of: j})
 				continue
 			}
 			dataFor[m.Subject+"\x00"+m.Key] = i
@@ -189,10 +190,10 @@ func (b *Bus) units(ms []bus.Message, errs []error) []unit {
 			}
 		}
 		for _, d := range dups {
-			if k, ok := byMember[d.members[1]]; ok {
-				units[k].members = append(units[k].members, d.members[0])
+			if k, ok := byMember[d.of]; ok {
+				units[k].members = append(units[k].members, d.i)
 			} else {
-				errs[d.members[0]] = errs[d.members[1]]
+				errs[d.i] = errs[d.of]
 			}
 		}
 	}
