@@ -2,11 +2,13 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,11 +105,7 @@ func benchPut(b *testing.B, s *Store, batch int, end time.Time) {
 func grownStore(b *testing.B) *Store {
 	b.Helper()
 	ctx := context.Background()
-	ms, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		b.Fatal(err)
-	}
-	orig := filepath.Join(os.TempDir(), fmt.Sprintf("vigie-store-bench-grown-300k-m%d.db", len(ms)))
+	orig := filepath.Join(os.TempDir(), benchDBName(b, "vigie-store-bench-grown-300k"))
 	if _, err := os.Stat(orig); err != nil {
 		s, n := openCached(b, filepath.Base(orig), "alerts")
 		if n != 0 {
@@ -143,6 +141,19 @@ func grownStore(b *testing.B) *Store {
 		b.Fatal(err)
 	}
 	return s
+}
+
+// benchDBName names a cached benchmark store after its schema: a digest of
+// the migration file names, so that a branch with other migrations builds
+// its own.
+func benchDBName(b *testing.B, prefix string) string {
+	b.Helper()
+	ms, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(strings.Join(ms, "\n")))
+	return fmt.Sprintf("%s-%x.db", prefix, sum[:4])
 }
 
 func copyFile(src, dst string) error {

@@ -303,6 +303,11 @@ func (w *where) compareColumn(col column, c *query.Compare) error {
 		if err != nil {
 			return err
 		}
+		if col.name == "ID" && (c.Op == query.Eq || c.Op == query.In) {
+			// The ID index is keyed by bucket first (migration 00007).
+			w.add("("+idMatch+" = ?)", arg)
+			continue
+		}
 		if err := w.opCond(col.expr, c.Op, arg, v); err != nil {
 			return err
 		}

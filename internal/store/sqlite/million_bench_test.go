@@ -25,7 +25,7 @@ var millionEnd = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 func millionStore(b *testing.B) *Store {
 	b.Helper()
 	ctx := context.Background()
-	s, n := openCached(b, "vigie-store-bench-1m-v4.db", "alerts")
+	s, n := openCached(b, benchDBName(b, "vigie-store-bench-1m"), "alerts")
 	if n == millionAlerts {
 		return s
 	}

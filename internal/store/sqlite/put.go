@@ -72,15 +72,9 @@ type existing struct {
 
 func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *store.PutResult) error {
 	now := s.now().UnixNano()
-	allNew, err := s.insertNew(ctx, tx, rows, now)
+	known, err := s.lookupIDs(ctx, tx, rows)
 	if err != nil {
 		return err
-	}
-	var known map[string]existing
-	if !allNew {
-		if known, err = lookupIDs(ctx, tx, rows); err != nil {
-			return err
-		}
 	}
 	seq := s.nextSeq
 	var inserts, updates []*alertRow
@@ -104,10 +98,13 @@ func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *s
 			}
 		}
 	}
-	if !allNew {
-		if err := s.insertAlerts(ctx, tx, inserts, now); err != nil {
-			return err
-		}
+	if err := s.insertAlerts(ctx, tx, inserts, now); err != nil {
+		return err
+	}
+	// Added before the commit: if it fails, the filter only holds IDs that
+	// are not stored, which costs a lookup when they come again.
+	for _, r := range inserts {
+		s.ids.addString(r.alert.ID)
 	}
 	if err := s.updateAlerts(ctx, tx, updates, now); err != nil {
 		return err
@@ -130,43 +127,24 @@ func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *s
 	return nil
 }
 
-// insertNew inserts rows as new alerts, seqs from nextSeq in order, as
-// putRows would for IDs not stored yet: the common case, written without
-// looking the IDs up first. When an ID is already stored (the unique index
-// on id refuses it), it removes what it inserted and reports false, and
-// putRows looks the IDs up. The removal by seq range is exact because no
-// stored alert has a seq at or above nextSeq.
-func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, rows []alertRow, now int64) (bool, error) {
-	all := make([]*alertRow, len(rows))
+// lookupIDs returns the stored alerts among the IDs of rows. Only the IDs
+// that the filter of stored IDs cannot rule out are looked up: none, for
+// a batch of new alerts but about 1 % of them.
+func (s *Store) lookupIDs(ctx context.Context, tx *sql.Tx, rows []alertRow) (map[string]existing, error) {
+	var args []any
 	for i := range rows {
-		rows[i].seq = s.nextSeq + int64(i)
-		all[i] = &rows[i]
-	}
-	err := s.insertAlerts(ctx, tx, all, now)
-	if err == nil || !isUniqueConstraint(err) {
-		return err == nil, err
-	}
-	for _, q := range []string{
-		`DELETE FROM alert_docs WHERE seq >= ? AND seq < ?`,
-		`DELETE FROM alerts WHERE seq >= ? AND seq < ?`,
-	} {
-		if _, err := tx.ExecContext(ctx, q, s.nextSeq, s.nextSeq+int64(len(rows))); err != nil {
-			return false, fmt.Errorf("sqlite: put alerts: undo the insert of known IDs: %w", err)
+		if id := rows[i].alert.ID; s.ids.mayContain(id) {
+			args = append(args, id)
 		}
 	}
-	return false, nil
-}
-
-func lookupIDs(ctx context.Context, tx *sql.Tx, rows []alertRow) (map[string]existing, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
 	known := map[string]existing{}
-	for start := 0; start < len(rows); start += maxInParams {
-		chunk := rows[start:min(start+maxInParams, len(rows))]
-		args := make([]any, len(chunk))
-		for i, r := range chunk {
-			args[i] = r.alert.ID
-		}
-		q := `SELECT id, seq, hash, create_ns FROM alerts WHERE id IN (` + placeholders(len(args)) + `)`
-		rs, err := tx.QueryContext(ctx, q, args...)
+	for start := 0; start < len(args); start += maxInParams {
+		chunk := args[start:min(start+maxInParams, len(args))]
+		q := `SELECT a.id, a.seq, a.hash, a.create_ns FROM alerts a WHERE ` + idMatch + ` IN (` + placeholders(len(chunk)) + `)`
+		rs, err := tx.QueryContext(ctx, q, chunk...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: put alerts: look up IDs: %w", err)
 		}
@@ -307,7 +285,7 @@ func (s *Store) supersede(ctx context.Context, tx *sql.Tx, rows []alertRow, inse
 }
 
 func markSuperseded(ctx context.Context, tx *sql.Tx, pred, by string, now int64) (int64, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE alerts SET superseded_by = ?, changed_ns = ? WHERE id = ?`, by, now, pred)
+	res, err := tx.ExecContext(ctx, `UPDATE alerts SET superseded_by = ?, changed_ns = ? WHERE seq = (SELECT a.seq FROM alerts a WHERE `+idMatch+` = ?)`, by, now, pred)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: put alerts: supersede %s: %w", pred, err)
 	}

@@ -1,25 +1,42 @@
 package sqlite
 
 import (
+	"fmt"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/internal/store"
+	"github.com/vigie-siem/vigie/internal/store/query"
 )
 
-// TestPutAlertsKnownIDsInBatch: a batch that mixes new alerts with stored
-// ones (an identical re-send and a changed one) is first tried as all new;
-// the unique index refuses it and the rows already inserted are undone, so
-// that each alert is stored once, with its document, and counted right.
+// TestPutAlertsKnownIDsInBatch: in a batch that mixes new alerts with
+// stored ones (an identical re-send and a changed one), each alert is
+// stored once, with its document, and counted right — whether the filter of
+// stored IDs rules the new ones out (the normal case) or says every ID may
+// be stored (a saturated filter: every ID is looked up).
 func TestPutAlertsKnownIDsInBatch(t *testing.T) {
+	for _, saturated := range []bool{false, true} {
+		t.Run(fmt.Sprintf("saturated=%v", saturated), func(t *testing.T) {
+			testPutAlertsKnownIDsInBatch(t, saturated)
+		})
+	}
+}
+
+func testPutAlertsKnownIDsInBatch(t *testing.T, saturated bool) {
 	ctx := t.Context()
 	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "vigie.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	if saturated {
+		saturate(s.ids)
+	}
 	alerts := genAlerts(t, 5, 700, time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	if res, err := s.PutAlerts(ctx, alerts[:300]); err != nil || res.Inserted != 300 {
 		t.Fatalf("first batch: %+v, %v", res, err)
@@ -54,5 +71,145 @@ func TestPutAlertsKnownIDsInBatch(t *testing.T) {
 		if _, err := s.Alert(ctx, alerts[i].ID); err != nil {
 			t.Fatalf("new alert %s: %v", alerts[i].ID, err)
 		}
+	}
+	checkUniqueIDs(t, s)
+}
+
+// saturate sets every bit of f: it then says that every ID may be stored.
+func saturate(f *idFilter) {
+	for i := range f.layers {
+		for j := range f.layers[i].words {
+			f.layers[i].words[j] = ^uint64(0)
+		}
+		f.layers[i].n = 1
+	}
+}
+
+// checkUniqueIDs fails unless every stored alert ID is stored once (the ID
+// index is not unique: the store keeps IDs unique itself).
+func checkUniqueIDs(t *testing.T, s *Store) {
+	t.Helper()
+	var dups int
+	if err := s.w.QueryRowContext(t.Context(), `SELECT count(*) FROM (SELECT id FROM alerts GROUP BY id HAVING count(*) > 1)`).Scan(&dups); err != nil {
+		t.Fatal(err)
+	}
+	if dups != 0 {
+		t.Fatalf("%d alert IDs are stored more than once", dups)
+	}
+}
+
+// TestAlertIDsAcrossReopenAndBuckets: the filter of stored IDs is rebuilt
+// when the store opens, so a re-send after a restart updates the stored
+// alert instead of adding a second one; and IDs are found by every lookup
+// (Alert, the query language, lifecycle updates, PredID) whichever bucket
+// of the ID index (32,768 seqs each) holds them.
+func TestAlertIDsAcrossReopenAndBuckets(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "vigie.db")
+	s, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts := genAlerts(t, 9, 60, time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	if _, err := s.PutAlerts(ctx, alerts[:20]); err != nil {
+		t.Fatal(err)
+	}
+	// The next alerts get seqs on both sides of the boundary between
+	// buckets 2 and 3 (seqs from 3·32,768 − 10).
+	s.nextSeq = 3<<15 - 10
+	if _, err := s.PutAlerts(ctx, alerts[20:40]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(ctx, Options{Path: path}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	changed := *alerts[35]
+	changed.Description = "changed after a restart"
+	// The last alert supersedes one in the first bucket and one in the last.
+	succ := *alerts[40]
+	succ.PredID = []string{alerts[3].ID, alerts[39].ID}
+	batch := append(append([]*idmefv2.Alert(nil), alerts[5], &changed, &succ), alerts[41:60]...)
+	res, err := s.PutAlerts(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (store.PutResult{Inserted: 20, Updated: 1, Unchanged: 1}); res != want {
+		t.Fatalf("after reopening: %+v, want %+v", res, want)
+	}
+	checkUniqueIDs(t, s)
+	var buckets []int64
+	rs, err := s.r.QueryContext(ctx, `SELECT k FROM alert_id_buckets`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rs.Next() {
+		var k int64
+		if err := rs.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		buckets = append(buckets, k)
+	}
+	rs.Close()
+	if !slices.Equal(buckets, []int64{3, 2, 1, 0}) {
+		t.Fatalf("alert_id_buckets = %v, want [3 2 1 0]", buckets)
+	}
+	for _, i := range []int{0, 19, 20, 29, 30, 39, 40, 59} {
+		id := alerts[i].ID
+		got, err := s.Alert(ctx, id)
+		if err != nil {
+			t.Fatalf("alert %d: %v", i, err)
+		}
+		page, err := s.Search(ctx, store.SearchRequest{Filter: store.Filter{Query: "ID = " + strconv.Quote(id)}})
+		if err != nil || len(page.Alerts) != 1 || page.Alerts[0].ID != got.ID {
+			t.Fatalf("search ID = alert %d: %+v, %v", i, page.Alerts, err)
+		}
+	}
+	for _, i := range []int{3, 39} {
+		got, err := s.Alert(ctx, alerts[i].ID)
+		if err != nil || got.Lifecycle.SupersededBy != succ.ID {
+			t.Fatalf("alert %d superseded by %q (%v), want %s", i, got.Lifecycle.SupersededBy, err, succ.ID)
+		}
+	}
+	closed := store.StateAcknowledged
+	up, err := s.UpdateAlerts(ctx, []string{alerts[1].ID, alerts[30].ID, alerts[50].ID}, store.Change{State: &closed}, "tester")
+	if err != nil || up.Changed != 3 {
+		t.Fatalf("update across buckets: %+v, %v", up, err)
+	}
+}
+
+// TestSearchByIDUsesIndex: ID = x is answered through the bucketed ID
+// index, not by scanning the alerts.
+func TestSearchByIDUsesIndex(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "vigie.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	w := &where{now: time.Now()}
+	col, _ := lookupColumn("ID")
+	if err := w.compareColumn(col, &query.Compare{Field: query.Field{Name: "ID"}, Op: query.Eq, Values: []query.Value{{Text: "x"}}}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := s.r.QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT a.seq FROM alerts a WHERE `+w.sql.String(), w.args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	var plan []string
+	for rs.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rs.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "INDEX alerts_id_bucket") {
+		t.Fatalf("ID = x plan does not use alerts_id_bucket:\n%s", strings.Join(plan, "\n"))
 	}
 }

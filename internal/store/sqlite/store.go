@@ -65,6 +65,7 @@ type Store struct {
 	wmu     sync.Mutex // serialises write transactions and guards the fields below
 	nextSeq int64
 	pending int64 // rows in pending_supersessions; 0 skips the lookup
+	ids     *idFilter
 	stmts   map[string]*sql.Stmt
 
 	// forcePlan, set by tests only, replaces planSearch so that every
@@ -161,6 +162,11 @@ func (s *Store) open(ctx context.Context) error {
 	if err := s.w.QueryRowContext(ctx, `SELECT count(*) FROM pending_supersessions`).Scan(&s.pending); err != nil {
 		return fmt.Errorf("sqlite: open: count pending supersessions: %w", err)
 	}
+	start := time.Now()
+	if s.ids, err = loadIDFilter(ctx, s.w); err != nil {
+		return err
+	}
+	s.log.Debug("alert ID filter loaded", "bytes", s.ids.bytes(), "duration", time.Since(start))
 	return nil
 }
 
@@ -295,11 +301,4 @@ func (s *Store) now() time.Time { return s.opts.Now() }
 func isConstraint(err error) bool {
 	se, ok := errors.AsType[*msqlite.Error](err)
 	return ok && se.Code()&0xff == 19
-}
-
-// isUniqueConstraint reports whether err is a UNIQUE constraint violation
-// (SQLITE_CONSTRAINT_UNIQUE), not a primary key or other one.
-func isUniqueConstraint(err error) bool {
-	se, ok := errors.AsType[*msqlite.Error](err)
-	return ok && se.Code() == 2067
 }

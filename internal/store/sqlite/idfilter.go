@@ -1,0 +1,133 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/maphash"
+	"math/bits"
+)
+
+// idMatch is the condition that finds alert ID ? among alerts a through
+// the ID index, keyed (seq >> 15, id) (migration 00007): one index seek per
+// bucket of 32,768 seqs that holds alerts (the view alert_id_buckets).
+const idMatch = `a.seq >> 15 IN alert_id_buckets AND a.id`
+
+// idFilter is a Bloom filter of the stored alert IDs: mayContain is never
+// false for an ID that was added, and true for an ID that was not with a
+// probability of about 1 % (per layer). The store keeps IDs unique with it
+// (the ID index is not unique): the IDs of a batch that the filter rules
+// out are new and inserted without a lookup; only the others are looked up.
+//
+// Deleted alerts stay in the filter (they only cost a lookup when their ID
+// comes again); Open builds it afresh. It grows by layers, each twice the
+// capacity of the previous one, so adding never stops to rebuild.
+//
+// Not safe for concurrent use: the store uses it under its write mutex.
+type idFilter struct {
+	seed   maphash.Seed
+	layers []bloomLayer
+}
+
+type bloomLayer struct {
+	words []uint64
+	mask  uint64 // bit count − 1 (a power of two)
+	n     int    // IDs added
+	cap   int    // IDs the layer is sized for
+}
+
+const (
+	bloomBitsPerID = 10 // at least: a layer's bit count is rounded up to a power of two
+	bloomProbes    = 7  // the count that minimises false positives at 10 bits per ID
+	bloomMinCap    = 1 << 16
+)
+
+func newIDFilter(capacity int) *idFilter {
+	f := &idFilter{seed: maphash.MakeSeed()}
+	f.grow(max(capacity, bloomMinCap))
+	return f
+}
+
+func (f *idFilter) grow(capacity int) {
+	nbits := uint64(1) << bits.Len64(uint64(capacity*bloomBitsPerID-1))
+	f.layers = append(f.layers, bloomLayer{words: make([]uint64, nbits/64), mask: nbits - 1, cap: capacity})
+}
+
+// probes returns the two hashes whose combinations h1 + i·h2 are the bit
+// positions of an ID hashed to h (Kirsch–Mitzenmacher double hashing).
+func probes(h uint64) (h1, h2 uint64) {
+	return h, bits.RotateLeft64(h, 32) | 1
+}
+
+// add adds an ID given as bytes (maphash.Bytes and maphash.String agree).
+func (f *idFilter) add(id []byte) { f.addHash(maphash.Bytes(f.seed, id)) }
+
+func (f *idFilter) addString(id string) { f.addHash(maphash.String(f.seed, id)) }
+
+func (f *idFilter) addHash(h uint64) {
+	l := &f.layers[len(f.layers)-1]
+	if l.n >= l.cap {
+		f.grow(2 * l.cap)
+		l = &f.layers[len(f.layers)-1]
+	}
+	h1, h2 := probes(h)
+	for i := range uint64(bloomProbes) {
+		b := (h1 + i*h2) & l.mask
+		l.words[b/64] |= 1 << (b % 64)
+	}
+	l.n++
+}
+
+func (f *idFilter) mayContain(id string) bool {
+	h1, h2 := probes(maphash.String(f.seed, id))
+layers:
+	for i := range f.layers {
+		l := &f.layers[i]
+		if l.n == 0 {
+			continue
+		}
+		for j := range uint64(bloomProbes) {
+			b := (h1 + j*h2) & l.mask
+			if l.words[b/64]&(1<<(b%64)) == 0 {
+				continue layers
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// bytes is the memory the filter holds.
+func (f *idFilter) bytes() int {
+	n := 0
+	for _, l := range f.layers {
+		n += 8 * len(l.words)
+	}
+	return n
+}
+
+// loadIDFilter builds the filter of the IDs stored in the database, sized
+// for twice as many.
+func loadIDFilter(ctx context.Context, db *sql.DB) (*idFilter, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM alerts`).Scan(&n); err != nil {
+		return nil, fmt.Errorf("sqlite: open: count alerts: %w", err)
+	}
+	f := newIDFilter(2 * n)
+	rs, err := db.QueryContext(ctx, `SELECT id FROM alerts`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: read alert IDs: %w", err)
+	}
+	defer rs.Close()
+	var id sql.RawBytes
+	for rs.Next() {
+		if err := rs.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: open: read alert IDs: %w", err)
+		}
+		f.add(id)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: open: read alert IDs: %w", err)
+	}
+	return f, nil
+}
