@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math/bits"
+	"time"
 )
 
 // idMatch is the condition that finds alert ID ? among alerts a through
@@ -20,7 +21,7 @@ const idMatch = `a.seq >> 15 IN alert_id_buckets AND a.id`
 // out are new and inserted without a lookup; only the others are looked up.
 //
 // Deleted alerts stay in the filter (they only cost a lookup when their ID
-// comes again); Open builds it afresh. It grows by layers, each twice the
+// comes again); Open builds it afresh (loadIDs). It grows by layers, each twice the
 // capacity of the previous one, so adding never stops to rebuild.
 //
 // Not safe for concurrent use: the store uses it under its write mutex.
@@ -42,8 +43,10 @@ const (
 	bloomMinCap    = 1 << 16
 )
 
-func newIDFilter(capacity int) *idFilter {
-	f := &idFilter{seed: maphash.MakeSeed()}
+// newIDFilter returns a filter sized for capacity IDs; filters whose layers
+// are combined share a seed.
+func newIDFilter(capacity int, seed maphash.Seed) *idFilter {
+	f := &idFilter{seed: seed}
 	f.grow(max(capacity, bloomMinCap))
 	return f
 }
@@ -106,28 +109,47 @@ func (f *idFilter) bytes() int {
 	return n
 }
 
-// loadIDFilter builds the filter of the IDs stored in the database, sized
-// for twice as many.
-func loadIDFilter(ctx context.Context, db *sql.DB) (*idFilter, error) {
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM alerts`).Scan(&n); err != nil {
-		return nil, fmt.Errorf("sqlite: open: count alerts: %w", err)
-	}
-	f := newIDFilter(2 * n)
-	rs, err := db.QueryContext(ctx, `SELECT id FROM alerts`)
+// loadIDs builds, on a reader connection, the filter of the stored IDs,
+// and then adds to it the layers of s.ids, which hold the IDs written
+// since Open (an ID in both is harmless); until then lookupIDs looks every ID up. Open
+// starts it in the background so that opening a large store does not wait
+// for a scan of its IDs (about 1 µs each).
+func (s *Store) loadIDs(ctx context.Context) {
+	start := time.Now()
+	f, n, err := s.scanIDs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open: read alert IDs: %w", err)
+		if ctx.Err() == nil {
+			s.log.Error("alert ID filter not loaded: every written ID is looked up", "err", err)
+		}
+		return
+	}
+	s.wmu.Lock()
+	f.layers = append(f.layers, s.ids.layers...)
+	s.ids, s.idsLoaded = f, true
+	s.wmu.Unlock()
+	s.log.Info("alert ID filter loaded", "ids", n, "bytes", f.bytes(), "duration", time.Since(start))
+}
+
+func (s *Store) scanIDs(ctx context.Context) (*idFilter, int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM alerts`).Scan(&n); err != nil {
+		return nil, 0, fmt.Errorf("count alerts: %w", err)
+	}
+	f := newIDFilter(2*n, s.ids.seed)
+	rs, err := s.r.QueryContext(ctx, `SELECT id FROM alerts`)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read alert IDs: %w", err)
 	}
 	defer rs.Close()
 	var id sql.RawBytes
 	for rs.Next() {
 		if err := rs.Scan(&id); err != nil {
-			return nil, fmt.Errorf("sqlite: open: read alert IDs: %w", err)
+			return nil, 0, fmt.Errorf("read alert IDs: %w", err)
 		}
 		f.add(id)
 	}
 	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: open: read alert IDs: %w", err)
+		return nil, 0, fmt.Errorf("read alert IDs: %w", err)
 	}
-	return f, nil
+	return f, n, nil
 }

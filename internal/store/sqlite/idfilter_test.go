@@ -2,13 +2,14 @@ package sqlite
 
 import (
 	"fmt"
+	"hash/maphash"
 	"testing"
 )
 
 // TestIDFilter: an added ID is always reported (as bytes or as a string,
 // across the layers the filter grows), and an ID never added rarely is.
 func TestIDFilter(t *testing.T) {
-	f := newIDFilter(0)
+	f := newIDFilter(0, maphash.MakeSeed())
 	const n = 300_000 // over four layers from the minimum capacity
 	for i := range n {
 		id := fmt.Sprintf("alert-%d", i)
@@ -37,7 +38,7 @@ func TestIDFilter(t *testing.T) {
 	if rate := float64(fp) / absent; rate > 0.02 {
 		t.Fatalf("false positive rate %.4f over %d absent IDs, want under 0.02", rate, absent)
 	}
-	if empty := newIDFilter(10); empty.mayContain("alert-1") {
+	if empty := newIDFilter(10, maphash.MakeSeed()); empty.mayContain("alert-1") {
 		t.Fatal("an empty filter reports an ID")
 	}
 }

@@ -128,12 +128,12 @@ func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *s
 }
 
 // lookupIDs returns the stored alerts among the IDs of rows. Only the IDs
-// that the filter of stored IDs cannot rule out are looked up: none, for
-// a batch of new alerts but about 1 % of them.
+// that the filter of stored IDs cannot rule out are looked up: for a batch
+// of new alerts, about 1 % of them (all of them while the filter loads).
 func (s *Store) lookupIDs(ctx context.Context, tx *sql.Tx, rows []alertRow) (map[string]existing, error) {
 	var args []any
 	for i := range rows {
-		if id := rows[i].alert.ID; s.ids.mayContain(id) {
+		if id := rows[i].alert.ID; !s.idsLoaded || s.ids.mayContain(id) {
 			args = append(args, id)
 		}
 	}

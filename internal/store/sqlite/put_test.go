@@ -1,7 +1,7 @@
 package sqlite
 
 import (
-	"fmt"
+	"hash/maphash"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -17,29 +17,34 @@ import (
 // TestPutAlertsKnownIDsInBatch: in a batch that mixes new alerts with
 // stored ones (an identical re-send and a changed one), each alert is
 // stored once, with its document, and counted right — whether the filter of
-// stored IDs rules the new ones out (the normal case) or says every ID may
-// be stored (a saturated filter: every ID is looked up).
+// stored IDs rules the new ones out (the normal case), says every ID may be
+// stored (saturated), or is not loaded yet (every ID is looked up).
 func TestPutAlertsKnownIDsInBatch(t *testing.T) {
-	for _, saturated := range []bool{false, true} {
-		t.Run(fmt.Sprintf("saturated=%v", saturated), func(t *testing.T) {
-			testPutAlertsKnownIDsInBatch(t, saturated)
+	for _, filter := range []string{"filter", "saturated", "loading"} {
+		t.Run(filter, func(t *testing.T) {
+			testPutAlertsKnownIDsInBatch(t, filter)
 		})
 	}
 }
 
-func testPutAlertsKnownIDsInBatch(t *testing.T, saturated bool) {
+func testPutAlertsKnownIDsInBatch(t *testing.T, filter string) {
 	ctx := t.Context()
 	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "vigie.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if saturated {
+	if filter == "saturated" {
 		saturate(s.ids)
 	}
 	alerts := genAlerts(t, 5, 700, time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	if res, err := s.PutAlerts(ctx, alerts[:300]); err != nil || res.Inserted != 300 {
 		t.Fatalf("first batch: %+v, %v", res, err)
+	}
+	if filter == "loading" {
+		// As if the store had just opened: the first batch was stored
+		// before, and the filter of stored IDs is still being read.
+		s.ids, s.idsLoaded = newIDFilter(0, maphash.MakeSeed()), false
 	}
 	changed := *alerts[250]
 	changed.Description = "changed on re-send"
@@ -99,7 +104,7 @@ func checkUniqueIDs(t *testing.T, s *Store) {
 }
 
 // TestAlertIDsAcrossReopenAndBuckets: the filter of stored IDs is rebuilt
-// when the store opens, so a re-send after a restart updates the stored
+// when the store opens (in the background), so a re-send after a restart updates the stored
 // alert instead of adding a second one; and IDs are found by every lookup
 // (Alert, the query language, lifecycle updates, PredID) whichever bucket
 // of the ID index (32,768 seqs each) holds them.
@@ -127,6 +132,15 @@ func TestAlertIDsAcrossReopenAndBuckets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	s.loading.Wait()
+	if !s.idsLoaded {
+		t.Fatal("the filter of stored IDs did not load")
+	}
+	for _, a := range alerts[:40] {
+		if !s.ids.mayContain(a.ID) {
+			t.Fatalf("stored ID %s is not in the loaded filter", a.ID)
+		}
+	}
 	changed := *alerts[35]
 	changed.Description = "changed after a restart"
 	// The last alert supersedes one in the first bucket and one in the last.

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"log/slog"
 	"runtime"
@@ -65,8 +66,13 @@ type Store struct {
 	wmu     sync.Mutex // serialises write transactions and guards the fields below
 	nextSeq int64
 	pending int64 // rows in pending_supersessions; 0 skips the lookup
-	ids     *idFilter
-	stmts   map[string]*sql.Stmt
+	// ids holds the stored alert IDs once idsLoaded; before, the IDs
+	// written since Open (loadIDs).
+	ids       *idFilter
+	idsLoaded bool
+	stopLoad  context.CancelFunc
+	loading   sync.WaitGroup
+	stmts     map[string]*sql.Stmt
 
 	// forcePlan, set by tests only, replaces planSearch so that every
 	// plan can be compared with planPlain.
@@ -162,11 +168,12 @@ func (s *Store) open(ctx context.Context) error {
 	if err := s.w.QueryRowContext(ctx, `SELECT count(*) FROM pending_supersessions`).Scan(&s.pending); err != nil {
 		return fmt.Errorf("sqlite: open: count pending supersessions: %w", err)
 	}
-	start := time.Now()
-	if s.ids, err = loadIDFilter(ctx, s.w); err != nil {
-		return err
+	s.ids = newIDFilter(0, maphash.MakeSeed())
+	if s.idsLoaded = s.nextSeq == 1; !s.idsLoaded {
+		ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		s.stopLoad = cancel
+		s.loading.Go(func() { s.loadIDs(ctx) })
 	}
-	s.log.Debug("alert ID filter loaded", "bytes", s.ids.bytes(), "duration", time.Since(start))
 	return nil
 }
 
@@ -192,6 +199,10 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Close closes the database. Write methods running concurrently may fail.
 func (s *Store) Close() error {
+	if s.stopLoad != nil {
+		s.stopLoad()
+	}
+	s.loading.Wait()
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	for _, st := range s.stmts {
