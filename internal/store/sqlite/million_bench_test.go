@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,6 +165,21 @@ func BenchmarkMillion(b *testing.B) {
 			}
 		}
 	})
+	// An alert by ID, oldest, middle and newest: one seek per bucket of
+	// the ID index (migration 00007), the whole store's buckets at worst.
+	for _, seq := range []int{1, millionAlerts / 2, millionAlerts} {
+		var id string
+		if err := s.r.QueryRowContext(ctx, `SELECT id FROM alerts WHERE seq = ?`, seq).Scan(&id); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("alert-by-id/seq=%d", seq), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Alert(ctx, id); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	b.Run("stats", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := s.Stats(ctx, store.Filter{}); err != nil {
