@@ -227,3 +227,49 @@ func TestSearchByIDUsesIndex(t *testing.T) {
 		t.Fatalf("ID = x plan does not use alerts_id_bucket:\n%s", strings.Join(plan, "\n"))
 	}
 }
+
+// TestTwoWritersOneStore: two processes may write one store (vigie import
+// beside vigie serve). Each catches up with the other's commits before it
+// writes, so seqs do not collide, a re-send of an alert the other stored
+// updates it, and no ID is stored twice.
+func TestTwoWritersOneStore(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "vigie.db")
+	a, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	alerts := genAlerts(t, 11, 40, time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	if res, err := a.PutAlerts(ctx, alerts[:10]); err != nil || res.Inserted != 10 {
+		t.Fatalf("a: %+v, %v", res, err)
+	}
+	changed := *alerts[5]
+	changed.Description = "re-sent through the other writer"
+	res, err := b.PutAlerts(ctx, append(append([]*idmefv2.Alert(nil), alerts[10:20]...), &changed, alerts[6]))
+	if err != nil {
+		t.Fatalf("b, after a wrote: %v", err)
+	}
+	if want := (store.PutResult{Inserted: 10, Updated: 1, Unchanged: 1}); res != want {
+		t.Fatalf("b, after a wrote: %+v, want %+v", res, want)
+	}
+	succ := *alerts[20]
+	succ.PredID = []string{alerts[15].ID}
+	res, err = a.PutAlerts(ctx, []*idmefv2.Alert{alerts[15], &succ})
+	if err != nil {
+		t.Fatalf("a, after b wrote: %v", err)
+	}
+	if want := (store.PutResult{Inserted: 1, Unchanged: 1}); res != want {
+		t.Fatalf("a, after b wrote: %+v, want %+v", res, want)
+	}
+	checkUniqueIDs(t, a)
+	got, err := a.Alert(ctx, alerts[15].ID)
+	if err != nil || got.Lifecycle.SupersededBy != succ.ID {
+		t.Fatalf("alert written by b, superseded through a: %q, %v", got.Lifecycle.SupersededBy, err)
+	}
+}

@@ -65,7 +65,10 @@ type Store struct {
 
 	wmu     sync.Mutex // serialises write transactions and guards the fields below
 	nextSeq int64
-	pending int64 // rows in pending_supersessions; 0 skips the lookup
+	// dataVersion is PRAGMA data_version after the last write transaction
+	// (catchUp).
+	dataVersion int64
+	pending     int64 // rows in pending_supersessions; 0 skips the lookup
 	// ids holds the stored alert IDs once idsLoaded; before, the IDs
 	// written since Open (loadIDs).
 	ids       *idFilter
@@ -167,6 +170,9 @@ func (s *Store) open(ctx context.Context) error {
 	}
 	if err := s.w.QueryRowContext(ctx, `SELECT count(*) FROM pending_supersessions`).Scan(&s.pending); err != nil {
 		return fmt.Errorf("sqlite: open: count pending supersessions: %w", err)
+	}
+	if err := s.w.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&s.dataVersion); err != nil {
+		return fmt.Errorf("sqlite: open: data version: %w", err)
 	}
 	s.ids = newIDFilter(0, maphash.MakeSeed())
 	if s.idsLoaded = s.nextSeq == 1; !s.idsLoaded {
@@ -279,6 +285,10 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) erro
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
+	if err := s.catchUp(ctx, tx); err != nil {
+		_ = tx.Rollback()
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -287,6 +297,44 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) erro
 		return fmt.Errorf("sqlite: %s: commit: %w", op, err)
 	}
 	s.metrics.observe(op, start)
+	return nil
+}
+
+// catchUp brings the writer's memory up to date with what other processes
+// committed since its last write transaction (vigie import may write
+// while vigie serve runs): the next seq, the IDs they stored and the count
+// of pending supersessions. PRAGMA data_version changes only with commits
+// of other connections; tx holds the write lock, so nothing else commits
+// until it ends, and seqs keep growing in commit order across processes.
+func (s *Store) catchUp(ctx context.Context, tx *sql.Tx) error {
+	var v int64
+	if err := tx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+		return fmt.Errorf("data version: %w", err)
+	}
+	if v == s.dataVersion {
+		return nil
+	}
+	rs, err := tx.QueryContext(ctx, `SELECT seq, id FROM alerts WHERE seq >= ?`, s.nextSeq)
+	if err != nil {
+		return fmt.Errorf("alerts written by another process: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var seq int64
+		var id string
+		if err := rs.Scan(&seq, &id); err != nil {
+			return fmt.Errorf("alerts written by another process: %w", err)
+		}
+		s.ids.addString(id)
+		s.nextSeq = max(s.nextSeq, seq+1)
+	}
+	if err := rs.Err(); err != nil {
+		return fmt.Errorf("alerts written by another process: %w", err)
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pending_supersessions`).Scan(&s.pending); err != nil {
+		return fmt.Errorf("count pending supersessions: %w", err)
+	}
+	s.dataVersion = v
 	return nil
 }
 
