@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -144,16 +143,24 @@ func grownStore(b *testing.B) *Store {
 }
 
 // benchDBName names a cached benchmark store after its schema: a digest of
-// the migration file names, so that a branch with other migrations builds
-// its own.
+// the migrations (names and content), so that a branch with other
+// migrations builds its own.
 func benchDBName(b *testing.B, prefix string) string {
 	b.Helper()
 	ms, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		b.Fatal(err)
 	}
-	sum := sha256.Sum256([]byte(strings.Join(ms, "\n")))
-	return fmt.Sprintf("%s-%x.db", prefix, sum[:4])
+	h := sha256.New()
+	for _, m := range ms {
+		data, err := fs.ReadFile(migrations, m)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.Write([]byte(m))
+		h.Write(data)
+	}
+	return fmt.Sprintf("%s-%x.db", prefix, h.Sum(nil)[:4])
 }
 
 func copyFile(src, dst string) error {

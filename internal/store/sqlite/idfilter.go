@@ -11,8 +11,24 @@ import (
 
 // idMatch is the condition that finds alert ID ? among alerts a through
 // the ID index, keyed (seq >> 15, id) (migration 00007): one index seek per
-// bucket of 32,768 seqs that holds alerts (the view alert_id_buckets).
-const idMatch = `a.seq >> 15 IN alert_id_buckets AND a.id`
+// bucket of 32,768 seqs listed in alert_id_buckets, newest first.
+const idMatch = `a.seq >> 15 IN (SELECT k FROM alert_id_buckets ORDER BY k DESC) AND a.id`
+
+// idBucketShift is the 15 of idMatch and migration 00007.
+const idBucketShift = 15
+
+// addIDBuckets lists the buckets of seqs [from, to) in alert_id_buckets.
+func addIDBuckets(ctx context.Context, tx *sql.Tx, from, to int64) error {
+	if from >= to {
+		return nil
+	}
+	for k := from >> idBucketShift; k <= (to-1)>>idBucketShift; k++ {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO alert_id_buckets(k) VALUES (?)`, k); err != nil {
+			return fmt.Errorf("ID bucket %d: %w", k, err)
+		}
+	}
+	return nil
+}
 
 // idFilter is a Bloom filter of the stored alert IDs: mayContain is never
 // false for an ID that was added, and true for an ID that was not with a

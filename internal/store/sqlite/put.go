@@ -101,6 +101,9 @@ func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *s
 	if err := s.insertAlerts(ctx, tx, inserts, now); err != nil {
 		return err
 	}
+	if err := addIDBuckets(ctx, tx, s.nextSeq, seq); err != nil {
+		return fmt.Errorf("sqlite: put alerts: %w", err)
+	}
 	// Added before the commit: if it fails, the filter only holds IDs that
 	// are not stored, which costs a lookup when they come again.
 	for _, r := range inserts {

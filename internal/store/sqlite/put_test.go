@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"errors"
 	"hash/maphash"
 	"path/filepath"
 	"slices"
@@ -156,7 +157,7 @@ func TestAlertIDsAcrossReopenAndBuckets(t *testing.T) {
 	}
 	checkUniqueIDs(t, s)
 	var buckets []int64
-	rs, err := s.r.QueryContext(ctx, `SELECT k FROM alert_id_buckets`)
+	rs, err := s.r.QueryContext(ctx, `SELECT k FROM alert_id_buckets ORDER BY k DESC`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,8 +169,10 @@ func TestAlertIDsAcrossReopenAndBuckets(t *testing.T) {
 		buckets = append(buckets, k)
 	}
 	rs.Close()
-	if !slices.Equal(buckets, []int64{3, 2, 1, 0}) {
-		t.Fatalf("alert_id_buckets = %v, want [3 2 1 0]", buckets)
+	// Seqs 1–20 (bucket 0) and 98,294–98,333 (buckets 2 and 3); bucket 1
+	// holds none.
+	if !slices.Equal(buckets, []int64{3, 2, 0}) {
+		t.Fatalf("alert_id_buckets = %v, want [3 2 0]", buckets)
 	}
 	for _, i := range []int{0, 19, 20, 29, 30, 39, 40, 59} {
 		id := alerts[i].ID
@@ -271,5 +274,44 @@ func TestTwoWritersOneStore(t *testing.T) {
 	got, err := a.Alert(ctx, alerts[15].ID)
 	if err != nil || got.Lifecycle.SupersededBy != succ.ID {
 		t.Fatalf("alert written by b, superseded through a: %q, %v", got.Lifecycle.SupersededBy, err)
+	}
+}
+
+// TestRetainDropsOldIDBuckets: once retention deleted every alert of the
+// oldest buckets of the ID index, lookups by ID stop probing them, and the
+// alerts left are still found by ID.
+func TestRetainDropsOldIDBuckets(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "vigie.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	day := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	old := genAlerts(t, 12, 10, day)
+	recent := genAlerts(t, 13, 10, day.Add(48*time.Hour))
+	if _, err := s.PutAlerts(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	s.nextSeq = 3 << 15 // the recent alerts go into bucket 3
+	if _, err := s.PutAlerts(ctx, recent); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Retain(ctx, store.RetentionPolicy{MaxAge: 24 * time.Hour, Now: day.Add(48 * time.Hour)})
+	if err != nil || res.Deleted != 10 {
+		t.Fatalf("retain: %+v, %v", res, err)
+	}
+	var buckets string
+	if err := s.r.QueryRowContext(ctx, `SELECT group_concat(k) FROM alert_id_buckets`).Scan(&buckets); err != nil {
+		t.Fatal(err)
+	}
+	if buckets != "3" {
+		t.Fatalf("alert_id_buckets after retention = %s, want 3", buckets)
+	}
+	if _, err := s.Alert(ctx, recent[4].ID); err != nil {
+		t.Fatalf("recent alert after retention: %v", err)
+	}
+	if _, err := s.Alert(ctx, old[4].ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleted alert: %v, want ErrNotFound", err)
 	}
 }

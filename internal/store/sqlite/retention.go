@@ -151,6 +151,12 @@ func (s *Store) deleteBatch(ctx context.Context, sel string, args ...any) (int, 
 			}
 		}
 		n = len(seqs)
+		// Buckets of the ID index older than every alert left are not
+		// probed any more (a bucket emptied in the middle stays: a seek).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM alert_id_buckets
+			WHERE k < coalesce((SELECT min(seq) FROM alerts) >> 15, (SELECT max(k) + 1 FROM alert_id_buckets))`); err != nil {
+			return err
+		}
 		return nil
 	})
 	return n, err
