@@ -139,6 +139,9 @@ func grownStore(b *testing.B) *Store {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The steady state: the filter of stored IDs loaded (until then every
+	// ID of a batch is looked up).
+	s.loading.Wait()
 	return s
 }
 
