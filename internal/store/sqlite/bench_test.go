@@ -103,11 +103,7 @@ func benchPut(b *testing.B, s *Store, batch int, end time.Time) {
 func grownStore(b *testing.B) *Store {
 	b.Helper()
 	ctx := context.Background()
-	ms, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		b.Fatal(err)
-	}
-	orig := filepath.Join(os.TempDir(), fmt.Sprintf("vigie-store-bench-grown-300k-m%d.db", len(ms)))
+	orig := filepath.Join(os.TempDir(), fmt.Sprintf("vigie-store-bench-grown-300k-m%d.db", migrationCount(b)))
 	if _, err := os.Stat(orig); err != nil {
 		s, n := openCached(b, filepath.Base(orig), "alerts")
 		if n != 0 {
@@ -143,6 +139,16 @@ func grownStore(b *testing.B) *Store {
 		b.Fatal(err)
 	}
 	return s
+}
+
+// migrationCount is the number of schema migrations (SQL and Go), which
+// the names of the cached benchmark stores carry.
+func migrationCount(b *testing.B) int {
+	ms, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return len(ms) + len(goMigrations())
 }
 
 func copyFile(src, dst string) error {
