@@ -415,3 +415,51 @@ func BenchmarkTextIndexToken(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMillionPriorityText compares, over the 1M-alert store of
+// BenchmarkMillion, priority-sorted free text under the level walk (the
+// plan Search picks) and under the plan it replaced (walk-sort of
+// alerts_priority with the text's matches listed once), in one run.
+func BenchmarkMillionPriorityText(b *testing.B) {
+	s := millionStore(b)
+	defer s.Close()
+	ctx := context.Background()
+	oldPlan := func(ctx context.Context, tx *sql.Tx, e query.Expr, req store.SearchRequest, w *where) (searchPlan, error) {
+		return searchPlan{kind: planWalkSort, listText: true}, nil
+	}
+	cases := []struct {
+		name string
+		req  store.SearchRequest
+		page int
+	}{
+		{"failed-password", store.SearchRequest{Filter: store.Filter{Query: `"failed password"`}, Sort: store.SortPriorityDesc}, 1},
+		{"failed-password-page-3", store.SearchRequest{Filter: store.Filter{Query: `"failed password"`}, Sort: store.SortPriorityDesc}, 3},
+		{"failed-password-last-hour", store.SearchRequest{Filter: store.Filter{Query: `"failed password"`, From: millionEnd.Add(-time.Hour), To: millionEnd}, Sort: store.SortPriorityDesc}, 1},
+		{"password", store.SearchRequest{Filter: store.Filter{Query: `password`}, Sort: store.SortPriorityDesc}, 1},
+		{"password-asc", store.SearchRequest{Filter: store.Filter{Query: `password`}, Sort: store.SortPriorityAsc}, 1},
+	}
+	for _, c := range cases {
+		c.req.Limit = 100
+		for _, plan := range []string{"walk-levels", "walk-sort"} {
+			req := c.req
+			if plan == "walk-sort" {
+				s.forcePlan = oldPlan
+			}
+			for range c.page - 1 {
+				res, err := s.Search(ctx, req)
+				if err != nil || res.Next == "" {
+					b.Fatalf("%s: next %q, %v", c.name, res.Next, err)
+				}
+				req.Cursor = res.Next
+			}
+			b.Run(c.name+"/"+plan, func(b *testing.B) {
+				for b.Loop() {
+					if _, err := s.Search(ctx, req); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			s.forcePlan = nil
+		}
+	}
+}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -55,6 +56,19 @@ func levelWalk(ctx context.Context, tx *sql.Tx, c *candidate, sp sortSpec, cond 
 		}
 		need := limit - len(out)
 		match := text + " AND " + priorityToken(level)
+		// FTS5 finds the first match of an AND before it applies rowid
+		// bounds, so a level without any match costs a whole
+		// intersection per query, bounded or not, and the walk would
+		// pay it twice under a time range or cursor (its two steps).
+		// One unbounded query in rowid order rules such a level out.
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM alert_text WHERE alert_text MATCH ? LIMIT 1`, match).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: search: priority %d: %w", level, err)
+		}
 		lcond := cond + " AND a.priority = " + strconv.FormatInt(level, 10)
 		inner, iargs, ok, err := alertWalk.textWalk(ctx, tx, match, sp.desc, lcond, args, lo, hi, after, within.orderBy(), need)
 		if err != nil {
