@@ -25,7 +25,7 @@ import (
 // Levels are walked in sort order (High first for priority_desc), skipping
 // those before the cursor's, until the page is full. Each level's rows are
 // tested with the rest of the filter and "a.priority = level", so the
-// result is exact even for a row whose token were stale.
+// result is exact even for a row whose token was stale.
 
 // sortLevels are the priority ranks in priority_desc order.
 var sortLevels = []int64{5, 4, 3, 2, 1, 0}
