@@ -28,7 +28,7 @@ const alertTextDDL = `CREATE VIRTUAL TABLE alert_text USING fts5(
 // (priotext.go). The table is contentless, so its text cannot be read
 // back: it is extracted again from the stored documents, as PutAlerts
 // extracts it, in seq order, with the priority column of each alert.
-// About a minute per million alerts (docs/STORE.md).
+// 42 s (31 s of CPU) for 1M alerts (docs/PERFORMANCE.md).
 func reindexText(withToken bool) func(ctx context.Context, tx *sql.Tx) error {
 	return func(ctx context.Context, tx *sql.Tx) error {
 		for _, q := range []string{`DROP TABLE alert_text`, alertTextDDL} {
