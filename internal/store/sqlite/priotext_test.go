@@ -369,6 +369,9 @@ func TestIndexedText(t *testing.T) {
 			t.Errorf("indexedText(%q, %d) = %q, want %q", c.body, c.p, got, c.want)
 		}
 	}
+	if highRank != len(priorityRanks)-1 {
+		t.Errorf("highRank = %d, but priorityRanks goes up to %d: the level walk would miss levels", highRank, len(priorityRanks)-1)
+	}
 	if got := ftsQuery(&query.Text{Text: "a\ue000p5"}); got != `"a p5"` {
 		t.Errorf("ftsQuery strips the mark: %q", got)
 	}

@@ -27,8 +27,8 @@ import (
 // tested with the rest of the filter and "a.priority = level", so the
 // result is exact even for a row whose token was stale.
 
-// sortLevels are the priority ranks in priority_desc order.
-var sortLevels = []int64{5, 4, 3, 2, 1, 0}
+// highRank is the highest priority rank (High; see priorityRanks).
+const highRank = 5
 
 // levelWalk returns the first limit rows (fewer at the end) of the search
 // sorted by sp (a priority sort) whose free-text conjunct is c: cond and
@@ -40,10 +40,10 @@ func levelWalk(ctx context.Context, tx *sql.Tx, c *candidate, sp sortSpec, cond 
 	lo, hi := timeWindow(f.From, f.To)
 	text, _ := c.args[0].(string)
 	var out []scannedAlert
-	for i := range sortLevels {
-		level := sortLevels[i]
+	for i := range int64(highRank + 1) {
+		level := highRank - i
 		if !sp.desc {
-			level = sortLevels[len(sortLevels)-1-i]
+			level = i
 		}
 		var after *walkCursor
 		if cursor != nil {
