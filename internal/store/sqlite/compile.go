@@ -112,9 +112,11 @@ func (w *where) binary(x query.Expr, op string, y query.Expr) error {
 // ftsQuery quotes free text for FTS5 MATCH: the text is always a quoted
 // string, so FTS5 operators in it are just words.
 // A NUL ends an FTS5 string early ("unterminated string"); the tokenizer
-// separates words on it anyway, so it becomes a space.
+// separates words on it anyway, so it becomes a space. So does
+// priorityMark, which only the synthetic priority tokens may contain
+// (priotext.go).
 func ftsQuery(t *query.Text) string {
-	text := strings.ReplaceAll(t.Text, "\x00", " ")
+	text := withoutMark(strings.ReplaceAll(t.Text, "\x00", " "))
 	q := `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
 	if t.Prefix {
 		q += " *"

@@ -8,5 +8,6 @@
 // an FTS5 index for free text. Queries of package store/query compile to
 // SQL with bound parameters only; paths without an index fall back to
 // json_each over the stored JSON. Schema changes are goose migrations
-// embedded in the binary. docs/STORE.md describes the schema.
+// embedded in the binary (SQL files; Go where stored documents must be
+// read again, as 00006 does to re-index the free text). docs/STORE.md describes the schema.
 package sqlite

@@ -19,8 +19,8 @@ type alertRow struct {
 	endNS     any
 	priority  int64
 	values    []value
-	text      string
-	seq       int64 // assigned under the write lock
+	text      string // indexedText: the free text and the priority token
+	seq       int64  // assigned under the write lock
 	isUpdate  bool
 	unchanged bool
 }
@@ -51,7 +51,7 @@ func newAlertRow(a *idmefv2.Alert) (alertRow, error) {
 		priority: priorityRank(a.Priority),
 	}
 	r.values = extractValues(a)
-	r.text = extractText(a)
+	r.text = indexedText(extractText(a), r.priority)
 	return r, nil
 }
 

@@ -29,6 +29,10 @@ import (
 //     which follows insertion and so roughly time, to find a page of
 //     matches, then read the exact page from the seq window that the time
 //     index gives for the times those rows span (see textwalk.go);
+//   - planWalkLevels: every such conjunct is frequent, one is free text and
+//     the sort is by priority: walk the priority levels in order, each a
+//     text walk of the text and the level's priority token, until the page
+//     is full (see textlevels.go);
 //   - planWalkSort: every such conjunct is frequent: walk the sort's own
 //     index of alerts and probe each row, stopping at the page size;
 //   - planPlain: no conjunct has an index (SQLite's own plan, as before).
@@ -43,10 +47,11 @@ const (
 	planWalkValue
 	planWalkSort
 	planWalkText
+	planWalkLevels
 )
 
 func (k planKind) String() string {
-	return [...]string{"plain", "drive", "walk-value", "walk-sort", "walk-text"}[k]
+	return [...]string{"plain", "drive", "walk-value", "walk-sort", "walk-text", "walk-levels"}[k]
 }
 
 // driveCap is the number of matches under which a term drives the search.
@@ -182,6 +187,9 @@ func planSearch(ctx context.Context, tx *sql.Tx, e query.Expr, f store.Filter, s
 		// order for free, and the other terms are cheap probes, where a
 		// value walk would probe the text index for every row.
 		return searchPlan{kind: planWalkText, by: text}, nil
+	case !timeSort && best.est >= driveCap && text != nil:
+		// The same under a priority sort, one priority at a time.
+		return searchPlan{kind: planWalkLevels, by: text}, nil
 	case timeSort && best.walkable:
 		// Walking the rarest value's rows never reads more than its
 		// matches, and stops at the page size: better than driving.
@@ -215,11 +223,11 @@ func (p searchPlan) probes() probeMode {
 }
 
 // rest is the filter the plan's rows are tested with: e without the
-// free-text conjunct that drives a drive or text-walk plan (every row
+// free-text conjunct that drives a drive, text-walk or level-walk plan (every row
 // it yields matches that conjunct, and testing it again would cost a
 // full-text probe per row).
 func (p searchPlan) rest(e query.Expr) query.Expr {
-	if p.by == nil || p.by.text == nil || (p.kind != planDrive && p.kind != planWalkText) {
+	if p.by == nil || p.by.text == nil || (p.kind != planDrive && p.kind != planWalkText && p.kind != planWalkLevels) {
 		return e
 	}
 	var out query.Expr

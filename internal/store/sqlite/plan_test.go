@@ -16,7 +16,8 @@ import (
 
 // TestSearchPlansAgree runs queries under every search plan that applies
 // to them (planDrive from each candidate conjunct, planWalkValue from each
-// walkable one, planWalkSort) and checks that each returns, page after
+// walkable one, planWalkText and planWalkLevels from free text,
+// planWalkSort) and checks that each returns, page after
 // page, exactly what the plain plan returns.
 func TestSearchPlansAgree(t *testing.T) {
 	ctx := t.Context()
@@ -118,6 +119,13 @@ func TestSearchPlansAgree(t *testing.T) {
 						t.Run(fmt.Sprintf("walk-text-%d", i), func(t *testing.T) {
 							if diff := cmp.Diff(want, collect(t, s, f, sort, forced(planWalkText, i))); diff != "" {
 								t.Errorf("walk text of conjunct %d (-plain +walk):\n%s", i, diff)
+							}
+						})
+					}
+					if c.text != nil && (sort == store.SortPriorityDesc || sort == store.SortPriorityAsc) {
+						t.Run(fmt.Sprintf("walk-levels-%d", i), func(t *testing.T) {
+							if diff := cmp.Diff(want, collect(t, s, f, sort, forced(planWalkLevels, i))); diff != "" {
+								t.Errorf("walk levels of conjunct %d (-plain +walk):\n%s", i, diff)
 							}
 						})
 					}

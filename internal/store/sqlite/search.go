@@ -226,16 +226,22 @@ func (s *Store) Search(ctx context.Context, req store.SearchRequest) (store.Sear
 				page, pageArgs = pageCondition(sp, cond, cursor)
 			}
 		}
-		if inner == "" {
-			inner, innerArgs = plan.pageSQL(sp, page, pageArgs, req.Filter, cursor, limit+1)
-		}
-		// The page is chosen on the narrow alerts table first; documents
-		// are joined for its rows only, so a sort over many matches never
-		// moves their JSON.
-		q := `SELECT ` + alertColumns + ` FROM (` + inner + `) a JOIN alert_docs d ON d.seq = a.seq ORDER BY ` + sp.orderBy()
-		rows, err := queryAlerts(ctx, tx, q, innerArgs)
-		if err != nil {
-			return err
+		var rows []scannedAlert
+		if plan.kind == planWalkLevels {
+			if rows, err = levelWalk(ctx, tx, plan.by, sp, page, pageArgs, req.Filter, cursor, limit+1); err != nil {
+				return err
+			}
+		} else {
+			if inner == "" {
+				inner, innerArgs = plan.pageSQL(sp, page, pageArgs, req.Filter, cursor, limit+1)
+			}
+			// The page is chosen on the narrow alerts table first; documents
+			// are joined for its rows only, so a sort over many matches never
+			// moves their JSON.
+			q := `SELECT ` + alertColumns + ` FROM (` + inner + `) a JOIN alert_docs d ON d.seq = a.seq ORDER BY ` + sp.orderBy()
+			if rows, err = queryAlerts(ctx, tx, q, innerArgs); err != nil {
+				return err
+			}
 		}
 		if len(rows) > limit {
 			rows = rows[:limit]

@@ -189,7 +189,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlite: migrations: %w", err)
 	}
 	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, dir,
-		goose.WithDisableGlobalRegistry(true), goose.WithSlog(s.log))
+		goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(goMigrations()...), goose.WithSlog(s.log))
 	if err != nil {
 		return fmt.Errorf("sqlite: migrations: %w", err)
 	}

@@ -54,17 +54,21 @@ func TestTextWalkDisorder(t *testing.T) {
 		{q: `nothing-has-this-word`},
 	}
 	for _, qc := range queries {
-		for _, sort := range []store.Sort{store.SortTimeDesc, store.SortTimeAsc} {
+		for _, sort := range []store.Sort{store.SortTimeDesc, store.SortTimeAsc, store.SortPriorityDesc, store.SortPriorityAsc} {
 			f := store.Filter{Query: qc.q, From: qc.from, To: qc.to}
+			kind := planWalkText
+			if sort == store.SortPriorityDesc || sort == store.SortPriorityAsc {
+				kind = planWalkLevels
+			}
 			for _, limit := range []int{7, 50} {
 				t.Run(fmt.Sprintf("%s/%s/%s/%d", qc.q, sort, qc.from.Format("15:04")+qc.to.Format("15:04"), limit), func(t *testing.T) {
 					want := collectN(t, s, f, sort, forced(planPlain, -1), limit)
 					if len(want) == 0 && qc.q != `nothing-has-this-word` {
 						t.Fatal("plain plan found nothing: the query does not test much")
 					}
-					got := collectN(t, s, f, sort, forced(planWalkText, 0), limit)
+					got := collectN(t, s, f, sort, forced(kind, 0), limit)
 					if diff := cmp.Diff(want, got); diff != "" {
-						t.Errorf("walk text (-plain +walk):\n%s", diff)
+						t.Errorf("%s (-plain +walk):\n%s", kind, diff)
 					}
 				})
 			}
@@ -89,7 +93,9 @@ func TestPlanPicksTextWalk(t *testing.T) {
 		{`password`, store.SortTimeDesc, planWalkText},
 		{`password`, store.SortTimeAsc, planWalkText},
 		{`password and Priority >= High`, store.SortTimeDesc, planWalkText},
-		{`password`, store.SortPriorityDesc, planWalkSort},
+		{`password`, store.SortPriorityDesc, planWalkLevels},
+		{`password`, store.SortPriorityAsc, planWalkLevels},
+		{`nmap`, store.SortPriorityDesc, planDrive},
 		{`password and ID = nope`, store.SortTimeDesc, planDrive},
 		{`nmap`, store.SortTimeDesc, planDrive},
 	}
