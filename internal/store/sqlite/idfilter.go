@@ -11,8 +11,30 @@ import (
 
 // idMatch is the condition that finds alert ID ? among alerts a through
 // the ID index, keyed (seq >> 15, id) (migration 00007): one index seek per
-// bucket of 32,768 seqs listed in alert_id_buckets, newest first.
-const idMatch = `a.seq >> 15 IN (SELECT k FROM alert_id_buckets ORDER BY k DESC) AND a.id`
+// bucket of 32,768 seqs listed in alert_id_buckets. The "+ 0" makes the
+// list a subquery result rather than the table itself: given the table,
+// SQLite's planner (without ANALYZE statistics, as in a new store) tested
+// each alert's bucket against it, a scan of every alert, instead of seeking
+// each bucket (TestIDLookupsSeek).
+const idMatch = `a.seq >> 15 IN (SELECT k + 0 FROM alert_id_buckets) AND a.id`
+
+// The statements that find alerts by ID (TestIDLookupsSeek checks their
+// plans).
+const (
+	alertByIDSQL     = `SELECT ` + alertColumns + ` FROM alerts a JOIN alert_docs d ON d.seq = a.seq WHERE ` + idMatch + ` = ?`
+	seqByIDSQL       = `SELECT a.seq FROM alerts a WHERE ` + idMatch + ` = ?`
+	supersedeByIDSQL = `UPDATE alerts SET superseded_by = ?, changed_ns = ? WHERE seq = (` + seqByIDSQL + `)`
+)
+
+// lookupIDsSQL reads what PutAlerts needs of n stored IDs.
+func lookupIDsSQL(n int) string {
+	return `SELECT a.id, a.seq, a.hash, a.create_ns FROM alerts a WHERE ` + idMatch + ` IN (` + placeholders(n) + `)`
+}
+
+// lifecycleRowsSQL reads what UpdateAlerts needs of n IDs.
+func lifecycleRowsSQL(n int) string {
+	return `SELECT a.seq, a.id, a.state, coalesce(a.assignee, '') FROM alerts a WHERE ` + idMatch + ` IN (` + placeholders(n) + `)`
+}
 
 // idBucketShift is the 15 of idMatch and migration 00007.
 const idBucketShift = 15

@@ -93,7 +93,7 @@ func lifecycleRows(ctx context.Context, tx *sql.Tx, ids []string) ([]lifecycleRo
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rs, err := tx.QueryContext(ctx, `SELECT a.seq, a.id, a.state, coalesce(a.assignee, '') FROM alerts a WHERE `+idMatch+` IN (`+placeholders(len(args))+`)`, args...)
+		rs, err := tx.QueryContext(ctx, lifecycleRowsSQL(len(args)), args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: update alerts: %w", err)
 		}
@@ -190,7 +190,7 @@ func applyChange(ctx context.Context, tx *sql.Tx, r lifecycleRow, ch store.Chang
 // alertSeq returns the seq of an alert ID, or ErrNotFound.
 func alertSeq(ctx context.Context, tx *sql.Tx, id string) (int64, error) {
 	var seq int64
-	err := tx.QueryRowContext(ctx, `SELECT a.seq FROM alerts a WHERE `+idMatch+` = ?`, id).Scan(&seq)
+	err := tx.QueryRowContext(ctx, seqByIDSQL, id).Scan(&seq)
 	if err == sql.ErrNoRows {
 		return 0, fmt.Errorf("alert %q: %w", id, store.ErrNotFound)
 	}

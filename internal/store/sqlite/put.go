@@ -146,7 +146,7 @@ func (s *Store) lookupIDs(ctx context.Context, tx *sql.Tx, rows []alertRow) (map
 	known := map[string]existing{}
 	for start := 0; start < len(args); start += maxInParams {
 		chunk := args[start:min(start+maxInParams, len(args))]
-		q := `SELECT a.id, a.seq, a.hash, a.create_ns FROM alerts a WHERE ` + idMatch + ` IN (` + placeholders(len(chunk)) + `)`
+		q := lookupIDsSQL(len(chunk))
 		rs, err := tx.QueryContext(ctx, q, chunk...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: put alerts: look up IDs: %w", err)
@@ -288,7 +288,7 @@ func (s *Store) supersede(ctx context.Context, tx *sql.Tx, rows []alertRow, inse
 }
 
 func markSuperseded(ctx context.Context, tx *sql.Tx, pred, by string, now int64) (int64, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE alerts SET superseded_by = ?, changed_ns = ? WHERE seq = (SELECT a.seq FROM alerts a WHERE `+idMatch+` = ?)`, by, now, pred)
+	res, err := tx.ExecContext(ctx, supersedeByIDSQL, by, now, pred)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: put alerts: supersede %s: %w", pred, err)
 	}

@@ -45,7 +45,7 @@ func scanAlert(rs interface{ Scan(...any) error }) (scannedAlert, error) {
 func (s *Store) Alert(ctx context.Context, id string) (store.Alert, error) {
 	var out store.Alert
 	err := s.readTx(ctx, "alert", func(tx *sql.Tx) error {
-		r, err := scanAlert(tx.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts a JOIN alert_docs d ON d.seq = a.seq WHERE `+idMatch+` = ?`, id))
+		r, err := scanAlert(tx.QueryRowContext(ctx, alertByIDSQL, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("sqlite: alert %q: %w", id, store.ErrNotFound)
 		}
