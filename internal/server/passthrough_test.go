@@ -10,9 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/internal/bus"
 	"github.com/vigie-siem/vigie/internal/config"
+	"github.com/vigie-siem/vigie/internal/correlate"
+	"github.com/vigie-siem/vigie/internal/ingest"
+	"github.com/vigie-siem/vigie/internal/pipeline"
 )
 
 // TestIngestSubjectFollowsEnrichment checks where ingest publishes: with no
@@ -204,4 +209,30 @@ func publishedOn(t *testing.T, srv *Server, subject string) float64 {
 		}
 	}
 	return 0
+}
+
+// TestLagStagesFollowIngestSubject: back-pressure chains the stages an
+// accepted alert goes through; without enrichers that is the store stage
+// alone, and the enrich stage is only held by the hard cap.
+func TestLagStagesFollowIngestSubject(t *testing.T) {
+	cfg := config.Default()
+	enrich := ingest.Stage{Subject: bus.SubjectIn, Durable: pipeline.DurableEnrich}
+	store := ingest.Stage{Subject: bus.SubjectEnriched, Durable: pipeline.DurableStore}
+	corr := ingest.Stage{Subject: bus.SubjectEnriched, Durable: correlate.DurableName}
+	for _, tt := range []struct {
+		subject                string
+		wantChain, wantBranches []ingest.Stage
+	}{
+		{bus.SubjectIn, []ingest.Stage{enrich, store}, []ingest.Stage{corr}},
+		{bus.SubjectEnriched, []ingest.Stage{store}, []ingest.Stage{enrich, corr}},
+	} {
+		s := &Server{cfg: cfg, ingestSubject: tt.subject}
+		chain, branches := s.lagStages()
+		if diff := cmp.Diff(tt.wantChain, chain); diff != "" {
+			t.Errorf("ingest to %s: chain (-want +got):\n%s", tt.subject, diff)
+		}
+		if diff := cmp.Diff(tt.wantBranches, branches); diff != "" {
+			t.Errorf("ingest to %s: branches (-want +got):\n%s", tt.subject, diff)
+		}
+	}
 }
