@@ -220,7 +220,7 @@ func TestLagStagesFollowIngestSubject(t *testing.T) {
 	store := ingest.Stage{Subject: bus.SubjectEnriched, Durable: pipeline.DurableStore}
 	corr := ingest.Stage{Subject: bus.SubjectEnriched, Durable: correlate.DurableName}
 	for _, tt := range []struct {
-		subject                string
+		subject                 string
 		wantChain, wantBranches []ingest.Stage
 	}{
 		{bus.SubjectIn, []ingest.Stage{enrich, store}, []ingest.Stage{corr}},
