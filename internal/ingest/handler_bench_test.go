@@ -28,7 +28,7 @@ func BenchmarkHandlerInProcess500(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := transport.NewHandler(transport.Options{Sink: NewSink(discardPublisher{}, nil), Validator: v, Rejecter: NewDeadLetters(discardPublisher{})})
+	h, err := transport.NewHandler(transport.Options{Sink: NewSink(discardPublisher{}, "", nil), Validator: v, Rejecter: NewDeadLetters(discardPublisher{})})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func newIngestTB(t testing.TB) (*httptest.Server, *nats.Bus) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := transport.NewHandler(transport.Options{Sink: NewSink(b, nil), Validator: v, Rejecter: NewDeadLetters(b)})
+	h, err := transport.NewHandler(transport.Options{Sink: NewSink(b, "", nil), Validator: v, Rejecter: NewDeadLetters(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestLagLimitRefusesWhileThePipelineIsBehind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := transport.NewHandler(transport.Options{Sink: NewSink(b, limit), Validator: v})
+	h, err := transport.NewHandler(transport.Options{Sink: NewSink(b, "", limit), Validator: v})
 	if err != nil {
 		t.Fatal(err)
 	}

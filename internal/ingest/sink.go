@@ -26,19 +26,24 @@ const SubjectIngest = "ingest"
 // (bus.HeaderDeadProblems); further problems are summarised.
 const MaxProblemsHeader = 16 << 10
 
-// Sink publishes accepted alerts to the bus subject alerts.in; it returns
-// only once the bus has stored every one of them, so that the transport
-// acknowledges the sender only then.
+// Sink publishes accepted alerts to a bus subject (alerts.in, or
+// alerts.enriched when there is nothing to enrich: see
+// pipeline.IngestSubject); it returns only once the bus has stored every one
+// of them, so that the transport acknowledges the sender only then.
 type Sink struct {
 	pub     Publisher
 	subject string
 	limit   *LagLimit // nil: no back-pressure from the pipeline
 }
 
-// NewSink returns a Sink publishing on pub. With a LagLimit, it refuses
-// alerts (503) while the pipeline is too far behind.
-func NewSink(pub Publisher, limit *LagLimit) *Sink {
-	return &Sink{pub: pub, subject: bus.SubjectIn, limit: limit}
+// NewSink returns a Sink publishing on pub to subject (bus.SubjectIn if
+// empty). With a LagLimit, it refuses alerts (503) while the pipeline is too
+// far behind.
+func NewSink(pub Publisher, subject string, limit *LagLimit) *Sink {
+	if subject == "" {
+		subject = bus.SubjectIn
+	}
+	return &Sink{pub: pub, subject: subject, limit: limit}
 }
 
 // Accept implements transport.Sink.

@@ -14,4 +14,8 @@
 //
 // Enrichment and correlation plug in through the Enricher interface and by
 // consuming alerts.enriched with their own durable name.
+//
+// Without enrichers the enrich stage is the identity: ingest then publishes
+// straight to alerts.enriched (IngestSubject) and saves a bus hop per alert;
+// the enrich stage still forwards whatever reaches alerts.in.
 package pipeline

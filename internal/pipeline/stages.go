@@ -89,6 +89,21 @@ const (
 	DurableDeadLetters = "deadletters"
 )
 
+// IngestSubject is where ingest publishes the alerts it accepts, given the
+// enrichers a Runner is built with: alerts.in when there are enrichers, so
+// that the enrich stage enriches them; alerts.enriched when there are none,
+// since the enrich stage would only copy each alert from alerts.in to
+// alerts.enriched unchanged, at the price of a whole bus hop (a store on the
+// bus, a delivery and an acknowledgement per pack). The enrich stage runs
+// either way and forwards whatever reaches alerts.in: a backlog left by a
+// previous configuration, and the alerts the correlation stage emits.
+func IngestSubject(enrichers []Enricher) string {
+	if len(enrichers) == 0 {
+		return bus.SubjectEnriched
+	}
+	return bus.SubjectIn
+}
+
 // Runner runs the stages.
 type Runner struct {
 	opts Options

@@ -154,3 +154,18 @@ func TestReceivedTimesIsReceivedAt(t *testing.T) {
 		}
 	}
 }
+
+// nopEnricher changes nothing.
+type nopEnricher struct{}
+
+func (nopEnricher) Name() string                                 { return "nop" }
+func (nopEnricher) Enrich(context.Context, *idmefv2.Alert) error { return nil }
+
+func TestIngestSubject(t *testing.T) {
+	if got := IngestSubject(nil); got != bus.SubjectEnriched {
+		t.Errorf("without enrichers: %s, want %s (the enrich stage would be the identity)", got, bus.SubjectEnriched)
+	}
+	if got := IngestSubject([]Enricher{nopEnricher{}}); got != bus.SubjectIn {
+		t.Errorf("with an enricher: %s, want %s", got, bus.SubjectIn)
+	}
+}

@@ -73,9 +73,18 @@ func (s *Server) buildCorrelation() error {
 }
 
 // lagStages are the consumers whose lag slows ingest down: the pipeline's,
-// and the correlation stage when it runs.
+// and the correlation stage when it runs. When ingest publishes straight to
+// alerts.enriched (no enrichers), an accepted alert waits for the store
+// stage only: the enrich stage, which then only forwards a backlog and
+// correlation's alerts, is a branch.
 func (s *Server) lagStages() (chain, branches []ingest.Stage) {
-	chain = []ingest.Stage{{Subject: bus.SubjectIn, Durable: pipeline.DurableEnrich}, {Subject: bus.SubjectEnriched, Durable: pipeline.DurableStore}}
+	enrich := ingest.Stage{Subject: bus.SubjectIn, Durable: pipeline.DurableEnrich}
+	store := ingest.Stage{Subject: bus.SubjectEnriched, Durable: pipeline.DurableStore}
+	if s.ingestSubject == bus.SubjectEnriched {
+		chain, branches = []ingest.Stage{store}, []ingest.Stage{enrich}
+	} else {
+		chain = []ingest.Stage{enrich, store}
+	}
 	if s.cfg.Correlation.Enabled {
 		branches = append(branches, ingest.Stage{Subject: bus.SubjectEnriched, Durable: correlate.DurableName})
 	}

@@ -306,7 +306,7 @@ func (s *Server) buildLogs(parser LogParser) (err error) {
 	if err != nil {
 		return err
 	}
-	base := logFlow{parser: parser, events: s.store, sink: ingest.NewSink(s.bus, nil), dead: ingest.NewDeadLetters(s.bus), m: m}
+	base := logFlow{parser: parser, events: s.store, sink: ingest.NewSink(s.bus, s.ingestSubject, nil), dead: ingest.NewDeadLetters(s.bus), m: m}
 	s.logs.base = base
 	if cfg.Syslog.Enabled {
 		sc := cfg.Syslog

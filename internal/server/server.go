@@ -60,6 +60,9 @@ type Server struct {
 	correlator  *correlate.Engine // nil when correlation is off
 	correlation *correlate.Stage
 	enrich      *Enrichment
+	// ingestSubject is where ingest and the log inputs publish alerts
+	// (pipeline.IngestSubject).
+	ingestSubject string
 
 	ingestLn, apiLn   net.Listener
 	ingestSrv, apiSrv *http.Server
@@ -104,6 +107,11 @@ func New(ctx context.Context, opts Options) (_ *Server, err error) {
 	if err := s.bootstrapAdmin(ctx, opts.Getenv); err != nil {
 		return nil, err
 	}
+	// Enrichment first: whether there is any decides where ingest publishes.
+	if s.enrich, err = BuildEnrichment(ctx, cfg, s.component("enrich"), s.reg); err != nil {
+		return nil, fmt.Errorf("enrich: %w", err)
+	}
+	s.ingestSubject = pipeline.IngestSubject(s.enrich.enrichers())
 	if err := s.buildIngest(); err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)
 	}
@@ -117,9 +125,6 @@ func New(ctx context.Context, opts Options) (_ *Server, err error) {
 	}
 	if err := s.buildLogs(parser); err != nil {
 		return nil, fmt.Errorf("log inputs: %w", err)
-	}
-	if s.enrich, err = BuildEnrichment(ctx, cfg, s.component("enrich"), s.reg); err != nil {
-		return nil, fmt.Errorf("enrich: %w", err)
 	}
 	if s.runner, err = pipeline.New(pipeline.Options{
 		Bus:         s.bus,
@@ -199,7 +204,7 @@ func (s *Server) buildIngest() error {
 		}
 	}
 	opts := transport.Options{
-		Sink:            ingest.NewSink(s.bus, limit),
+		Sink:            ingest.NewSink(s.bus, s.ingestSubject, limit),
 		Validator:       v,
 		Rejecter:        ingest.NewDeadLetters(s.bus),
 		MaxMessageBytes: int64(cfg.MaxMessageBytes),

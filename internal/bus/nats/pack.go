@@ -102,17 +102,24 @@ func packCount(h nats.Header) (int, error) {
 // be: see bus.Delivery.Position).
 const maxPackMembers = 1<<16 - 1
 
-// decodePack returns the n messages of a pack's payload. Data and Header of
-// each are fresh copies: handlers may keep them.
+// decodePack returns the n messages of a pack's payload. Their Data alias
+// data, which must be the consumer's own (a NATS message's payload is: the
+// client gives each message a buffer of its own, which plain deliveries
+// alias too), and no two members share bytes, so handlers may keep Data.
+// Each member has a Header map of its own; the members of a pack usually
+// carry the same headers (those of one ingest request), so a header name or
+// value equal to the previous member's is that member's string, not a new
+// one.
 func decodePack(data []byte, n int) ([]bus.Message, error) {
 	if len(data) == 0 || data[0] != packVersion {
 		return nil, fmt.Errorf("%w: unknown version", errBadPack)
 	}
-	// One copy for all members: handlers may keep Data, and the NATS
-	// message's buffer is not ours to alias.
-	data = append([]byte(nil), data[1:]...)
 	out := make([]bus.Message, n)
-	r := packReader{b: data}
+	r := packReader{b: data[1:]}
+	var (
+		prev  map[string]string // the previous member's headers
+		names []string          // header names seen in this pack
+	)
 	for i := range out {
 		m := &out[i]
 		m.Key = string(r.bytes())
@@ -123,9 +130,11 @@ func decodePack(data []byte, n int) ([]bus.Message, error) {
 		if nh > 0 {
 			m.Header = make(map[string]string, nh)
 			for range nh {
-				k := string(r.bytes())
-				m.Header[k] = string(r.bytes())
+				var k string
+				k, names = internName(names, r.bytes())
+				m.Header[k] = sameValue(prev, k, r.bytes())
 			}
+			prev = m.Header
 		}
 		m.Data = r.bytes()
 		if r.err != nil {
@@ -136,6 +145,32 @@ func decodePack(data []byte, n int) ([]bus.Message, error) {
 		return nil, fmt.Errorf("%w: %d bytes after the last of %d members", errBadPack, len(r.b), n)
 	}
 	return out, nil
+}
+
+// internName returns name as a string, one of names when it is there, and
+// names with it added (up to maxInterned names).
+func internName(names []string, name []byte) (string, []string) {
+	for _, s := range names {
+		if s == string(name) {
+			return s, names
+		}
+	}
+	s := string(name)
+	if len(names) < maxInterned {
+		names = append(names, s)
+	}
+	return s, names
+}
+
+// maxInterned bounds the header names decodePack remembers.
+const maxInterned = 16
+
+// sameValue is the value v of header k as a string: prev's when equal.
+func sameValue(prev map[string]string, k string, v []byte) string {
+	if pv, ok := prev[k]; ok && pv == string(v) {
+		return pv
+	}
+	return string(v)
 }
 
 type packReader struct {

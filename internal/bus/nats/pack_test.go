@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,10 +46,92 @@ func TestPackRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(ms, got, cmp.Comparer(func(a, b []byte) bool { return bytes.Equal(a, b) })); diff != "" {
 		t.Errorf("decoded (-want +got):\n%s", diff)
 	}
-	// The decoded data must not alias the NATS buffer: handlers keep it.
-	data[len(data)-1] = 'y'
-	if got[2].Data[len(got[2].Data)-1] != 'x' {
-		t.Error("decoded Data aliases the pack's buffer")
+	// Members alias the pack's buffer (the consumer's own) but not one
+	// another: appending to one never overwrites the next.
+	_ = append(got[0].Data, "overwrite"...)
+	if got[1].Key != "" || len(got[2].Data) != 70000 || got[2].Data[0] != 'x' {
+		t.Error("appending to a member's Data changed the next members")
+	}
+}
+
+// TestPackHeadersShareStrings: members with the same headers share the
+// strings, but each has a map of its own.
+func TestPackHeadersShareStrings(t *testing.T) {
+	h := map[string]string{bus.HeaderSender: "token:s1", bus.HeaderReceived: "2026-11-23T10:00:00Z"}
+	ms := []bus.Message{
+		{Key: "a1", Data: []byte("1"), Header: h},
+		{Key: "a2", Data: []byte("2"), Header: map[string]string{bus.HeaderSender: "token:s1", bus.HeaderReceived: "2026-11-23T10:00:01Z"}},
+	}
+	got, err := decodePack(encodePack(ms, packMembers(2), packSize(&ms[0])+packSize(&ms[1])), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(ms, got, cmp.Comparer(func(a, b []byte) bool { return bytes.Equal(a, b) })); diff != "" {
+		t.Errorf("decoded (-want +got):\n%s", diff)
+	}
+	got[0].Header["X"] = "mine"
+	if _, ok := got[1].Header["X"]; ok {
+		t.Error("members share a Header map")
+	}
+}
+
+// TestKeptDeliveriesIntact: the data and headers of deliveries a handler
+// keeps stay as published while later packs arrive (deliveries alias their
+// NATS message's payload, which must be theirs alone).
+func TestKeptDeliveriesIntact(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	b, err := Open(ctx, Options{DataDir: t.TempDir(), Logger: testLogger(), Pack: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close(context.Background())
+	want := map[string]string{}
+	for p := range 20 {
+		var ms []bus.Message
+		for i := range 50 {
+			key := fmt.Sprintf("p%d-%d", p, i)
+			data := strings.Repeat(key, 20+i)
+			want[key] = data
+			ms = append(ms, bus.Message{Subject: bus.SubjectIn, Key: key, Data: []byte(data), Header: map[string]string{"Pack": fmt.Sprint(p)}})
+		}
+		if err := b.PublishBatch(ctx, ms); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var (
+		mu   sync.Mutex
+		kept []bus.Delivery
+	)
+	done := make(chan struct{})
+	cctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		_ = b.ConsumeBatch(cctx, bus.SubjectIn, "keeper", bus.ConsumeOptions{MaxBatch: 70, Concurrency: 1}, func(_ context.Context, ds []bus.Delivery) error {
+			mu.Lock()
+			defer mu.Unlock()
+			kept = append(kept, ds...)
+			if len(kept) == len(want) {
+				close(done)
+			}
+			return nil
+		})
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		t.Fatal("not every delivery came")
+	}
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, d := range kept {
+		if string(d.Data) != want[d.Key] {
+			t.Fatalf("%s: kept data changed to %.40q…", d.Key, d.Data)
+		}
+		if p, _, _ := strings.Cut(strings.TrimPrefix(d.Key, "p"), "-"); d.Header["Pack"] != p {
+			t.Fatalf("%s: kept header Pack %q, want %q", d.Key, d.Header["Pack"], p)
+		}
 	}
 }
 

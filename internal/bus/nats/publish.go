@@ -116,7 +116,7 @@ func (b *Bus) units(ms []bus.Message, errs []error) []unit {
 	var (
 		order   []string // subjects in order of first appearance
 		packs   = map[string]*open{}
-		dataFor = map[string]int{} // key → index of its first message in this call
+		dataFor = make(map[subjectKey]int, len(ms)) // index of each key's first message in this call
 	)
 	closePack := func(p *open) {
 		switch len(p.members) {
@@ -149,11 +149,12 @@ func (b *Bus) units(ms []bus.Message, errs []error) []unit {
 			continue
 		}
 		if m.Key != "" {
-			if j, ok := dataFor[m.Subject+"\x00"+m.Key]; ok && bytes.Equal(ms[j].Data, m.Data) {
+			sk := subjectKey{m.Subject, m.Key}
+			if j, ok := dataFor[sk]; ok && bytes.Equal(ms[j].Data, m.Data) {
 				dups = append(dups, dup{i: i, of: j})
 				continue
 			}
-			dataFor[m.Subject+"\x00"+m.Key] = i
+			dataFor[sk] = i
 		}
 		size := packSize(m)
 		p := packs[m.Subject]
@@ -199,6 +200,9 @@ func (b *Bus) units(ms []bus.Message, errs []error) []unit {
 	}
 	return units
 }
+
+// subjectKey is a message's subject and key.
+type subjectKey struct{ subject, key string }
 
 // published counts the outcome of one publish and decorates its error.
 func (b *Bus) published(st stream, ack *jetstream.PubAck, err error) error {
