@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -179,10 +180,20 @@ func (b *bench) run(ctx context.Context, d time.Duration, senders int) (*benchRe
 	return res, nil
 }
 
+// benchTokenPrefix starts the names of the tokens vigie bench creates.
+const benchTokenPrefix = "vigie-bench-"
+
 // login creates the viewer token the latency polls use, with the API user's
-// password; the returned function revokes it.
+// password; the returned function revokes it. Token names are unique and a
+// revoked token keeps its name, so each run names its own
+// (vigie-bench-<time>-<random>).
 func (b *bench) login(ctx context.Context) (revoke func(), err error) {
-	body := strings.NewReader(`{"name":"vigie-bench","role":"viewer","ttl":"1h"}`)
+	var suffix [4]byte
+	if _, err := rand.Read(suffix[:]); err != nil {
+		return nil, fmt.Errorf("bench: token name: %w", err)
+	}
+	name := fmt.Sprintf("%s%s-%x", benchTokenPrefix, time.Now().UTC().Format("20060102T150405Z"), suffix)
+	body := strings.NewReader(`{"name":"` + name + `","role":"viewer","ttl":"1h"}`)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.api+"/api/v1/tokens", body)
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
