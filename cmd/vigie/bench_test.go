@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -71,7 +74,9 @@ func TestBenchAgainstServer(t *testing.T) {
 	err := runServer(ctx, host, cfg, func(srv *server.Server) error {
 		defer cancel()
 		api := "http://" + srv.APIAddr().String()
-		// Twice against one server: each run creates its own token.
+		// Twice against one server: each run creates its own token and
+		// sends alerts of its own (new IDs).
+		acked := 0
 		for range 2 {
 			out, errOut, code := runCtx(t, ctx, "", "bench", "--url", "http://"+srv.IngestAddr().String()+"/", "--api", api,
 				"--duration", "1s", "--batch", "50", "--concurrency", "2", "--sample-every", "1")
@@ -82,6 +87,18 @@ func TestBenchAgainstServer(t *testing.T) {
 			if !strings.Contains(out, "alerts acknowledged") || !strings.Contains(out, "acknowledgement → queryable over") || strings.Contains(out, " 0 samples") {
 				t.Errorf("vigie bench output lacks rates or latency samples:\n%s", out)
 			}
+			m := ackedRE.FindStringSubmatch(out)
+			if m == nil {
+				t.Fatalf("no acknowledged count in:\n%s", out)
+			}
+			n, _ := strconv.Atoi(m[1])
+			acked += n
+		}
+		// At least every acknowledged alert is a stored one (a batch in
+		// flight when a run ends may be stored without being counted); an
+		// ID sent again would update, not add.
+		if total := waitStoredTotal(t, ctx, api, acked); total < acked {
+			t.Errorf("%d alerts stored after two runs that had %d acknowledged: the runs' IDs overlap", total, acked)
 		}
 		// The tokens bench used are revoked.
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, api+"/api/v1/tokens", nil)
@@ -122,4 +139,37 @@ func TestBenchAgainstServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// ackedRE reads the acknowledged count of vigie bench's report.
+var ackedRE = regexp.MustCompile(`: (\d+) alerts acknowledged`)
+
+// waitStoredTotal polls the API's statistics until want alerts are stored
+// (or 30 s have passed) and returns the last total.
+func waitStoredTotal(t *testing.T, ctx context.Context, api string, want int) int {
+	t.Helper()
+	total := -1
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, api+"/api/v1/stats", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth("admin", crashPassword)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct {
+			Total int `json:"total"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total = st.Total; total >= want {
+			break
+		}
+	}
+	return total
 }
