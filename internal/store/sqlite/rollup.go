@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -110,7 +111,7 @@ func markDirty(ctx context.Context, tx *sql.Tx, createNS ...int64) error {
 		if ns < 0 {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO rollup_dirty(hour) VALUES (?)`, ns/hourNS); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rollup_dirty(hour) VALUES (?) `+bumpDirtyGen, ns/hourNS); err != nil {
 			return fmt.Errorf("mark rollup hour dirty: %w", err)
 		}
 	}
@@ -119,15 +120,25 @@ func markDirty(ctx context.Context, tx *sql.Tx, createNS ...int64) error {
 
 // markDirtySeqs marks the hours of the alerts seqs (before they change).
 func markDirtySeqs(ctx context.Context, tx *sql.Tx, seqs []any) error {
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO rollup_dirty(hour)
-		SELECT DISTINCT create_ns / `+strconv.FormatInt(hourNS, 10)+` FROM alerts WHERE create_ns >= 0 AND seq IN (`+placeholders(len(seqs))+`)`, seqs...); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO rollup_dirty(hour)
+		SELECT DISTINCT create_ns / `+strconv.FormatInt(hourNS, 10)+` FROM alerts WHERE create_ns >= 0 AND seq IN (`+placeholders(len(seqs))+`) `+bumpDirtyGen, seqs...); err != nil {
 		return fmt.Errorf("mark rollup hours dirty: %w", err)
 	}
 	return nil
 }
 
+// bumpDirtyGen ends an INSERT into rollup_dirty: marking an hour dirty
+// again bumps its generation, which tells a repair in progress that what
+// it read is stale.
+const bumpDirtyGen = `ON CONFLICT (hour) DO UPDATE SET gen = gen + 1`
+
 // repairRollup recomputes the rollup of every dirty hour from
-// alert_values, one hour per write transaction.
+// alert_values. Each hour is read in a read transaction, which does not
+// hold up writers however many alerts the hour has, and written in a
+// short write transaction: the alerts stored since the read (seqs above
+// the read's last) are added to what was read, and if the hour was marked
+// dirty again meanwhile (an alert of it updated or deleted), it is left
+// dirty for the next pass.
 func (s *Store) repairRollup(ctx context.Context) error {
 	var hours []int64
 	err := s.readTx(ctx, "rollup_repair", func(tx *sql.Tx) error {
@@ -149,33 +160,78 @@ func (s *Store) repairRollup(ctx context.Context) error {
 		return fmt.Errorf("sqlite: rollup repair: %w", err)
 	}
 	for _, h := range hours {
-		err := s.writeTx(ctx, "rollup_repair", func(tx *sql.Tx) error {
-			lo, hi := h*hourNS, min(h+1, math.MaxInt64/hourNS)*hourNS
-			if _, err := tx.ExecContext(ctx, `DELETE FROM alert_rollup WHERE hour = ?`, h); err != nil {
-				return err
-			}
-			var n int
-			err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM alerts WHERE create_ns >= ? AND create_ns < ? LIMIT 1)`, lo, hi).Scan(&n)
-			if err != nil {
-				return err
-			}
-			for _, p := range rollupPairs {
-				if n == 0 {
-					break
-				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO alert_rollup(f1, f2, hour, v1, v2, n, first_ns, last_ns)
-					SELECT ?, ?, ?, * FROM (`+rollupRowsSQL+`)`, p[0].code, p[1].code, h, p[0].code, p[1].code, lo, hi); err != nil {
-					return err
-				}
-			}
-			_, err = tx.ExecContext(ctx, `DELETE FROM rollup_dirty WHERE hour = ?`, h)
-			return err
-		})
-		if err != nil {
+		if err := s.repairHour(ctx, h); err != nil {
 			return fmt.Errorf("sqlite: rollup repair hour %d: %w", h, err)
 		}
 	}
 	return nil
+}
+
+func (s *Store) repairHour(ctx context.Context, h int64) error {
+	lo, hi := h*hourNS, min(h+1, math.MaxInt64/hourNS)*hourNS
+	var (
+		gen, lastSeq int64
+		rows         []any // insertRollupHead's 8 columns per row
+	)
+	err := s.readTx(ctx, "rollup_repair", func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT gen, (SELECT coalesce(max(seq), 0) FROM alerts) FROM rollup_dirty WHERE hour = ?`, h).Scan(&gen, &lastSeq)
+		if err != nil {
+			return err // sql.ErrNoRows: repaired by another pass; handled below
+		}
+		for _, p := range rollupPairs {
+			rs, err := tx.QueryContext(ctx, rollupRowsSQL, p[0].code, p[1].code, lo, hi)
+			if err != nil {
+				return err
+			}
+			for rs.Next() {
+				var v1, v2 any
+				var n, first, last int64
+				if err := rs.Scan(&v1, &v2, &n, &first, &last); err != nil {
+					rs.Close()
+					return err
+				}
+				rows = append(rows, p[0].code, p[1].code, h, v1, v2, n, first, last)
+			}
+			if err := rs.Close(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if s.afterRepairRead != nil {
+		s.afterRepairRead(h)
+	}
+	return s.writeTx(ctx, "rollup_repair", func(tx *sql.Tx) error {
+		var now int64
+		switch err := tx.QueryRowContext(ctx, `SELECT gen FROM rollup_dirty WHERE hour = ?`, h).Scan(&now); {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil
+		case err != nil:
+			return err
+		case now != gen:
+			return nil // dirtied again while it was read: the next pass
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM alert_rollup WHERE hour = ?`, h); err != nil {
+			return err
+		}
+		if err := s.insertRows(ctx, tx, insertRollupHead, "", 8, rows); err != nil {
+			return err
+		}
+		for _, p := range rollupPairs {
+			if _, err := tx.ExecContext(ctx, insertRollupHead+` SELECT ?, ?, ?, * FROM (`+rollupNewRowsSQL+`) WHERE true `+insertRollupTail,
+				p[0].code, p[1].code, h, p[0].code, p[1].code, lastSeq, lo, hi); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM rollup_dirty WHERE hour = ?`, h)
+		return err
+	})
 }
 
 // rollupPair returns the field codes of keys in rollup order and whether
@@ -204,6 +260,15 @@ const rollupRowsSQL = `SELECT g0.v, g1.v, count(*), min(a.create_ns), max(a.crea
 	JOIN alert_values g0 ON g0.seq = a.seq AND g0.field = ?
 	JOIN alert_values g1 ON g1.seq = a.seq AND g1.field = ?
 	WHERE a.create_ns >= ? AND a.create_ns < ?
+	GROUP BY g0.v, g1.v`
+
+// rollupNewRowsSQL is rollupRowsSQL for the alerts stored after seq ?
+// only, driven by seq: what a repair adds to the rows it read.
+const rollupNewRowsSQL = `SELECT g0.v, g1.v, count(*), min(a.create_ns), max(a.create_ns)
+	FROM alerts a
+	JOIN alert_values g0 ON g0.seq = a.seq AND g0.field = ?
+	JOIN alert_values g1 ON g1.seq = a.seq AND g1.field = ?
+	WHERE a.seq > ? AND a.create_ns >= ? AND a.create_ns < ?
 	GROUP BY g0.v, g1.v`
 
 // timeRange is [lo, hi) in Unix ns.

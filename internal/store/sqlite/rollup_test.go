@@ -121,6 +121,54 @@ func TestRollupGroupByAgrees(t *testing.T) {
 	}
 	compare("after retention")
 
+	// A repair does not hold up writers: alerts stored in the hour while
+	// it is read are added to what it read; an alert of the hour updated
+	// meanwhile leaves the hour dirty for the next pass.
+	h := end.Add(-2*time.Hour).UnixNano() / hourNS
+	for i, update := range []bool{false, true} {
+		if _, err := s.w.ExecContext(ctx, `INSERT INTO rollup_dirty(hour) VALUES (?) `+bumpDirtyGen, h); err != nil {
+			t.Fatal(err)
+		}
+		fired := false
+		s.afterRepairRead = func(hour int64) {
+			if fired || hour != h {
+				return
+			}
+			fired = true
+			batch := genAlerts(t, uint64(70+i), 40, time.Unix(0, (h+1)*hourNS).UTC())
+			if update {
+				moved := *alerts[2100] // created in hour h
+				moved.Category = []idmefv2.Category{"Test.UpdatedDuringRepair"}
+				batch = append(batch, &moved)
+			}
+			if _, err := s.PutAlerts(ctx, batch); err != nil {
+				t.Error(err)
+			}
+		}
+		if _, err := s.Retain(ctx, store.RetentionPolicy{MaxAge: 24 * time.Hour, Now: end}); err != nil {
+			t.Fatal(err)
+		}
+		s.afterRepairRead = nil
+		if !fired {
+			t.Fatal("the repair did not read the dirty hour")
+		}
+		want := 0
+		if update {
+			want = 1
+		}
+		if dirty := s.dirtyCount(t); dirty != want {
+			t.Errorf("update during repair %v: %d dirty hours, want %d", update, dirty, want)
+		}
+		compare(fmt.Sprintf("stored during a repair (update %v)", update))
+	}
+	if _, err := s.Retain(ctx, store.RetentionPolicy{MaxAge: 24 * time.Hour, Now: end}); err != nil {
+		t.Fatal(err)
+	}
+	if dirty := s.dirtyCount(t); dirty != 0 {
+		t.Errorf("%d dirty hours after a quiet repair, want 0", dirty)
+	}
+	compare("repaired after the update")
+
 	// Dirty hours left unrepaired by a deletion are read from the rows.
 	if _, err := s.w.ExecContext(ctx, `INSERT INTO rollup_dirty(hour) VALUES (?)`, end.Add(-2*time.Hour).UnixNano()/hourNS); err != nil {
 		t.Fatal(err)

@@ -82,6 +82,9 @@ type Store struct {
 	forcePlan func(ctx context.Context, tx *sql.Tx, e query.Expr, req store.SearchRequest, w *where) (searchPlan, error)
 	// noRollup, set by tests only, makes group-by ignore alert_rollup.
 	noRollup bool
+	// afterRepairRead, set by tests only, runs between the read and the
+	// write of a rollup hour's repair.
+	afterRepairRead func(hour int64)
 }
 
 // Open opens or creates the database at opts.Path and migrates it to the
