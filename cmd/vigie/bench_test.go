@@ -97,7 +97,7 @@ func TestBenchAgainstServer(t *testing.T) {
 		// At least every acknowledged alert is a stored one (a batch in
 		// flight when a run ends may be stored without being counted); an
 		// ID sent again would update, not add.
-		if total := waitStoredTotal(t, ctx, api, acked); total < acked {
+		if total := waitStoredTotal(t, api, acked); total < acked {
 			t.Errorf("%d alerts stored after two runs that had %d acknowledged: the runs' IDs overlap", total, acked)
 		}
 		// The tokens bench used are revoked.
@@ -146,30 +146,18 @@ var ackedRE = regexp.MustCompile(`: (\d+) alerts acknowledged`)
 
 // waitStoredTotal polls the API's statistics until want alerts are stored
 // (or 30 s have passed) and returns the last total.
-func waitStoredTotal(t *testing.T, ctx context.Context, api string, want int) int {
+func waitStoredTotal(t *testing.T, api string, want int) int {
 	t.Helper()
-	total := -1
+	var st struct {
+		Total int `json:"total"`
+	}
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, api+"/api/v1/stats", nil)
-		if err != nil {
-			t.Fatal(err)
+		if status := getAsAdmin(t, api+"/api/v1/stats", &st); status != http.StatusOK {
+			t.Fatalf("GET /api/v1/stats: %d", status)
 		}
-		req.SetBasicAuth("admin", crashPassword)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var st struct {
-			Total int `json:"total"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&st)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if total = st.Total; total >= want {
+		if st.Total >= want {
 			break
 		}
 	}
-	return total
+	return st.Total
 }

@@ -70,7 +70,14 @@ func startVigie(t *testing.T, bin, dataDir, ingestAddr, apiAddr string) *vigiePr
 
 func (p *vigieProcess) get(t *testing.T, path string, v any) int {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, p.api+path, nil)
+	return getAsAdmin(t, p.api+path, v)
+}
+
+// getAsAdmin GETs url as the admin (HTTP Basic) and decodes a 200 answer
+// into v (when not nil); it returns the status.
+func getAsAdmin(t *testing.T, url string, v any) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
