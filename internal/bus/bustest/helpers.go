@@ -138,7 +138,7 @@ func (c *collector) until(t *testing.T, what string, done func([]bus.Delivery) b
 	t.Helper()
 	var got []bus.Delivery
 	for !done(got) {
-		got = append(got, recv(t, c.ch, what))
+		got = append(got, recv(t, c.ch, fmt.Sprintf("%s (received so far: %v)", what, keys(got))))
 	}
 	return got
 }
