@@ -233,11 +233,65 @@ func BenchmarkIngestToStored(b *testing.B) {
 	// CPU of the whole process (server and senders) per alert: steadier
 	// than the rates on a machine shared with other jobs.
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/alert")
+	// How much of the run the store's writer was busy, and its mean batch:
+	// the writer is serial, so near 100 % it is the bottleneck.
+	if sum, n := histogramTotals(b, srv, "vigie_store_operation_duration_seconds", "put_alerts"); n > 0 {
+		b.ReportMetric(100*sum/stored.Seconds(), "store-busy-%")
+		b.ReportMetric(float64(b.N)/float64(n), "alerts/write")
+	}
+	// Refusals (503 while the stages lag) make senders wait before they
+	// retry: idle time, not a cost.
+	b.ReportMetric(counterValue(b, srv, "vigie_transport_requests_total", "code", "503"), "503s")
 	slices.Sort(latencies)
 	if n := len(latencies); n > 0 {
 		b.ReportMetric(float64(latencies[n/2].Milliseconds()), "p50-ms")
 		b.ReportMetric(float64(latencies[min(n*99/100, n-1)].Milliseconds()), "p99-ms")
 	}
+}
+
+// histogramTotals returns the sum and count of the histogram name whose op
+// label is op.
+func histogramTotals(b *testing.B, srv *Server, name, op string) (float64, uint64) {
+	b.Helper()
+	mfs, err := srv.reg.Gather()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "op" && l.GetValue() == op {
+					return m.GetHistogram().GetSampleSum(), m.GetHistogram().GetSampleCount()
+				}
+			}
+		}
+	}
+	return 0, 0
+}
+
+// counterValue returns the counter name whose label key is value.
+func counterValue(b *testing.B, srv *Server, name, key, value string) float64 {
+	b.Helper()
+	mfs, err := srv.reg.Gather()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == key && l.GetValue() == value {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // waitStoredInProcess waits until the store has written n alerts, as its
