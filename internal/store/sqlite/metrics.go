@@ -10,6 +10,7 @@ import (
 type metrics struct {
 	written  *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	lockWait *prometheus.HistogramVec
 	deleted  prometheus.Counter
 }
 
@@ -24,6 +25,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Duration of store operations.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 12),
 		}, []string{"op"}),
+		lockWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "vigie_store_write_lock_wait_seconds",
+			Help:    "Time write operations waited for the single writer (included in vigie_store_operation_duration_seconds).",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 12),
+		}, []string{"op"}),
 		deleted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "vigie_store_alerts_deleted_total",
 			Help: "Alerts deleted by retention.",
@@ -32,7 +38,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.written, m.duration, m.deleted} {
+	for _, c := range []prometheus.Collector{m.written, m.duration, m.lockWait, m.deleted} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("sqlite: register metrics: %w", err)
 		}

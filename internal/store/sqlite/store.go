@@ -284,6 +284,7 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) erro
 	start := time.Now()
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	s.metrics.lockWait.WithLabelValues(op).Observe(time.Since(start).Seconds())
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
