@@ -183,7 +183,7 @@ func (s *Store) insertAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, 
 		a := r.alert
 		seq := any(r.seq)
 		args = append(args, seq, a.ID, r.hash, r.createNS, r.startNS, r.endNS, nowArg, nowArg,
-			r.priority, nullString(string(a.Cause)), a.Analyzer.Name, nullString(a.OrganisationName), len(r.doc))
+			r.priority, nullString(string(a.Cause)), a.Analyzer.Name, nullString(a.OrganisationName), int64(len(r.doc)))
 		docs = append(docs, seq, r.doc)
 	}
 	if err := s.insertRows(ctx, tx, insertAlertsHead, "", cols, args); err != nil {

@@ -75,7 +75,10 @@ type Store struct {
 	idsLoaded bool
 	stopLoad  context.CancelFunc
 	loading   sync.WaitGroup
-	stmts     map[string]*sql.Stmt
+	// wc is the writer connection while writeTx runs; raw its bulk
+	// statements (insertRows).
+	wc  *sql.Conn
+	raw rawStmts
 
 	// forcePlan, set by tests only, replaces planSearch so that every
 	// plan can be compared with planPlain.
@@ -118,7 +121,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{opts: opts, log: opts.Logger, metrics: m, stmts: map[string]*sql.Stmt{}}
+	s := &Store{opts: opts, log: opts.Logger, metrics: m}
 	if err := s.open(ctx); err != nil {
 		s.closeDBs()
 		return nil, err
@@ -158,9 +161,6 @@ func (s *Store) open(ctx context.Context) error {
 		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
 	}
 	if err := s.migrate(ctx); err != nil {
-		return err
-	}
-	if err := s.prepare(ctx); err != nil {
 		return err
 	}
 	if s.r, err = sql.Open("sqlite", s.dsn("_pragma=query_only(1)")); err != nil {
@@ -214,10 +214,10 @@ func (s *Store) Close() error {
 	s.loading.Wait()
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	for _, st := range s.stmts {
-		st.Close()
+	if c, err := s.w.Conn(context.Background()); err == nil {
+		_ = c.Raw(func(any) error { s.raw.close(); return nil })
+		c.Close()
 	}
-	s.stmts = map[string]*sql.Stmt{}
 	return s.closeDBs()
 }
 
@@ -237,58 +237,23 @@ func (s *Store) closeDBs() error {
 	return nil
 }
 
-// bulkInserts are the INSERT heads that insertRows uses, with their
-// column counts; their statements are prepared once at Open.
-var bulkInserts = []struct {
-	head, tail string
-	cols       int
-}{
-	{insertAlertsHead, "", 13},
-	{insertDocsHead, "", 2},
-	{insertValuesHead, "", 4},
-	{insertTextHead, "", 2},
-	{insertDeadLettersHead, "", 7},
-	{insertRollupHead, insertRollupTail, 8},
-	{insertEventsHead, "", 14},
-	{insertEventTextHead, "", 2},
-}
-
-// prepare prepares the bulk insert statements on the writer connection.
-// It runs at Open: preparing later, while a transaction holds the only
-// writer connection, would wait for it forever.
-func (s *Store) prepare(ctx context.Context) error {
-	for _, b := range bulkInserts {
-		for _, rows := range []int{1, bulkRows} {
-			q := insertSQL(b.head, b.tail, b.cols, rows)
-			st, err := s.w.PrepareContext(ctx, q)
-			if err != nil {
-				return fmt.Errorf("sqlite: prepare %s: %w", b.head, err)
-			}
-			s.stmts[q] = st
-		}
-	}
-	return nil
-}
-
-// stmt returns query as a statement of tx: the cached one when prepared at
-// Open, else one prepared in tx.
-func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	if st, ok := s.stmts[query]; ok {
-		return tx.StmtContext(ctx, st), nil
-	}
-	return tx.PrepareContext(ctx, query)
-}
-
 // writeTx runs fn in a write transaction holding wmu.
 func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
 	start := time.Now()
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.metrics.lockWait.WithLabelValues(op).Observe(time.Since(start).Seconds())
-	tx, err := s.w.BeginTx(ctx, nil)
+	c, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: writer connection: %w", op, err)
+	}
+	defer c.Close()
+	tx, err := c.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
+	s.wc = c
+	defer func() { s.wc = nil }()
 	if err := s.catchUp(ctx, tx); err != nil {
 		_ = tx.Rollback()
 		return fmt.Errorf("sqlite: %s: %w", op, err)
