@@ -75,7 +75,12 @@ percentiles. The instance is loaded for real: run it against a test instance.`,
 			b := &bench{
 				client: c, alerts: tp, batch: max(cf.batch, 1), api: api, user: apiUser,
 				password:    firstNonEmpty(apiPassword, os.Getenv("VIGIE_ADMIN_PASSWORD")),
-				sampleEvery: max(sampleEvery, 1), http: &http.Client{Timeout: 5 * time.Second},
+				sampleEvery: max(sampleEvery, 1),
+				// The latency polls of concurrent samples reuse their
+				// connections (the default keeps 2 idle per host, so most
+				// polls opened a new one, with a TLS handshake on https).
+				http: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+					Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}},
 			}
 			if api != "" {
 				// Polling with HTTP Basic would make the server verify the
