@@ -62,11 +62,14 @@ type rawStmts struct {
 }
 
 // stmt returns the statement for query on the driver connection dc,
-// preparing it the first time; a new connection (database/sql replaced a
-// broken one) drops the statements of the old.
+// preparing it the first time. When database/sql has replaced the
+// connection (it does so only after a driver error, the pool keeping its
+// one writer connection otherwise), the old statements are dropped
+// without being closed: their connection is closed already, and
+// finalizing a statement of a closed connection crashes the driver
+// (TestPutAlertsAfterWriterReconnect).
 func (r *rawStmts) stmt(ctx context.Context, dc any, query string) (driver.StmtExecContext, error) {
 	if r.conn != dc {
-		r.close()
 		r.conn, r.stmts = dc, map[string]driver.StmtExecContext{}
 	}
 	if st, ok := r.stmts[query]; ok {

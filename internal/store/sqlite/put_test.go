@@ -352,3 +352,35 @@ func TestRetainDropsOldIDBuckets(t *testing.T) {
 		t.Fatalf("deleted alert: %v, want ErrNotFound", err)
 	}
 }
+
+// TestPutAlertsAfterWriterReconnect checks that the bulk statements cached
+// on the writer's driver connection are prepared again when database/sql
+// replaces that connection: statements of a closed connection would fail.
+func TestPutAlertsAfterWriterReconnect(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "vigie.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	alerts := genAlerts(t, 21, 500, time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	if res, err := s.PutAlerts(ctx, alerts[:250]); err != nil || res.Inserted != 250 {
+		t.Fatalf("first batch: %+v, %v", res, err)
+	}
+	first := s.raw.conn
+	// No idle connection kept: the pool closes the writer's, and the next
+	// transaction opens a new one.
+	s.w.SetMaxIdleConns(0)
+	s.w.SetMaxIdleConns(1)
+	if res, err := s.PutAlerts(ctx, alerts[250:]); err != nil || res.Inserted != 250 {
+		t.Fatalf("batch on a new connection: %+v, %v", res, err)
+	}
+	if s.raw.conn == first {
+		t.Fatal("the writer connection was not replaced: the test proves nothing")
+	}
+	for _, a := range []*idmefv2.Alert{alerts[0], alerts[499]} {
+		if _, err := s.Alert(ctx, a.ID); err != nil {
+			t.Errorf("alert %s: %v", a.ID, err)
+		}
+	}
+}
