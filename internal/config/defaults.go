@@ -60,7 +60,7 @@ func Default() *Config {
 			BatchSize:     2000,
 			FlushInterval: Duration(200 * time.Millisecond),
 		},
-		Pipeline: Pipeline{Workers: 0, FetchBatch: 2000, MaxLag: 10000, MaxLatency: Duration(1200 * time.Millisecond),
+		Pipeline: Pipeline{Workers: 0, FetchBatch: 2000, MaxLag: 10000, MaxLatency: Duration(800 * time.Millisecond),
 			MaxAdmissionWait: Duration(2 * time.Second), ShutdownTimeout: Duration(30 * time.Second)},
 		Enrich:      defaultEnrich(),
 		Correlation: defaultCorrelation(),
