@@ -86,7 +86,8 @@ func (m *admissionMetrics) waited(outcome string, d time.Duration) {
 
 // Run admits held requests as the stages catch up, until ctx ends; then it
 // releases every held request with a refusal, and Admit refuses at once
-// again. Without Run, Admit never holds a request. It returns nil.
+// again. Without Run, Admit never holds a request. It returns nil, or an
+// error if Run is already running.
 func (l *LagLimit) Run(ctx context.Context) error {
 	l.wmu.Lock()
 	if l.running {
