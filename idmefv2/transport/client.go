@@ -34,7 +34,10 @@ type ClientOptions struct {
 	// 1 disables retries.
 	MaxAttempts int
 	// MinBackoff and MaxBackoff bound the exponential back-off between
-	// attempts (with jitter); defaults 250ms and 30s.
+	// attempts (with jitter); defaults 250ms and 30s. It applies to network
+	// errors and to retryable answers without a positive Retry-After
+	// (absent or 0), so that the first retry comes within MinBackoff; a
+	// Retry-After of n seconds is waited in full.
 	MinBackoff, MaxBackoff time.Duration
 	// MaxRetryAfter caps how long a server's Retry-After may make the
 	// client wait; default 5m.

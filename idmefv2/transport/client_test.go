@@ -87,6 +87,8 @@ func TestClientSendRetries(t *testing.T) {
 		{name: "429 then success honours Retry-After", script: []func(http.ResponseWriter, *http.Request){answer(429, "2")}, msg: okMsg, wantAttempts: 2, wantWaits: []time.Duration{2 * time.Second}},
 		{name: "Retry-After as HTTP date", script: []func(http.ResponseWriter, *http.Request){answer(503, time.Now().Add(time.Hour).UTC().Format(http.TimeFormat))}, msg: okMsg, opts: func(o *ClientOptions) { o.MaxRetryAfter = 30 * time.Second }, wantAttempts: 2, wantWaits: []time.Duration{30 * time.Second}},
 		{name: "Retry-After capped", script: scripted503(1, "3600"), msg: okMsg, opts: func(o *ClientOptions) { o.MaxRetryAfter = 10 * time.Second }, wantAttempts: 2, wantWaits: []time.Duration{10 * time.Second}},
+		{name: "503 with Retry-After 0 backs off", script: scripted503(1, "0"), msg: okMsg, wantAttempts: 2, wantBackoffs: 1},
+		{name: "503 without Retry-After backs off", script: scripted503(1, ""), msg: okMsg, wantAttempts: 2, wantBackoffs: 1},
 		{name: "500 then 502 then success backs off", script: []func(http.ResponseWriter, *http.Request){answer(500, ""), answer(502, "")}, msg: okMsg, wantAttempts: 3, wantBackoffs: 2},
 		{name: "network error retried", script: []func(http.ResponseWriter, *http.Request){dropConn}, msg: okMsg, wantAttempts: 2, wantBackoffs: 1},
 		{

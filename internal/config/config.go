@@ -231,6 +231,10 @@ type Pipeline struct {
 	// (Retry-After) to new alerts: it bounds the time from acknowledgement
 	// to queryable under overload. 0: no latency bound.
 	MaxLatency Duration `yaml:"max_latency"`
+	// MaxAdmissionWait is the longest ingest holds a request while the
+	// stages are behind (max_lag, max_latency), waiting for room, before
+	// it answers 503 (Retry-After). 0: answer 503 at once.
+	MaxAdmissionWait Duration `yaml:"max_admission_wait"`
 	// ShutdownTimeout bounds the graceful drain at shutdown.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 }

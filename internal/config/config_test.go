@@ -34,6 +34,7 @@ func TestBadConfigs(t *testing.T) {
 		{"bad-size.bad.yaml", ErrInvalid, []string{`line 4: bus.stream.max_bytes: invalid size "4 gigs"`}},
 		{"burst.bad.yaml", ErrInvalid, []string{`line 5: ingest.rate_limit.burst = "0": must be at least 1`}},
 		{"max-latency.bad.yaml", ErrInvalid, []string{`line 4: pipeline.max_latency: duration "-1s" is negative`}},
+		{"admission-wait.bad.yaml", ErrInvalid, []string{`line 4: pipeline.max_admission_wait = "1m": must be between 0 (answer 503 at once) and 30s`}},
 		{"enum.bad.yaml", ErrInvalid, []string{`line 3: ingest.auth = "basic": want one of: token, none`}},
 		{"addr.bad.yaml", ErrInvalid, []string{`line 3: http.addr = "localhost": want host:port`}},
 		{"same-addr.bad.yaml", ErrInvalid, []string{`http.addr = ":8080": is the same address as ingest.addr`}},

@@ -60,7 +60,8 @@ func Default() *Config {
 			BatchSize:     2000,
 			FlushInterval: Duration(200 * time.Millisecond),
 		},
-		Pipeline:    Pipeline{Workers: 0, FetchBatch: 2000, MaxLag: 10000, MaxLatency: Duration(1200 * time.Millisecond), ShutdownTimeout: Duration(30 * time.Second)},
+		Pipeline: Pipeline{Workers: 0, FetchBatch: 2000, MaxLag: 10000, MaxLatency: Duration(800 * time.Millisecond),
+			MaxAdmissionWait: Duration(2 * time.Second), ShutdownTimeout: Duration(30 * time.Second)},
 		Enrich:      defaultEnrich(),
 		Correlation: defaultCorrelation(),
 		Metrics:     Metrics{Enabled: true},
@@ -81,6 +82,11 @@ const (
 	BusNATS     = "nats"
 	StoreSQLite = "sqlite"
 )
+
+// MaxAdmissionWait is the most pipeline.max_admission_wait may be: a held
+// request must still be answered well within the ingest server's write
+// timeout (60s) and the senders' own timeouts (10s for vigie's client).
+const MaxAdmissionWait = 30 * time.Second
 
 // defaultDataDir chooses where state lives when data_dir is not set:
 //   - root (a system service): /var/lib/vigie, as the FHS and systemd's

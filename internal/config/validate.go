@@ -37,6 +37,9 @@ func (c *Config) Validate() error {
 	if c.Pipeline.MaxLatency < 0 {
 		v.add("pipeline.max_latency", c.Pipeline.MaxLatency.String(), "must be 0 (no latency bound) or more")
 	}
+	if w := c.Pipeline.MaxAdmissionWait; w < 0 || w.Std() > MaxAdmissionWait {
+		v.add("pipeline.max_admission_wait", w.String(), "must be between 0 (answer 503 at once) and "+MaxAdmissionWait.String())
+	}
 	v.positive("pipeline.shutdown_timeout", c.Pipeline.ShutdownTimeout)
 	c.validateCorrelation(v)
 	c.validateEnrich(v)

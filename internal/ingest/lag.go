@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,8 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/vigie-siem/vigie/idmefv2/transport"
-	"github.com/vigie-siem/vigie/internal/bus"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // LagReporter tells how many messages a durable consumer has not
@@ -64,6 +64,16 @@ type LagLimitOptions struct {
 	Interval time.Duration
 	// RetryAfter is what refused senders are told; default 1s.
 	RetryAfter time.Duration
+	// MaxWait is the longest Admit holds a request the stages have no
+	// room for, waiting for them to catch up, before it refuses it; 0:
+	// refuse at once. Requests are held only while Run runs.
+	MaxWait time.Duration
+	// MaxWaiting bounds the alerts of the requests held at once (their
+	// bodies stay in memory); past it, requests are refused at once.
+	// Default MaxPending, or 10,000 without it.
+	MaxWaiting uint64
+	// Registerer receives the admission-wait metrics; nil: none.
+	Registerer prometheus.Registerer
 	Logger     *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -96,6 +106,10 @@ type LagLimitOptions struct {
 // since is added to every backlog and what the stages drained since, at
 // their rates, is taken off, so that a burst of requests is refused as soon
 // as it would exceed the target rather than at the next reading.
+//
+// With MaxWait and Run, a request the stages have no room for is held, up
+// to MaxWait, and admitted in arrival order as they catch up, instead of
+// being refused at once (see admission.go).
 type LagLimit struct {
 	opts LagLimitOptions
 	log  *slog.Logger
@@ -109,6 +123,15 @@ type LagLimit struct {
 	last  time.Time  // of the previous reading; zero before the first
 	pubAt uint64     // published at the previous reading
 	st    []stageLag
+
+	// Admission wait (admission.go).
+	metrics      *admissionMetrics
+	kick         chan struct{} // wakes Run when a request is held
+	queued       atomic.Int64  // len(queue), for Admit's fast path
+	wmu          sync.Mutex    // guards the fields below
+	queue        []*waiter     // held requests, oldest first
+	queuedAlerts uint64        // their alerts
+	running      bool          // Run runs: requests may be held
 }
 
 // stageLag is what a LagLimit knows of one stage.
@@ -160,7 +183,18 @@ func NewLagLimit(opts LagLimitOptions) (*LagLimit, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &LagLimit{opts: opts, log: opts.Logger, st: make([]stageLag, len(opts.Stages))}, nil
+	if opts.MaxWait < 0 {
+		return nil, errors.New("ingest: lag limit MaxWait is negative")
+	}
+	if opts.MaxWaiting == 0 {
+		opts.MaxWaiting = cmp.Or(opts.MaxPending, 10_000)
+	}
+	m, err := newAdmissionMetrics(opts.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	return &LagLimit{opts: opts, log: opts.Logger, st: make([]stageLag, len(opts.Stages)),
+		metrics: m, kick: make(chan struct{}, 1)}, nil
 }
 
 // Admit returns nil, and counts n alerts as published to the first stage,
@@ -168,16 +202,42 @@ func NewLagLimit(opts LagLimitOptions) (*LagLimit, error) {
 // readings are derived from that count. Counting at admission, not
 // after the publish, keeps concurrent requests from all passing on the
 // same projection.
+//
+// While the stages are too far behind, or older requests are held, it
+// holds the request up to MaxWait (see Run) and returns nil if it is
+// admitted in that time; otherwise it returns a transport.UnavailableError.
 func (l *LagLimit) Admit(ctx context.Context, n int) error {
+	n = max(n, 0)
+	now := l.refreshIfDue(ctx)
+	why := l.behind(now)
+	if why == "" && l.queued.Load() == 0 {
+		l.published.Add(uint64(n))
+		l.note("")
+		return nil
+	}
+	if why != "" {
+		l.note(why)
+	} else {
+		// Fair: a request does not pass the ones held before it.
+		why = "older requests are waiting"
+	}
+	return l.hold(ctx, n, why)
+}
+
+// refreshIfDue reads the stages if the last reading is older than
+// Interval and no one else is reading them, and returns the time.
+func (l *LagLimit) refreshIfDue(ctx context.Context) time.Time {
 	now := l.opts.Now()
 	if now.Sub(time.Unix(0, l.checked.Load())) >= l.opts.Interval && l.mu.TryLock() {
 		l.refresh(ctx, now)
 		l.mu.Unlock()
 	}
-	why := l.behind(now)
-	if why == "" {
-		l.published.Add(uint64(max(n, 0)))
-	}
+	return now
+}
+
+// note logs when ingest starts and stops finding the stages behind (why
+// non-empty: behind).
+func (l *LagLimit) note(why string) {
 	if was := l.refusing.Swap(why != ""); was != (why != "") {
 		if why != "" {
 			l.log.Warn("ingest slowed down: pipeline behind", "reason", why)
@@ -185,10 +245,6 @@ func (l *LagLimit) Admit(ctx context.Context, n int) error {
 			l.log.Info("ingest resumed: pipeline caught up")
 		}
 	}
-	if why != "" {
-		return &transport.UnavailableError{RetryAfter: l.opts.RetryAfter, Err: fmt.Errorf("%w: %s", bus.ErrBackpressure, why)}
-	}
-	return nil
 }
 
 // behind says why the stages are too far behind at now, or "". The alerts

@@ -37,8 +37,8 @@ type Sink struct {
 }
 
 // NewSink returns a Sink publishing on pub to subject (bus.SubjectIn if
-// empty). With a LagLimit, it refuses alerts (503) while the pipeline is too
-// far behind.
+// empty). With a LagLimit, it holds or refuses alerts (503) while the
+// pipeline is too far behind.
 func NewSink(pub Publisher, subject string, limit *LagLimit) *Sink {
 	if subject == "" {
 		subject = bus.SubjectIn

@@ -63,6 +63,9 @@ type Server struct {
 	// ingestSubject is where ingest and the log inputs publish alerts
 	// (pipeline.IngestSubject).
 	ingestSubject string
+	// admission holds ingest requests while the pipeline is behind; nil
+	// without pipeline.max_lag and pipeline.max_latency.
+	admission *ingest.LagLimit
 
 	ingestLn, apiLn   net.Listener
 	ingestSrv, apiSrv *http.Server
@@ -198,10 +201,11 @@ func (s *Server) buildIngest() error {
 		chain, branches := s.lagStages()
 		if limit, err = ingest.NewLagLimit(ingest.LagLimitOptions{
 			Lag: s.bus, MaxPending: uint64(pl.MaxLag), MaxLatency: time.Duration(pl.MaxLatency), Logger: s.component("ingest"),
-			Stages: chain, Branches: branches,
+			Stages: chain, Branches: branches, MaxWait: pl.MaxAdmissionWait.Std(), Registerer: s.reg,
 		}); err != nil {
 			return err
 		}
+		s.admission = limit
 	}
 	opts := transport.Options{
 		Sink:            ingest.NewSink(s.bus, s.ingestSubject, limit),
@@ -276,6 +280,16 @@ func (s *Server) Run(ctx context.Context) error {
 	maintDone := make(chan struct{})
 	go func() { s.maintain(mctx); close(maintDone) }()
 
+	// Admission runs before ingest serves, so that requests can be held
+	// from the start, and stops before ingest shuts down (below).
+	actx, stopAdmission := context.WithCancel(ctx)
+	admissionDone := make(chan struct{})
+	go func() {
+		if s.admission != nil {
+			_ = s.admission.Run(actx)
+		}
+		close(admissionDone)
+	}()
 	go serve("ingest", s.ingestSrv, s.ingestLn)
 	s.logs.start(ctx)
 	s.ready.Store(true)
@@ -296,6 +310,10 @@ func (s *Server) Run(ctx context.Context) error {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}
+	// Held ingest requests are refused (503) rather than make the ingest
+	// shutdown wait up to pipeline.max_admission_wait for them.
+	stopAdmission()
+	<-admissionDone
 	// Ingest first: after this, no sender gets a 2xx for anything not on the bus.
 	shutdown(s.ingestSrv)
 	s.logs.stop(timeout)
