@@ -285,7 +285,10 @@ func (s *Stage) handle(ctx context.Context, ds []bus.Delivery) error {
 		if d.Attempt > 1 && d.Position() <= mark {
 			continue // processed before a failed acknowledgement
 		}
-		a, err := idmefv2.Decode(d.Data)
+		// A delivery's Data is fresh and never modified: the decoded
+		// alert's strings (and the events that keep them) may point into
+		// it rather than into a copy.
+		a, err := idmefv2.DecodeShared(d.Data)
 		if err != nil {
 			// The store stage dead-letters undecodable alerts; here it
 			// is enough not to correlate them.
