@@ -322,11 +322,7 @@ func (e *Engine) mergeParties(evs []event) (top idmefv2.Priority, cats []idmefv2
 // group, window start and first contributing alert), CorrelID and the
 // "correlation" attachment.
 func (e *Engine) finish(a *idmefv2.Alert, r *Rule, info Info, evs []event) {
-	groupID := make([]string, 0, len(info.Group))
-	for _, g := range info.Group {
-		groupID = append(groupID, g.Value)
-	}
-	a.ID = deterministicID(r.Key(), strings.Join(groupID, "\x1f"), info.Start, strings.Join(eventIDs(evs[:1]), ""))
+	e.setID(a, r, info, evs)
 	a.CorrelID = make([]string, 0, len(evs))
 	for i := range evs {
 		if !seenAt(evs, i) {
@@ -337,6 +333,16 @@ func (e *Engine) finish(a *idmefv2.Alert, r *Rule, info Info, evs []event) {
 	if err := at.SetContentJSON(info); err == nil {
 		a.Attachment = append(a.Attachment, at)
 	}
+}
+
+// setID sets the ID of an alert of buildParties, derived from rule,
+// group, window start and first contributing alert.
+func (e *Engine) setID(a *idmefv2.Alert, r *Rule, info Info, evs []event) {
+	groupID := make([]string, 0, len(info.Group))
+	for _, g := range info.Group {
+		groupID = append(groupID, g.Value)
+	}
+	a.ID = deterministicID(r.Key(), strings.Join(groupID, "\x1f"), info.Start, strings.Join(eventIDs(evs[:1]), ""))
 }
 
 // seenAt reports whether the alert of evs[i] is also an earlier event: it
@@ -440,20 +446,6 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 		e.m.depthLimited.Inc()
 		return
 	}
-	typ := string(r.Correlation.Type)
-	if c == e.dedup {
-		typ = "dedup"
-	}
-	info := Info{
-		Rule: r.Key(), Title: r.Title, Type: typ, Value: v, Count: len(evs),
-		Condition: r.Correlation.Condition.String(),
-		Start:     ts(start), End: ts(end), Depth: depth,
-	}
-	for i, f := range r.Correlation.GroupBy {
-		if i < len(g.vals) {
-			info.Group = append(info.Group, GroupValue{Field: f, Value: g.vals[i]})
-		}
-	}
 	// Suppression reads the merged alert: decide it before the costly
 	// rest (most firings of a busy group are suppressed), unless a
 	// suppress field reads what finish sets.
@@ -480,10 +472,12 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 		if sup {
 			return
 		}
+		info := e.firingInfo(c, g, evs, v, start, end, depth)
 		a := e.build(r, info, evs, c.aggr)
 		e.emitFiring(c, a, end, depth)
 		return
 	}
+	info := e.firingInfo(c, g, evs, v, start, end, depth)
 	var a *idmefv2.Alert
 	if c.suppressReadsID {
 		a = e.build(r, info, evs, c.aggr)
@@ -496,10 +490,35 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 	if e.suppressed(r, c.suppress, a, end) {
 		return
 	}
-	if !c.suppressReadsID {
+	switch {
+	case c.suppressReadsID:
+	case c.fedOnly:
+		// Nothing reads more of it than its ID (see corRule.fedOnly).
+		e.setID(a, r, info, evs)
+	default:
 		e.finish(a, r, info, evs)
 	}
 	e.emitFiring(c, a, end, depth)
+}
+
+// firingInfo is the Info of a firing of c.
+func (e *Engine) firingInfo(c *corRule, g *group, evs []event, v float64, start, end int64, depth int) Info {
+	r := c.rule
+	typ := string(r.Correlation.Type)
+	if c == e.dedup {
+		typ = "dedup"
+	}
+	info := Info{
+		Rule: r.Key(), Title: r.Title, Type: typ, Value: v, Count: len(evs),
+		Condition: c.condition,
+		Start:     ts(start), End: ts(end), Depth: depth,
+	}
+	for i, f := range r.Correlation.GroupBy {
+		if i < len(g.vals) {
+			info.Group = append(info.Group, GroupValue{Field: f, Value: g.vals[i]})
+		}
+	}
+	return info
 }
 
 // emitFiring counts a firing that was not suppressed, emits its alert
