@@ -83,6 +83,7 @@ type Engine struct {
 	out      []*idmefv2.Alert            // emitted during the current call
 	kbufs    []*keyBuf                   // free key buffers
 	merge    merger                      // scratch of buildParties
+	events   eventPool                   // events arrays of dropped groups
 	supAlert idmefv2.Alert               // scratch of fire's suppression
 	cur      *alertInfo                  // of curAlert, shared by its events
 	curAlert *idmefv2.Alert
@@ -467,7 +468,7 @@ func (e *Engine) add(c *corRule, gk []byte, ev event) {
 			return
 		}
 	}
-	if !g.insert(c, ev) {
+	if !g.insert(c, ev, &e.events) {
 		e.m.duplicates.Inc()
 		return
 	}
@@ -500,6 +501,7 @@ func (e *Engine) dropGroup(st *corState, g *group) {
 	}
 	delete(st.groups, g.key)
 	st.lru.Remove(g.elem)
+	g.release(&e.events)
 	e.m.groups.Dec()
 }
 

@@ -142,8 +142,9 @@ func (g *group) dropFront(c *corRule, n int) {
 	}
 }
 
-// grow makes room for one more event at the end of g.events.
-func (g *group) grow() {
+// grow makes room for one more event at the end of g.events, taking
+// a new array from pool and giving the old one back.
+func (g *group) grow(pool *eventPool) {
 	n := len(g.events)
 	if n < cap(g.events) {
 		return
@@ -156,15 +157,74 @@ func (g *group) grow() {
 		g.events, g.head = g.arr[:n], 0
 		return
 	}
-	arr := make([]event, max(2*n, 4))
+	arr := pool.get(max(2*n, minEvents))
 	copy(arr, g.events)
+	pool.put(g.arr)
 	g.arr, g.events, g.head = arr, arr[:n], 0
+}
+
+// release gives g's events array back to pool: g is dropped.
+func (g *group) release(pool *eventPool) {
+	if g.arr != nil {
+		pool.put(g.arr)
+	}
+	g.arr, g.events, g.head = nil, nil, 0
+}
+
+// minEvents is the size of a group's first events array.
+const minEvents = 4
+
+// eventPool keeps the events arrays of dropped groups (and those that
+// grew) for new groups: most groups are short-lived (duplicate summaries,
+// sliding windows that fire and restart), and allocating their arrays was
+// a sixth of what the engine allocated per alert. Arrays are kept by size
+// class (minEvents<<i), a bounded number of each.
+type eventPool struct {
+	free [poolClasses][][]event
+}
+
+const (
+	poolClasses  = 6 // arrays of 4 to 128 events
+	poolPerClass = 4096
+)
+
+// get returns a cleared array of n events.
+func (p *eventPool) get(n int) []event {
+	if i := poolClass(n); i >= 0 {
+		if f := p.free[i]; len(f) > 0 {
+			arr := f[len(f)-1]
+			f[len(f)-1] = nil
+			p.free[i] = f[:len(f)-1]
+			return arr
+		}
+	}
+	return make([]event, n)
+}
+
+// put keeps arr, cleared, if it is of a size class with room left.
+func (p *eventPool) put(arr []event) {
+	i := poolClass(len(arr))
+	if i < 0 || len(p.free[i]) >= poolPerClass {
+		return
+	}
+	clear(arr)
+	p.free[i] = append(p.free[i], arr)
+}
+
+// poolClass is the class of arrays of n events, -1 for none.
+func poolClass(n int) int {
+	for i := range poolClasses {
+		if n == minEvents<<i {
+			return i
+		}
+	}
+	return -1
 }
 
 // insert adds e to g keeping events sorted by time (late events go to
 // their place). An alert already in the group for the same referenced
 // rule (a redelivery) is not added again; insert reports whether e was.
-func (g *group) insert(c *corRule, e event) bool {
+func (g *group) insert(c *corRule, e event, pool *eventPool) bool {
 	n := len(g.events)
 	i := n // in order: the usual case
 	if n > 0 && g.events[n-1].T > e.T {
@@ -176,7 +236,7 @@ func (g *group) insert(c *corRule, e event) bool {
 		}
 	}
 	g.account(c, &e, 1)
-	g.grow()
+	g.grow(pool)
 	g.events = g.events[:n+1]
 	if i < n {
 		copy(g.events[i+1:], g.events[i:])
