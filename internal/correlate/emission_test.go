@@ -3,10 +3,12 @@ package correlate
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"hash"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,4 +122,34 @@ func TestEmissionDigest(t *testing.T) {
 		t.Errorf("emitted %d alerts, digest %s; want %d, %s", hb.published, got, emissionWant, emissionDigest)
 	}
 	t.Logf("emitted %d alerts (%s per 1,000)", hb.published, strconv.FormatFloat(float64(hb.published)*1000/emissionAlerts, 'f', 2, 64))
+}
+
+// TestDeterministicID checks deterministicID against a plain rendering of
+// its definition: SHA-256 of the length-prefixed parts, as a version 8
+// UUID. Emitted IDs must not change, or a firing re-made after a restart
+// would duplicate its alert.
+func TestDeterministicID(t *testing.T) {
+	ref := func(parts ...string) string {
+		h := sha256.New()
+		for _, p := range parts {
+			var n [8]byte
+			binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+			h.Write(n[:])
+			h.Write([]byte(p))
+		}
+		u := h.Sum(nil)[:16]
+		u[6] = u[6]&0x0f | 0x80
+		u[8] = u[8]&0x3f | 0x80
+		s := hex.EncodeToString(u)
+		return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
+	}
+	long := strings.Repeat("x", 1000)
+	for _, parts := range [][]string{nil, {""}, {"a"}, {"a", "b"}, {"ab"}, {"rule", "10.0.0.1\x1f10.0.0.2", "2026-11-23T00:00:00Z", "id"}, {long, long}} {
+		if got, want := deterministicID(parts...), ref(parts...); got != want {
+			t.Errorf("deterministicID(%q) = %s, want %s", parts, got, want)
+		}
+	}
+	if deterministicID("a", "b") == deterministicID("ab") {
+		t.Error("parts are not delimited")
+	}
 }

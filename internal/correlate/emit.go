@@ -172,19 +172,27 @@ func groupValues(c *corRule, key string) []string {
 // deterministicID derives a UUID (version 8, RFC 9562) from parts, so
 // that the same firing re-made after a restart has the same ID.
 func deterministicID(parts ...string) string {
-	h := sha256.New()
+	var stack [256]byte
+	buf := stack[:0]
 	for _, p := range parts {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
-		h.Write(n[:])
-		h.Write([]byte(p))
+		buf = binary.BigEndian.AppendUint64(buf, uint64(len(p)))
+		buf = append(buf, p...)
 	}
-	var u [16]byte
-	copy(u[:], h.Sum(nil))
+	sum := sha256.Sum256(buf)
+	u := sum[:16]
 	u[6] = u[6]&0x0f | 0x80 // version 8
 	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
-	s := hex.EncodeToString(u[:])
-	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
+	var out [36]byte
+	hex.Encode(out[0:8], u[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], u[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], u[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], u[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], u[10:16])
+	return string(out[:])
 }
 
 func ts(n int64) string { return idmefv2.FormatTime(time.Unix(0, n).UTC()) }
@@ -342,7 +350,7 @@ func (e *Engine) setID(a *idmefv2.Alert, r *Rule, info Info, evs []event) {
 	for _, g := range info.Group {
 		groupID = append(groupID, g.Value)
 	}
-	a.ID = deterministicID(r.Key(), strings.Join(groupID, "\x1f"), info.Start, strings.Join(eventIDs(evs[:1]), ""))
+	a.ID = deterministicID(r.Key(), strings.Join(groupID, "\x1f"), info.Start, evs[0].Alert.ID)
 }
 
 // seenAt reports whether the alert of evs[i] is also an earlier event: it
@@ -356,14 +364,6 @@ func seenAt(evs []event, i int) bool {
 		}
 	}
 	return false
-}
-
-func eventIDs(evs []event) []string {
-	out := make([]string, len(evs))
-	for i, e := range evs {
-		out[i] = e.Alert.ID
-	}
-	return out
 }
 
 // merger is the scratch space of Engine.buildParties.
