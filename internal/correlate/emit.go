@@ -226,9 +226,14 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.
 // attachment, added by finish): enough to decide suppression, which reads
 // the merged sources and targets, before paying for the rest.
 func (e *Engine) buildParties(r *Rule, info Info, evs []event, aggr []string) *idmefv2.Alert {
+	return e.buildPartiesInto(new(idmefv2.Alert), r, info, evs, aggr)
+}
+
+// buildPartiesInto is buildParties into a, which it overwrites.
+func (e *Engine) buildPartiesInto(a *idmefv2.Alert, r *Rule, info Info, evs []event, aggr []string) *idmefv2.Alert {
 	an := e.opts.Analyzer
 	an.Method = methods(info.Type)
-	a := &idmefv2.Alert{
+	*a = idmefv2.Alert{
 		Version:     idmefv2.VersionV08,
 		CreateTime:  idmefv2.FormatTime(e.opts.Now()),
 		StartTime:   info.Start,
@@ -479,9 +484,15 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 	}
 	info := e.firingInfo(c, g, evs, v, start, end, depth)
 	var a *idmefv2.Alert
-	if c.suppressReadsID {
+	switch {
+	case c.suppressReadsID:
 		a = e.build(r, info, evs, c.aggr)
-	} else {
+	case c.fedOnly:
+		// Only fed to the consumers, which keep what they need of it
+		// (newAlertInfo): the Alert struct itself can be reused.
+		a = e.buildPartiesInto(e.takeScratch(), r, info, evs, c.aggr)
+		defer e.putScratch(a)
+	default:
 		a = e.buildParties(r, info, evs, c.aggr)
 	}
 	if c == e.dedup {
@@ -499,6 +510,28 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 		e.finish(a, r, info, evs)
 	}
 	e.emitFiring(c, a, end, depth)
+}
+
+// takeScratch returns an Alert to build a fedOnly firing's alert in;
+// putScratch gives it back once the consumers are fed. Chains nest, so
+// there is one per level in use.
+func (e *Engine) takeScratch() *idmefv2.Alert {
+	if n := len(e.scratch); n > 0 {
+		a := e.scratch[n-1]
+		e.scratch = e.scratch[:n-1]
+		return a
+	}
+	return new(idmefv2.Alert)
+}
+
+func (e *Engine) putScratch(a *idmefv2.Alert) {
+	if e.curAlert == a {
+		// feed caches the alertInfo of the last alert fed by pointer:
+		// the next alert built here has the same pointer.
+		e.cur, e.curAlert = nil, nil
+	}
+	*a = idmefv2.Alert{} // keep nothing alive
+	e.scratch = append(e.scratch, a)
 }
 
 // firingInfo is the Info of a firing of c.

@@ -85,6 +85,7 @@ type Engine struct {
 	merge    merger                      // scratch of buildParties
 	events   eventPool                   // events arrays of dropped groups
 	supAlert idmefv2.Alert               // scratch of fire's suppression
+	scratch  []*idmefv2.Alert            // free alerts of fedOnly firings (takeScratch)
 	cur      *alertInfo                  // of curAlert, shared by its events
 	curAlert *idmefv2.Alert
 	mark     uint64           // caller's progress marker, snapshotted
