@@ -444,7 +444,7 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 	r := c.rule
 	depth := 0
 	for _, ev := range evs {
-		depth = max(depth, ev.Depth)
+		depth = max(depth, int(ev.Depth))
 	}
 	depth++
 	if depth > e.opts.MaxDepth {

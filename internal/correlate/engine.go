@@ -393,7 +393,7 @@ func (e *Engine) feed(in input, a *idmefv2.Alert, ts int64, depth int) {
 	if e.curAlert != a {
 		e.cur, e.curAlert = newAlertInfo(a), a
 	}
-	ev := event{T: ts, Ref: in.ref, Depth: depth, Alert: e.cur}
+	ev := event{T: ts, Ref: int32(in.ref), Depth: int32(depth), Alert: e.cur}
 	if c.value != nil {
 		ev.Vals = c.value[in.ref].values(a)
 		if len(ev.Vals) == 0 {

@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"container/list"
+	"encoding/json"
 	"math"
 	"sort"
 	"strconv"
@@ -12,10 +13,36 @@ import (
 // event is one alert as a correlation keeps it.
 type event struct {
 	T     int64      `json:"t"`               // event time, Unix nanoseconds
-	Ref   int        `json:"ref"`             // which referenced rule it matched
+	Ref   int32      `json:"ref"`             // which referenced rule it matched
+	Depth int32      `json:"depth,omitempty"` // correlation depth of the alert
 	Vals  []string   `json:"vals,omitempty"`  // value_* field values
-	Depth int        `json:"depth,omitempty"` // correlation depth of the alert
 	Alert *alertInfo `json:"alert"`
+}
+
+// UnmarshalJSON reads an event of a version 1 (JSON) snapshot; a ref
+// beyond int32 reads as -1, which restore drops as damaged (as it did
+// when Ref was an int).
+func (e *event) UnmarshalJSON(b []byte) error {
+	var v struct {
+		T     int64      `json:"t"`
+		Ref   int64      `json:"ref"`
+		Vals  []string   `json:"vals"`
+		Depth int64      `json:"depth"`
+		Alert *alertInfo `json:"alert"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*e = event{T: v.T, Ref: ref32(v.Ref), Depth: int32(min(max(v.Depth, 0), math.MaxInt32)), Vals: v.Vals, Alert: v.Alert}
+	return nil
+}
+
+// ref32 is a reference index read from a snapshot: -1 when out of range.
+func ref32(x int64) int32 {
+	if x < 0 || x > math.MaxInt32 {
+		return -1
+	}
+	return int32(x)
 }
 
 // alertInfo is what emitted alerts take from a contributing alert; one is
@@ -289,7 +316,7 @@ func measure(c *corRule, evs []event) (v float64, ok bool) {
 	case TemporalOrdered:
 		next := 0
 		for _, e := range evs {
-			if next < len(cr.Rules) && e.Ref == next {
+			if next < len(cr.Rules) && int(e.Ref) == next {
 				next++
 			}
 		}
@@ -356,11 +383,11 @@ func contributing(c *corRule, evs []event) []event {
 	var out []event
 	next := 0
 	for _, e := range evs {
-		if e.Ref < next {
+		if int(e.Ref) < next {
 			out = append(out, e) // repeats of an earlier step contribute too
 			continue
 		}
-		if e.Ref == next {
+		if int(e.Ref) == next {
 			out = append(out, e)
 			next++
 		}
