@@ -163,6 +163,45 @@ func TestDecodeSharedIsDecode(t *testing.T) {
 	}
 }
 
+// TestUnmarshalSharedReused decodes every example, then all of them again
+// in another order, into one Alert: each result is what Decode gives, and
+// what an earlier result kept (its lists) is left as it was.
+func TestUnmarshalSharedReused(t *testing.T) {
+	ex := validExamples(t)
+	names := make([]string, 0, len(ex))
+	for name := range ex {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	order := append(slices.Clone(names), names...)
+	slices.Reverse(order[len(names):])
+	var a Alert
+	var kept []*Alert // shallow copies of earlier results
+	var wants []*Alert
+	for _, name := range order {
+		want, err := Decode(ex[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := UnmarshalShared(bytes.Clone(ex[name]), &a); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if d := cmp.Diff(want, &a); d != "" {
+			t.Errorf("%s: UnmarshalShared differs from Decode (-want +got):\n%s", name, d)
+		}
+		k := a
+		kept, wants = append(kept, &k), append(wants, want)
+	}
+	for i := range kept {
+		if d := cmp.Diff(wants[i], kept[i]); d != "" {
+			t.Errorf("%s: an earlier result changed when the Alert was reused (-want +got):\n%s", order[i], d)
+		}
+	}
+	if err := UnmarshalShared([]byte(`{"Version":1}`), &a); err == nil {
+		t.Error("UnmarshalShared accepted a malformed alert")
+	}
+}
+
 func TestDecodeReportsEveryProblem(t *testing.T) {
 	in := `{"Version":"2.D.V08","ID":"x","Severity":"High","Status":"Open","Analyzer":{"Type":"Cyber"},"Source":[{"Port":[0, "1"]}]}`
 	r := ValidateJSON([]byte(in))

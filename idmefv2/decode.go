@@ -81,6 +81,18 @@ func Unmarshal(data []byte, a *Alert) error {
 	return d.err()
 }
 
+// UnmarshalShared is Unmarshal without the copy of data, as DecodeShared:
+// the strings of a point into data, which must never be modified
+// afterwards. Decoding message after message into one Alert saves the
+// allocation of each (the Alert struct is large); what a keeps of a
+// message (strings, lists) stays valid after a is reused.
+func UnmarshalShared(data []byte, a *Alert) error {
+	*a = Alert{}
+	d := decoder{data: data, shared: true}
+	d.document(a)
+	return d.err()
+}
+
 // alertBlock is an alert with room for its first source and target, the
 // common case: decoding a typical alert allocates the three at once.
 type alertBlock struct {

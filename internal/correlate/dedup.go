@@ -34,7 +34,7 @@ func dedupRule(window time.Duration, analyzer string) *corRule {
 		},
 		File: "(built in)",
 	}
-	c := &corRule{rule: r, atEnd: true, whole: true, emit: true, refKeys: []string{"*"}}
+	c := &corRule{rule: r, atEnd: true, whole: true, emit: true, refKeys: []string{"*"}, condition: r.Correlation.Condition.String()}
 	for _, g := range r.Correlation.GroupBy {
 		f, err := parseField(g)
 		if err != nil {

@@ -172,19 +172,27 @@ func groupValues(c *corRule, key string) []string {
 // deterministicID derives a UUID (version 8, RFC 9562) from parts, so
 // that the same firing re-made after a restart has the same ID.
 func deterministicID(parts ...string) string {
-	h := sha256.New()
+	var stack [256]byte
+	buf := stack[:0]
 	for _, p := range parts {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
-		h.Write(n[:])
-		h.Write([]byte(p))
+		buf = binary.BigEndian.AppendUint64(buf, uint64(len(p)))
+		buf = append(buf, p...)
 	}
-	var u [16]byte
-	copy(u[:], h.Sum(nil))
+	sum := sha256.Sum256(buf)
+	u := sum[:16]
 	u[6] = u[6]&0x0f | 0x80 // version 8
 	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
-	s := hex.EncodeToString(u[:])
-	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
+	var out [36]byte
+	hex.Encode(out[0:8], u[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], u[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], u[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], u[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], u[10:16])
+	return string(out[:])
 }
 
 func ts(n int64) string { return idmefv2.FormatTime(time.Unix(0, n).UTC()) }
@@ -218,9 +226,14 @@ func (e *Engine) build(r *Rule, info Info, evs []event, aggr []string) *idmefv2.
 // attachment, added by finish): enough to decide suppression, which reads
 // the merged sources and targets, before paying for the rest.
 func (e *Engine) buildParties(r *Rule, info Info, evs []event, aggr []string) *idmefv2.Alert {
+	return e.buildPartiesInto(new(idmefv2.Alert), r, info, evs, aggr)
+}
+
+// buildPartiesInto is buildParties into a, which it overwrites.
+func (e *Engine) buildPartiesInto(a *idmefv2.Alert, r *Rule, info Info, evs []event, aggr []string) *idmefv2.Alert {
 	an := e.opts.Analyzer
 	an.Method = methods(info.Type)
-	a := &idmefv2.Alert{
+	*a = idmefv2.Alert{
 		Version:     idmefv2.VersionV08,
 		CreateTime:  idmefv2.FormatTime(e.opts.Now()),
 		StartTime:   info.Start,
@@ -322,11 +335,7 @@ func (e *Engine) mergeParties(evs []event) (top idmefv2.Priority, cats []idmefv2
 // group, window start and first contributing alert), CorrelID and the
 // "correlation" attachment.
 func (e *Engine) finish(a *idmefv2.Alert, r *Rule, info Info, evs []event) {
-	groupID := make([]string, 0, len(info.Group))
-	for _, g := range info.Group {
-		groupID = append(groupID, g.Value)
-	}
-	a.ID = deterministicID(r.Key(), strings.Join(groupID, "\x1f"), info.Start, strings.Join(eventIDs(evs[:1]), ""))
+	e.setID(a, r, info, evs)
 	a.CorrelID = make([]string, 0, len(evs))
 	for i := range evs {
 		if !seenAt(evs, i) {
@@ -337,6 +346,16 @@ func (e *Engine) finish(a *idmefv2.Alert, r *Rule, info Info, evs []event) {
 	if err := at.SetContentJSON(info); err == nil {
 		a.Attachment = append(a.Attachment, at)
 	}
+}
+
+// setID sets the ID of an alert of buildParties, derived from rule,
+// group, window start and first contributing alert.
+func (e *Engine) setID(a *idmefv2.Alert, r *Rule, info Info, evs []event) {
+	groupID := make([]string, 0, len(info.Group))
+	for _, g := range info.Group {
+		groupID = append(groupID, g.Value)
+	}
+	a.ID = deterministicID(r.Key(), strings.Join(groupID, "\x1f"), info.Start, evs[0].Alert.ID)
 }
 
 // seenAt reports whether the alert of evs[i] is also an earlier event: it
@@ -350,14 +369,6 @@ func seenAt(evs []event, i int) bool {
 		}
 	}
 	return false
-}
-
-func eventIDs(evs []event) []string {
-	out := make([]string, len(evs))
-	for i, e := range evs {
-		out[i] = e.Alert.ID
-	}
-	return out
 }
 
 // merger is the scratch space of Engine.buildParties.
@@ -433,26 +444,12 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 	r := c.rule
 	depth := 0
 	for _, ev := range evs {
-		depth = max(depth, ev.Depth)
+		depth = max(depth, int(ev.Depth))
 	}
 	depth++
 	if depth > e.opts.MaxDepth {
 		e.m.depthLimited.Inc()
 		return
-	}
-	typ := string(r.Correlation.Type)
-	if c == e.dedup {
-		typ = "dedup"
-	}
-	info := Info{
-		Rule: r.Key(), Title: r.Title, Type: typ, Value: v, Count: len(evs),
-		Condition: r.Correlation.Condition.String(),
-		Start:     ts(start), End: ts(end), Depth: depth,
-	}
-	for i, f := range r.Correlation.GroupBy {
-		if i < len(g.vals) {
-			info.Group = append(info.Group, GroupValue{Field: f, Value: g.vals[i]})
-		}
 	}
 	// Suppression reads the merged alert: decide it before the costly
 	// rest (most firings of a busy group are suppressed), unless a
@@ -480,14 +477,22 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 		if sup {
 			return
 		}
+		info := e.firingInfo(c, g, evs, v, start, end, depth)
 		a := e.build(r, info, evs, c.aggr)
 		e.emitFiring(c, a, end, depth)
 		return
 	}
+	info := e.firingInfo(c, g, evs, v, start, end, depth)
 	var a *idmefv2.Alert
-	if c.suppressReadsID {
+	switch {
+	case c.suppressReadsID:
 		a = e.build(r, info, evs, c.aggr)
-	} else {
+	case c.fedOnly:
+		// Only fed to the consumers, which keep what they need of it
+		// (newAlertInfo): the Alert struct itself can be reused.
+		a = e.buildPartiesInto(e.takeScratch(), r, info, evs, c.aggr)
+		defer e.putScratch(a)
+	default:
 		a = e.buildParties(r, info, evs, c.aggr)
 	}
 	if c == e.dedup {
@@ -496,10 +501,57 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 	if e.suppressed(r, c.suppress, a, end) {
 		return
 	}
-	if !c.suppressReadsID {
+	switch {
+	case c.suppressReadsID:
+	case c.fedOnly:
+		// Nothing reads more of it than its ID (see corRule.fedOnly).
+		e.setID(a, r, info, evs)
+	default:
 		e.finish(a, r, info, evs)
 	}
 	e.emitFiring(c, a, end, depth)
+}
+
+// takeScratch returns an Alert to build a fedOnly firing's alert in;
+// putScratch gives it back once the consumers are fed. Chains nest, so
+// there is one per level in use.
+func (e *Engine) takeScratch() *idmefv2.Alert {
+	if n := len(e.scratch); n > 0 {
+		a := e.scratch[n-1]
+		e.scratch = e.scratch[:n-1]
+		return a
+	}
+	return new(idmefv2.Alert)
+}
+
+func (e *Engine) putScratch(a *idmefv2.Alert) {
+	if e.curAlert == a {
+		// feed caches the alertInfo of the last alert fed by pointer:
+		// the next alert built here has the same pointer.
+		e.cur, e.curAlert = nil, nil
+	}
+	*a = idmefv2.Alert{} // keep nothing alive
+	e.scratch = append(e.scratch, a)
+}
+
+// firingInfo is the Info of a firing of c.
+func (e *Engine) firingInfo(c *corRule, g *group, evs []event, v float64, start, end int64, depth int) Info {
+	r := c.rule
+	typ := string(r.Correlation.Type)
+	if c == e.dedup {
+		typ = "dedup"
+	}
+	info := Info{
+		Rule: r.Key(), Title: r.Title, Type: typ, Value: v, Count: len(evs),
+		Condition: c.condition,
+		Start:     ts(start), End: ts(end), Depth: depth,
+	}
+	for i, f := range r.Correlation.GroupBy {
+		if i < len(g.vals) {
+			info.Group = append(info.Group, GroupValue{Field: f, Value: g.vals[i]})
+		}
+	}
+	return info
 }
 
 // emitFiring counts a firing that was not suppressed, emits its alert

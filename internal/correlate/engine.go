@@ -83,7 +83,9 @@ type Engine struct {
 	out      []*idmefv2.Alert            // emitted during the current call
 	kbufs    []*keyBuf                   // free key buffers
 	merge    merger                      // scratch of buildParties
+	events   eventPool                   // events arrays of dropped groups
 	supAlert idmefv2.Alert               // scratch of fire's suppression
+	scratch  []*idmefv2.Alert            // free alerts of fedOnly firings (takeScratch)
 	cur      *alertInfo                  // of curAlert, shared by its events
 	curAlert *idmefv2.Alert
 	mark     uint64           // caller's progress marker, snapshotted
@@ -391,7 +393,7 @@ func (e *Engine) feed(in input, a *idmefv2.Alert, ts int64, depth int) {
 	if e.curAlert != a {
 		e.cur, e.curAlert = newAlertInfo(a), a
 	}
-	ev := event{T: ts, Ref: in.ref, Depth: depth, Alert: e.cur}
+	ev := event{T: ts, Ref: int32(in.ref), Depth: int32(depth), Alert: e.cur}
 	if c.value != nil {
 		ev.Vals = c.value[in.ref].values(a)
 		if len(ev.Vals) == 0 {
@@ -467,7 +469,7 @@ func (e *Engine) add(c *corRule, gk []byte, ev event) {
 			return
 		}
 	}
-	if !g.insert(c, ev) {
+	if !g.insert(c, ev, &e.events) {
 		e.m.duplicates.Inc()
 		return
 	}
@@ -500,6 +502,7 @@ func (e *Engine) dropGroup(st *corState, g *group) {
 	}
 	delete(st.groups, g.key)
 	st.lru.Remove(g.elem)
+	g.release(&e.events)
 	e.m.groups.Dec()
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -390,6 +391,34 @@ func TestChainedCorrelationAndLoopProtection(t *testing.T) {
 	}
 	if counterValue(t, e.m.late) != 0 {
 		t.Error("the returning correlation alert was counted late")
+	}
+}
+
+// TestFedOnlyInnerCorrelation: the inner correlation of a chain skips its
+// alerts' CorrelID and attachment unless a consumer's field reads them;
+// here bf_success groups by the attachments' names, so brute's alerts keep
+// their "correlation" attachment and the chain fires.
+func TestFedOnlyInnerCorrelation(t *testing.T) {
+	const brute = "5b0c7d7e-0000-4000-8000-000000000001"
+	if c := load(t, chained, failedDet).corByKey[brute]; c == nil || !c.fedOnly {
+		t.Error("brute, only fed to bf_success, is not fedOnly")
+	}
+	i := strings.LastIndex(chained, "group-by: [Source(*).IP]") // bf_success's
+	src := chained[:i] + "group-by: [Attachment(*).Name]" + chained[i+len("group-by: [Source(*).IP]"):]
+	rs := load(t, src, failedDet)
+	if rs.corByKey[brute].fedOnly {
+		t.Fatal("brute is fedOnly, yet bf_success reads its attachments")
+	}
+	e := newEngine(t, rs, Options{})
+	var in []*idmefv2.Alert
+	for i := range 3 {
+		in = append(in, mk(alertSpec{n: i, at: time.Duration(i) * time.Second, cat: idmefv2.CategoryAccessUnauthorized, src: []string{"10.0.0.1"}}))
+	}
+	ok := mk(alertSpec{n: 10, at: time.Minute, cat: idmefv2.CategoryAccessAuthorized, src: []string{"10.0.0.1"}})
+	ok.Attachment = []idmefv2.Attachment{{Name: InfoAttachment, ContentType: "text/plain", Content: []byte(`"x"`)}}
+	out := run(t, e, append(in, ok)...)
+	if len(out) != 1 || info(t, out[0]).Rule != "bf_success" {
+		t.Fatalf("got %d alerts, want the chained firing", len(out))
 	}
 }
 

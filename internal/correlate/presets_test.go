@@ -199,3 +199,33 @@ func TestPresetOutsideBusinessHours(t *testing.T) {
 		t.Fatalf("firings %v, want the night and the Sunday logins", got)
 	}
 }
+
+// TestPresetLoginAfterFailuresTwoUsers: one alert completes the failures
+// of two accounts at once, so the inner correlation fires twice in one
+// call (its alerts are built in a reused scratch). Each inner alert merges
+// both accounts' targets, so both join both accounts' chains: each chained
+// alert names the two inner alerts, then the success.
+func TestPresetLoginAfterFailuresTwoUsers(t *testing.T) {
+	e := presetEngine(t)
+	var in []*idmefv2.Alert
+	for i := range 3 {
+		in = append(in, mk(alertSpec{n: i, at: time.Duration(i) * time.Minute, cat: idmefv2.CategoryAccessUnauthorized, data: idmefv2.AnalyzerDataAuthentication, src: []string{"203.0.113.9"}, users: []string{"erin", "frank"}}))
+	}
+	for i, u := range []string{"erin", "frank"} {
+		in = append(in, mk(alertSpec{n: 10 + i, at: 5*time.Minute + time.Duration(i)*time.Second, cat: idmefv2.CategoryAccessAuthorized, data: idmefv2.AnalyzerDataAuthentication, src: []string{"203.0.113.9"}, users: []string{u}}))
+	}
+	var chained []*idmefv2.Alert
+	for _, a := range run(t, e, in...) {
+		if info(t, a).Title == "Successful login after failures" {
+			chained = append(chained, a)
+		}
+	}
+	if len(chained) != 2 {
+		t.Fatalf("%d chained alerts, want one per account", len(chained))
+	}
+	for i, a := range chained {
+		if len(a.CorrelID) != 3 || a.CorrelID[0] == a.CorrelID[1] || a.CorrelID[2] != in[3+i].ID {
+			t.Errorf("chained alert %d: CorrelID %v, want two inner alerts and the success %s", i, a.CorrelID, in[3+i].ID)
+		}
+	}
+}

@@ -51,6 +51,12 @@ type corRule struct {
 	// suppressParties: the suppress fields read only sources and
 	// targets, which the rule's idmefv2 attributes leave alone.
 	suppressParties bool
+	// fedOnly: the rule's alerts are not emitted, only fed to
+	// correlations whose fields read neither CorrelID nor attachments,
+	// so its firings skip them (the ID stays: events compare it).
+	fedOnly bool
+	// condition is Correlation.Condition as text, for Info.
+	condition string
 }
 
 // Rules returns the rules, in load order.
@@ -200,6 +206,7 @@ func Compile(rules []*Rule) (*Ruleset, error) {
 		if len(c.consumers) == 0 {
 			c.emit = true
 		}
+		c.fedOnly = !c.emit && !consumersReadIdentity(c.consumers)
 	}
 	return rs, nil
 }
@@ -270,6 +277,7 @@ func compileCorrelation(r *Rule, refs []*Rule) (*corRule, *Problem) {
 			c.suppress = append(c.suppress, f)
 		}
 	}
+	c.condition = cr.Condition.String()
 	c.suppressReadsID = readsIdentity(c.suppress)
 	c.suppressParties = len(c.suppress) > 0 && readsPartiesOnly(c.suppress, r.IDMEF)
 	c.atEnd = !cr.Condition.monotone() || cr.Type == ValueAvg || cr.Type == ValuePercentile
@@ -325,6 +333,17 @@ func readsIdentity(fs []field) bool {
 			if rest, ok := strings.CutPrefix(p, root); ok && (rest == "" || rest[0] == '.' || rest[0] == '(') {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// consumersReadIdentity reports whether a field (group-by or value) of a
+// correlation fed by ins reads what identifies an emitted alert.
+func consumersReadIdentity(ins []input) bool {
+	for _, in := range ins {
+		if readsIdentity(in.cor.groupBy[in.ref]) || (in.cor.value != nil && readsIdentity(in.cor.value[in.ref:in.ref+1])) {
+			return true
 		}
 	}
 	return false

@@ -477,8 +477,8 @@ func (s *snapReader) rules(snap *snapshot, ref func() *alertInfo) {
 				}
 				ev := event{T: prev + s.varint()}
 				prev = ev.T
-				ev.Ref = int(s.uvarint())
-				ev.Depth = int(s.uvarint())
+				ev.Ref = ref32(int64(min(s.uvarint(), math.MaxInt64)))
+				ev.Depth = int32(min(s.uvarint(), math.MaxInt32))
 				ev.Vals = readStrs[string](s)
 				ev.Alert = ref()
 				g.Events = append(g.Events, ev)

@@ -303,3 +303,27 @@ func encodeAll(t *testing.T, out []*idmefv2.Alert) []string {
 	}
 	return s
 }
+
+// TestEventJSON: events of version 1 snapshots read into the compact
+// event; a reference beyond int32 reads as damaged (-1) rather than
+// wrapping to a valid one.
+func TestEventJSON(t *testing.T) {
+	var ev event
+	if err := json.Unmarshal([]byte(`{"t":7,"ref":2,"depth":3,"vals":["a"],"alert":{"id":"x"}}`), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.T != 7 || ev.Ref != 2 || ev.Depth != 3 || len(ev.Vals) != 1 || ev.Alert == nil || ev.Alert.ID != "x" {
+		t.Errorf("decoded %+v", ev)
+	}
+	data, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back event
+	if err := json.Unmarshal(data, &back); err != nil || !reflect.DeepEqual(back, ev) {
+		t.Errorf("round trip %s: %+v, %v", data, back, err)
+	}
+	if err := json.Unmarshal([]byte(`{"t":7,"ref":4294967298,"alert":{"id":"x"}}`), &ev); err != nil || ev.Ref != -1 {
+		t.Errorf("out-of-range ref read as %d, %v; want -1", ev.Ref, err)
+	}
+}

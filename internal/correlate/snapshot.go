@@ -153,7 +153,7 @@ func (e *Engine) restore(r io.Reader, path string) error {
 				break
 			}
 			sg.Events = slices.DeleteFunc(sg.Events, func(ev event) bool {
-				return ev.Ref < 0 || ev.Ref >= len(c.refKeys) || ev.Alert == nil // damaged
+				return ev.Ref < 0 || int(ev.Ref) >= len(c.refKeys) || ev.Alert == nil // damaged
 			})
 			sort.SliceStable(sg.Events, func(i, j int) bool { return sg.Events[i].T < sg.Events[j].T })
 			g := &group{key: sg.Key, vals: sg.Vals, start: sg.Start, newest: sg.Newest, events: sg.Events}

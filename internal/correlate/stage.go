@@ -65,6 +65,8 @@ type Stage struct {
 	mu     sync.Mutex
 	outbox []*idmefv2.Alert
 
+	scratch idmefv2.Alert // decoded alert of handle, reused
+
 	// batch is held while a batch is processed and while the state is
 	// copied for a save, so that a snapshot never holds half a batch (its
 	// mark and its windows agree).
@@ -285,8 +287,12 @@ func (s *Stage) handle(ctx context.Context, ds []bus.Delivery) error {
 		if d.Attempt > 1 && d.Position() <= mark {
 			continue // processed before a failed acknowledgement
 		}
-		a, err := idmefv2.Decode(d.Data)
-		if err != nil {
+		// A delivery's Data is fresh and never modified: the decoded
+		// alert's strings (and the events that keep them) may point into
+		// it rather than into a copy. The engine keeps nothing of the
+		// Alert struct itself (see newAlertInfo), so one serves them all.
+		a := &s.scratch
+		if err := idmefv2.UnmarshalShared(d.Data, a); err != nil {
 			// The store stage dead-letters undecodable alerts; here it
 			// is enough not to correlate them.
 			e.m.undecodable.Inc()

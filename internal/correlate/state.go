@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"container/list"
+	"encoding/json"
 	"math"
 	"sort"
 	"strconv"
@@ -12,10 +13,36 @@ import (
 // event is one alert as a correlation keeps it.
 type event struct {
 	T     int64      `json:"t"`               // event time, Unix nanoseconds
-	Ref   int        `json:"ref"`             // which referenced rule it matched
+	Ref   int32      `json:"ref"`             // which referenced rule it matched
+	Depth int32      `json:"depth,omitempty"` // correlation depth of the alert
 	Vals  []string   `json:"vals,omitempty"`  // value_* field values
-	Depth int        `json:"depth,omitempty"` // correlation depth of the alert
 	Alert *alertInfo `json:"alert"`
+}
+
+// UnmarshalJSON reads an event of a version 1 (JSON) snapshot; a ref
+// beyond int32 reads as -1, which restore drops as damaged (as it did
+// when Ref was an int).
+func (e *event) UnmarshalJSON(b []byte) error {
+	var v struct {
+		T     int64      `json:"t"`
+		Ref   int64      `json:"ref"`
+		Vals  []string   `json:"vals"`
+		Depth int64      `json:"depth"`
+		Alert *alertInfo `json:"alert"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*e = event{T: v.T, Ref: ref32(v.Ref), Depth: int32(min(max(v.Depth, 0), math.MaxInt32)), Vals: v.Vals, Alert: v.Alert}
+	return nil
+}
+
+// ref32 is a reference index read from a snapshot: -1 when out of range.
+func ref32(x int64) int32 {
+	if x < 0 || x > math.MaxInt32 {
+		return -1
+	}
+	return int32(x)
 }
 
 // alertInfo is what emitted alerts take from a contributing alert; one is
@@ -142,8 +169,9 @@ func (g *group) dropFront(c *corRule, n int) {
 	}
 }
 
-// grow makes room for one more event at the end of g.events.
-func (g *group) grow() {
+// grow makes room for one more event at the end of g.events, taking
+// a new array from pool and giving the old one back.
+func (g *group) grow(pool *eventPool) {
 	n := len(g.events)
 	if n < cap(g.events) {
 		return
@@ -156,15 +184,74 @@ func (g *group) grow() {
 		g.events, g.head = g.arr[:n], 0
 		return
 	}
-	arr := make([]event, max(2*n, 4))
+	arr := pool.get(max(2*n, minEvents))
 	copy(arr, g.events)
+	pool.put(g.arr)
 	g.arr, g.events, g.head = arr, arr[:n], 0
+}
+
+// release gives g's events array back to pool: g is dropped.
+func (g *group) release(pool *eventPool) {
+	if g.arr != nil {
+		pool.put(g.arr)
+	}
+	g.arr, g.events, g.head = nil, nil, 0
+}
+
+// minEvents is the size of a group's first events array.
+const minEvents = 4
+
+// eventPool keeps the events arrays of dropped groups (and those that
+// grew) for new groups: most groups are short-lived (duplicate summaries,
+// sliding windows that fire and restart), and allocating their arrays was
+// a sixth of what the engine allocated per alert. Arrays are kept by size
+// class (minEvents<<i), a bounded number of each.
+type eventPool struct {
+	free [poolClasses][][]event
+}
+
+const (
+	poolClasses  = 6 // arrays of 4 to 128 events
+	poolPerClass = 4096
+)
+
+// get returns a cleared array of n events.
+func (p *eventPool) get(n int) []event {
+	if i := poolClass(n); i >= 0 {
+		if f := p.free[i]; len(f) > 0 {
+			arr := f[len(f)-1]
+			f[len(f)-1] = nil
+			p.free[i] = f[:len(f)-1]
+			return arr
+		}
+	}
+	return make([]event, n)
+}
+
+// put keeps arr, cleared, if it is of a size class with room left.
+func (p *eventPool) put(arr []event) {
+	i := poolClass(len(arr))
+	if i < 0 || len(p.free[i]) >= poolPerClass {
+		return
+	}
+	clear(arr)
+	p.free[i] = append(p.free[i], arr)
+}
+
+// poolClass is the class of arrays of n events, -1 for none.
+func poolClass(n int) int {
+	for i := range poolClasses {
+		if n == minEvents<<i {
+			return i
+		}
+	}
+	return -1
 }
 
 // insert adds e to g keeping events sorted by time (late events go to
 // their place). An alert already in the group for the same referenced
 // rule (a redelivery) is not added again; insert reports whether e was.
-func (g *group) insert(c *corRule, e event) bool {
+func (g *group) insert(c *corRule, e event, pool *eventPool) bool {
 	n := len(g.events)
 	i := n // in order: the usual case
 	if n > 0 && g.events[n-1].T > e.T {
@@ -176,7 +263,7 @@ func (g *group) insert(c *corRule, e event) bool {
 		}
 	}
 	g.account(c, &e, 1)
-	g.grow()
+	g.grow(pool)
 	g.events = g.events[:n+1]
 	if i < n {
 		copy(g.events[i+1:], g.events[i:])
@@ -229,7 +316,7 @@ func measure(c *corRule, evs []event) (v float64, ok bool) {
 	case TemporalOrdered:
 		next := 0
 		for _, e := range evs {
-			if next < len(cr.Rules) && e.Ref == next {
+			if next < len(cr.Rules) && int(e.Ref) == next {
 				next++
 			}
 		}
@@ -296,11 +383,11 @@ func contributing(c *corRule, evs []event) []event {
 	var out []event
 	next := 0
 	for _, e := range evs {
-		if e.Ref < next {
+		if int(e.Ref) < next {
 			out = append(out, e) // repeats of an earlier step contribute too
 			continue
 		}
-		if e.Ref == next {
+		if int(e.Ref) == next {
 			out = append(out, e)
 			next++
 		}
