@@ -3,13 +3,14 @@ package correlate
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"net/url"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/vigie-siem/vigie/idmefv2"
 )
@@ -179,20 +180,10 @@ func deterministicID(parts ...string) string {
 		buf = append(buf, p...)
 	}
 	sum := sha256.Sum256(buf)
-	u := sum[:16]
+	u := uuid.UUID(sum[:16])
 	u[6] = u[6]&0x0f | 0x80 // version 8
 	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
-	var out [36]byte
-	hex.Encode(out[0:8], u[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], u[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], u[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], u[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:36], u[10:16])
-	return string(out[:])
+	return u.String()
 }
 
 func ts(n int64) string { return idmefv2.FormatTime(time.Unix(0, n).UTC()) }

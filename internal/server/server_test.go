@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/vigie-siem/vigie/idmefv2/transport"
 	"github.com/vigie-siem/vigie/internal/alertgen"
 	"github.com/vigie-siem/vigie/internal/config"
@@ -254,28 +256,18 @@ func BenchmarkIngestToStored(b *testing.B) {
 // histogramTotals returns the sum and count of the histogram name whose op
 // label is op.
 func histogramTotals(b *testing.B, srv *Server, name, op string) (float64, uint64) {
-	b.Helper()
-	mfs, err := srv.reg.Gather()
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "op" && l.GetValue() == op {
-					return m.GetHistogram().GetSampleSum(), m.GetHistogram().GetSampleCount()
-				}
-			}
-		}
-	}
-	return 0, 0
+	h := findMetric(b, srv, name, "op", op).GetHistogram()
+	return h.GetSampleSum(), h.GetSampleCount()
 }
 
 // counterValue returns the counter name whose label key is value.
 func counterValue(b *testing.B, srv *Server, name, key, value string) float64 {
+	return findMetric(b, srv, name, key, value).GetCounter().GetValue()
+}
+
+// findMetric returns the metric name whose label key is value, or nil
+// (whose getters return zeros).
+func findMetric(b *testing.B, srv *Server, name, key, value string) *dto.Metric {
 	b.Helper()
 	mfs, err := srv.reg.Gather()
 	if err != nil {
@@ -288,12 +280,12 @@ func counterValue(b *testing.B, srv *Server, name, key, value string) float64 {
 		for _, m := range mf.GetMetric() {
 			for _, l := range m.GetLabel() {
 				if l.GetName() == key && l.GetValue() == value {
-					return m.GetCounter().GetValue()
+					return m
 				}
 			}
 		}
 	}
-	return 0
+	return nil
 }
 
 // waitStoredInProcess waits until the store has written n alerts, as its
