@@ -38,7 +38,7 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head, tail string, c
 			if n >= bulkRows {
 				rows = bulkRows
 			}
-			st, err := s.raw.stmt(ctx, dc, insertSQL(head, tail, cols, rows))
+			st, err := s.raw.stmt(ctx, dc, bulkKey{head, tail, cols, rows})
 			if err != nil {
 				return fmt.Errorf("prepare %s: %w", head, err)
 			}
@@ -57,8 +57,15 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head, tail string, c
 // wmu only.
 type rawStmts struct {
 	conn  any // the driver connection the statements belong to
-	stmts map[string]driver.StmtExecContext
+	stmts map[bulkKey]driver.StmtExecContext
 	named []driver.NamedValue
+}
+
+// bulkKey names a bulk statement (insertSQL's arguments), so that finding
+// a prepared one does not build its SQL text, kilobytes for 200 rows.
+type bulkKey struct {
+	head, tail string
+	cols, rows int
 }
 
 // stmt returns the statement for query on the driver connection dc,
@@ -68,18 +75,18 @@ type rawStmts struct {
 // without being closed: their connection is closed already, and
 // finalizing a statement of a closed connection crashes the driver
 // (TestPutAlertsAfterWriterReconnect).
-func (r *rawStmts) stmt(ctx context.Context, dc any, query string) (driver.StmtExecContext, error) {
+func (r *rawStmts) stmt(ctx context.Context, dc any, k bulkKey) (driver.StmtExecContext, error) {
 	if r.conn != dc {
-		r.conn, r.stmts = dc, map[string]driver.StmtExecContext{}
+		r.conn, r.stmts = dc, map[bulkKey]driver.StmtExecContext{}
 	}
-	if st, ok := r.stmts[query]; ok {
+	if st, ok := r.stmts[k]; ok {
 		return st, nil
 	}
 	pc, ok := dc.(driver.ConnPrepareContext)
 	if !ok {
 		return nil, fmt.Errorf("driver connection %T cannot prepare with a context", dc)
 	}
-	ds, err := pc.PrepareContext(ctx, query)
+	ds, err := pc.PrepareContext(ctx, insertSQL(k.head, k.tail, k.cols, k.rows))
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +95,7 @@ func (r *rawStmts) stmt(ctx context.Context, dc any, query string) (driver.StmtE
 		ds.Close()
 		return nil, fmt.Errorf("driver statement %T cannot execute with a context", ds)
 	}
-	r.stmts[query] = st
+	r.stmts[k] = st
 	return st, nil
 }
 
