@@ -273,7 +273,8 @@ func TestEncodeEscapes(t *testing.T) {
 }
 
 // FuzzDecode checks that decoding never panics, that whatever decodes
-// round-trips through Encode, and that Validate on the model agrees with
+// round-trips through Encode, that an input reported canonical is its
+// encoding, and that Validate on the model agrees with
 // ValidateJSON on its encoding.
 func FuzzDecode(f *testing.F) {
 	dir, entries := fastPathEntries(f)
@@ -293,6 +294,8 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Encode: %v", err)
 		}
+		checkCanonical(t, "input", data)
+		checkCanonical(t, "encoding", enc)
 		b, err := Decode(enc)
 		if err != nil {
 			t.Fatalf("decode of encoding: %v\n%s", err, enc)

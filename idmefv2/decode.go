@@ -73,6 +73,23 @@ func DecodeShared(data []byte) (*Alert, error) {
 	return a, nil
 }
 
+// DecodeSharedCanonical is DecodeShared that also reports whether data is
+// exactly what Encode writes for the decoded alert (compact, attributes in
+// schema order, empty optional attributes left out, strings without escapes
+// Encode would write differently), so that a caller needing the encoding can
+// use data instead of encoding again. The answer errs on the safe side: some
+// inputs that Encode would reproduce are reported as not canonical (any
+// escape in a string, for instance), never the reverse.
+func DecodeSharedCanonical(data []byte) (a *Alert, canonical bool, err error) {
+	a = newAlert()
+	d := decoder{data: data, shared: true}
+	d.document(a)
+	if err := d.err(); err != nil {
+		return nil, false, err
+	}
+	return a, !d.loose, nil
+}
+
 // Unmarshal is Decode into an existing Alert, which is reset first.
 func Unmarshal(data []byte, a *Alert) error {
 	*a = Alert{}
@@ -139,6 +156,14 @@ type decoder struct {
 	fatal    bool
 	depth    int
 	shared   bool // text aliases data (DecodeShared)
+	// loose: data may differ from Encode's output for the decoded alert
+	// (white space, another attribute order, an empty or missing
+	// attribute, an escape Encode writes otherwise, a number written
+	// otherwise…).
+	loose bool
+	// oddEscape: a string since the last stringValue has an escape that
+	// Encode would write otherwise (or not at all).
+	oddEscape bool
 }
 
 func (d *decoder) err() error {
@@ -221,6 +246,7 @@ func (d *decoder) skipWS() {
 		switch d.data[d.pos] {
 		case ' ', '\t', '\n', '\r':
 			d.pos++
+			d.loose = true
 		default:
 			return
 		}
@@ -297,6 +323,7 @@ func (d *decoder) firstMember() bool {
 	d.skipWS()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
+		d.loose = true // Encode may leave an empty object out
 		return false
 	}
 	return d.member()
@@ -338,6 +365,8 @@ func (d *decoder) member() bool {
 	d.nameAt = -1
 	if d.pos-1-start == len(name) {
 		d.nameAt = start
+	} else {
+		d.loose = true // an escaped name
 	}
 	d.skipWS()
 	if d.pos >= len(d.data) || d.data[d.pos] != ':' {
@@ -364,6 +393,7 @@ func (d *decoder) arrayStart() bool {
 	d.skipWS()
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
+		d.loose = true // Encode leaves empty lists out
 		return false
 	}
 	return true
@@ -396,6 +426,9 @@ func (d *decoder) pop()                        { d.ptr.pop() }
 // once records that attribute bit was seen; a second occurrence of the same
 // attribute is reported and skipped.
 func (d *decoder) once(seen *uint64, bit uint, name string) bool {
+	if *seen>>bit != 0 {
+		d.loose = true // not in schema order (or a duplicate)
+	}
 	if *seen&(1<<bit) != 0 {
 		p := d.ptr.pointer(name, -1)
 		d.add(p, "json.duplicate-name", fmt.Sprintf("duplicate attribute %q", name), true)
@@ -426,6 +459,7 @@ func (d *decoder) unknown(names func() []string) {
 
 // missing reports an absent required attribute.
 func (d *decoder) missing(name string) {
+	d.loose = true // Encode writes required attributes even when empty
 	if d.fatal {
 		return
 	}
@@ -452,6 +486,9 @@ func (d *decoder) str(name string, dst *string, rule string) bool {
 	if !ok {
 		return false
 	}
+	if v == "" {
+		d.loose = true // Encode leaves empty optional strings out
+	}
 	*dst = v
 	return true
 }
@@ -459,12 +496,16 @@ func (d *decoder) str(name string, dst *string, rule string) bool {
 // stringValue scans a string value.
 func (d *decoder) stringValue() (string, bool) {
 	start := d.pos + 1
+	d.oddEscape = false
 	b, ok := d.scanString(false)
 	if !ok {
 		return "", false
 	}
 	if d.pos-1-start == len(b) && d.text != "" { // no escapes: b aliases the input
 		return d.text[start : d.pos-1], true
+	}
+	if d.oddEscape {
+		d.loose = true
 	}
 	return string(b), true
 }
@@ -558,8 +599,12 @@ func (d *decoder) integer(name string, index int, bits int) (int64, bool) {
 		return 0, false
 	}
 	if n, err := strconv.ParseInt(string(raw), 10, bits); err == nil {
+		if n == 0 && raw[0] == '-' {
+			d.loose = true // "-0": Encode writes 0
+		}
 		return n, true
 	}
+	d.loose = true // 80.0 or 8e1: Encode writes 80
 	r, ok := new(big.Rat).SetString(string(raw))
 	p := d.ptr.pointer(name, index)
 	if !ok || !r.IsInt() {
@@ -606,6 +651,12 @@ func (d *decoder) number(name string, dst **float64, min float64, hasMin bool, m
 			d.add(p(name, -1), "maximum", fmt.Sprintf("%s is greater than the maximum %g", raw, max), false)
 		}
 	}
+	if !d.loose {
+		var buf [32]byte
+		e := encoder{b: buf[:0]}
+		e.float(name, f)
+		d.loose = !bytes.Equal(e.b, raw)
+	}
 	*dst = &f
 }
 
@@ -650,6 +701,9 @@ func (d *decoder) raw(name string, dst *json.RawMessage) {
 			return
 		}
 		*dst = b.Bytes()
+		if !bytes.Equal(*dst, d.data[start:d.pos]) {
+			d.loose = true // Encode writes the compacted object
+		}
 	default:
 		d.mismatch(name, -1, "object or string")
 	}
@@ -915,10 +969,13 @@ func (d *decoder) unescape(start, i int, isName bool) ([]byte, bool) {
 			switch e {
 			case '"', '\\', '/':
 				out = append(out, e)
+				d.oddEscape = d.oddEscape || e == '/'
 			case 'b':
 				out = append(out, '\b')
+				d.oddEscape = true
 			case 'f':
 				out = append(out, '\f')
+				d.oddEscape = true
 			case 'n':
 				out = append(out, '\n')
 			case 'r':
@@ -929,6 +986,11 @@ func (d *decoder) unescape(start, i int, isName bool) ([]byte, bool) {
 				r, n, ok := d.unicodeEscape(i - 2)
 				if !ok {
 					return nil, false
+				}
+				// Encode writes \u00xx (lower-case hex) for the control
+				// characters that have no short escape, and nothing else.
+				if n != 4 || r >= 0x20 || r == '\n' || r == '\r' || r == '\t' || bytes.ContainsAny(data[i:i+4], "ABCDEF") {
+					d.oddEscape = true
 				}
 				out = utf8.AppendRune(out, r)
 				i += n
