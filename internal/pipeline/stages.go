@@ -31,10 +31,13 @@ type Enricher interface {
 
 // Record is an alert on its way to the store.
 type Record struct {
-	Alert    *idmefv2.Alert
-	Data     []byte    // the alert's JSON as carried by the bus
-	Sender   string    // who sent it into Vigie (bus.HeaderSender)
-	Received time.Time // when ingest received it (zero if unknown)
+	Alert *idmefv2.Alert
+	Data  []byte // the alert's JSON as carried by the bus
+	// Canonical: Data is exactly idmefv2.Encode(Alert), so that a writer
+	// may keep it instead of encoding Alert again.
+	Canonical bool
+	Sender    string    // who sent it into Vigie (bus.HeaderSender)
+	Received  time.Time // when ingest received it (zero if unknown)
 }
 
 // AlertWriter stores alerts. WriteAlerts must be idempotent by alert ID (a
@@ -233,12 +236,12 @@ func (r *Runner) storeBatch(ctx context.Context, ds []bus.Delivery) error {
 	from := make([]int, 0, len(ds))
 	var rt receivedTimes
 	for i, d := range ds {
-		a, err := idmefv2.DecodeShared(d.Data) // the record keeps d.Data anyway
+		a, canonical, err := idmefv2.DecodeSharedCanonical(d.Data) // the record keeps d.Data anyway
 		if err != nil {
 			errs[i] = bus.Permanent(fmt.Errorf("decode alert: %w", err))
 			continue
 		}
-		recs = append(recs, Record{Alert: a, Data: d.Data, Sender: d.Header[bus.HeaderSender], Received: rt.of(d)})
+		recs = append(recs, Record{Alert: a, Data: d.Data, Canonical: canonical, Sender: d.Header[bus.HeaderSender], Received: rt.of(d)})
 		from = append(from, i)
 	}
 	if len(recs) > 0 {

@@ -6,24 +6,29 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/internal/pipeline"
 	"github.com/vigie-siem/vigie/internal/store"
+	"github.com/vigie-siem/vigie/internal/store/sqlite"
 )
 
 // alertWriter writes the pipeline's alert batches to the store.
 type alertWriter struct {
 	st interface {
-		PutAlerts(ctx context.Context, alerts []*idmefv2.Alert) (store.PutResult, error)
+		PutEncodedAlerts(ctx context.Context, alerts []sqlite.EncodedAlert) (store.PutResult, error)
 	}
 }
 
+// WriteAlerts passes the bus's bytes of each alert that are its canonical
+// encoding, which spares the store encoding it again.
 func (w alertWriter) WriteAlerts(ctx context.Context, recs []pipeline.Record) error {
-	alerts := make([]*idmefv2.Alert, len(recs))
+	alerts := make([]sqlite.EncodedAlert, len(recs))
 	for i, r := range recs {
-		alerts[i] = r.Alert
+		alerts[i].Alert = r.Alert
+		if r.Canonical {
+			alerts[i].Doc = r.Data
+		}
 	}
-	if _, err := w.st.PutAlerts(ctx, alerts); err != nil {
+	if _, err := w.st.PutEncodedAlerts(ctx, alerts); err != nil {
 		return fmt.Errorf("store alerts: %w", err)
 	}
 	return nil

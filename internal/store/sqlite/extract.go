@@ -30,10 +30,13 @@ type value struct {
 	v     any // string, int64 or []byte
 }
 
-func newAlertRow(a *idmefv2.Alert) (alertRow, error) {
-	doc, err := idmefv2.Encode(a)
-	if err != nil {
-		return alertRow{}, err
+// newAlertRow builds the row of a; doc is its encoding, or nil to encode it.
+func newAlertRow(a *idmefv2.Alert, doc []byte) (alertRow, error) {
+	if doc == nil {
+		var err error
+		if doc, err = idmefv2.Encode(a); err != nil {
+			return alertRow{}, err
+		}
 	}
 	ct, err := idmefv2.ParseTime(a.CreateTime)
 	if err != nil {

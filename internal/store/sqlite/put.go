@@ -16,8 +16,34 @@ const maxInParams = 500
 
 // PutAlerts implements store.Alerts.
 func (s *Store) PutAlerts(ctx context.Context, alerts []*idmefv2.Alert) (store.PutResult, error) {
+	return s.putAlerts(ctx, alerts, nil)
+}
+
+// EncodedAlert is an alert and, when its writer has it, its encoding.
+type EncodedAlert struct {
+	Alert *idmefv2.Alert
+	// Doc is exactly idmefv2.Encode(Alert) (e.g. the bytes Alert was
+	// decoded from, when idmefv2.DecodeSharedCanonical reported them
+	// canonical), or nil: the store encodes Alert. It is stored as it is.
+	Doc []byte
+}
+
+// PutEncodedAlerts is PutAlerts for alerts that may come with their
+// encoding, which saves encoding them again.
+func (s *Store) PutEncodedAlerts(ctx context.Context, alerts []EncodedAlert) (store.PutResult, error) {
+	as := make([]*idmefv2.Alert, len(alerts))
+	docs := make([][]byte, len(alerts))
+	for i, e := range alerts {
+		as[i], docs[i] = e.Alert, e.Doc
+	}
+	return s.putAlerts(ctx, as, docs)
+}
+
+// putAlerts stores alerts; docs is nil or holds each alert's encoding (nil
+// where it has none).
+func (s *Store) putAlerts(ctx context.Context, alerts []*idmefv2.Alert, docs [][]byte) (store.PutResult, error) {
 	var res store.PutResult
-	rows, err := prepareRows(alerts)
+	rows, err := prepareRows(alerts, docs)
 	if err != nil {
 		return res, err
 	}
@@ -37,9 +63,9 @@ func (s *Store) PutAlerts(ctx context.Context, alerts []*idmefv2.Alert) (store.P
 	return res, nil
 }
 
-// prepareRows encodes and extracts each alert; of several with one ID the
-// last wins.
-func prepareRows(alerts []*idmefv2.Alert) ([]alertRow, error) {
+// prepareRows encodes (unless docs has the encoding) and extracts each
+// alert; of several with one ID the last wins.
+func prepareRows(alerts []*idmefv2.Alert, docs [][]byte) ([]alertRow, error) {
 	last := make(map[string]int, len(alerts))
 	for i, a := range alerts {
 		if a == nil {
@@ -55,7 +81,11 @@ func prepareRows(alerts []*idmefv2.Alert) ([]alertRow, error) {
 		if last[a.ID] != i {
 			continue
 		}
-		r, err := newAlertRow(a)
+		var doc []byte
+		if docs != nil {
+			doc = docs[i]
+		}
+		r, err := newAlertRow(a, doc)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: put alerts: alert %s: %w: %w", a.ID, store.ErrInvalid, err)
 		}
