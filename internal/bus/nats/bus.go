@@ -32,6 +32,10 @@ type Bus struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// packs recycles pack payloads (*[]byte): PublishBatch puts one back
+	// once its pack is acknowledged, when the client no longer holds it.
+	packs sync.Pool
 }
 
 var (
@@ -85,6 +89,7 @@ func Open(ctx context.Context, opts Options) (*Bus, error) {
 		streams: make(map[string]stream, len(opts.Streams)),
 		metrics: m,
 		closed:  make(chan struct{}),
+		packs:   sync.Pool{New: func() any { return new([]byte) }},
 	}
 	if opts.URL == "" {
 		if b.ns, err = startEmbedded(opts); err != nil {

@@ -58,9 +58,8 @@ func uvarintLen(n int) int {
 	return l
 }
 
-// encodePack frames the messages ms[i] for i in members.
-func encodePack(ms []bus.Message, members []int, size int) []byte {
-	buf := make([]byte, 0, size+1)
+// encodePack frames the messages ms[i] for i in members, appending to buf.
+func encodePack(buf []byte, ms []bus.Message, members []int) []byte {
 	buf = append(buf, packVersion)
 	for _, i := range members {
 		m := &ms[i]

@@ -68,6 +68,10 @@ func (b *Bus) PublishBatch(ctx context.Context, ms []bus.Message) error {
 			err = fmt.Errorf("publish to %s: acknowledgement not received: %w", u.st.cfg.Subject, ctx.Err())
 		}
 		err = b.publishedN(u.st, ack, err, len(u.members))
+		if ack != nil && u.pack != nil {
+			// Acknowledged: the client holds the payload no more.
+			b.packs.Put(u.pack)
+		}
 		u.settle(errs, err)
 		failed = failed || err != nil
 	}
@@ -82,7 +86,8 @@ func (b *Bus) PublishBatch(ctx context.Context, ms []bus.Message) error {
 type unit struct {
 	st      stream
 	msg     *nats.Msg
-	members []int // indexes into the call's messages
+	members []int   // indexes into the call's messages
+	pack    *[]byte // the payload of a pack, from Bus.packs
 }
 
 func (u unit) settle(errs []error, err error) {
@@ -134,8 +139,13 @@ func (b *Bus) units(ms []bus.Message, errs []error) []unit {
 				headerPack:    []string{strconv.Itoa(len(p.members))},
 				nats.MsgIdHdr: []string{packID(ms, p.members)},
 			}
-			msg := &nats.Msg{Subject: p.st.subject, Data: encodePack(ms, p.members, p.size), Header: h}
-			units = append(units, unit{st: p.st, msg: msg, members: p.members})
+			buf := b.packs.Get().(*[]byte)
+			if cap(*buf) < p.size+1 {
+				*buf = make([]byte, 0, p.size+1)
+			}
+			*buf = encodePack((*buf)[:0], ms, p.members)
+			msg := &nats.Msg{Subject: p.st.subject, Data: *buf, Header: h}
+			units = append(units, unit{st: p.st, msg: msg, members: p.members, pack: buf})
 		}
 		p.members, p.size = nil, 0
 	}
