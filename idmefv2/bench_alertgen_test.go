@@ -61,6 +61,20 @@ func BenchmarkAlertgenDecodeShared(b *testing.B) {
 	}
 }
 
+// BenchmarkAlertgenDecodeSharedCanonical is what the store stage runs: the
+// decoding and whether the input is the alert's encoding (it is).
+func BenchmarkAlertgenDecodeSharedCanonical(b *testing.B) {
+	msgs, _ := alertgenMessages(b)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		a, canonical, err := idmefv2.DecodeSharedCanonical(msgs[i%len(msgs)])
+		if err != nil || !canonical {
+			b.Fatal(err, canonical)
+		}
+		decoded = a
+	}
+}
+
 func BenchmarkAlertgenDecodeValidate(b *testing.B) {
 	msgs, _ := alertgenMessages(b)
 	b.ReportAllocs()
