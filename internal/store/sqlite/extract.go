@@ -1,8 +1,12 @@
 package sqlite
 
 import (
+	"encoding/hex"
+	"fmt"
 	"hash/fnv"
 	"net/netip"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/vigie-siem/vigie/idmefv2"
@@ -19,6 +23,7 @@ type alertRow struct {
 	endNS     any
 	priority  int64
 	values    []value
+	valueSet  string // values as stored in alert_value_sets.vals ("" if none)
 	text      string // indexedText: the free text and the priority token
 	seq       int64  // assigned under the write lock
 	isUpdate  bool
@@ -51,6 +56,7 @@ func newAlertRow(a *idmefv2.Alert) (alertRow, error) {
 		priority: priorityRank(a.Priority),
 	}
 	r.values = extractValues(a)
+	r.valueSet = encodeValueSet(r.values)
 	r.text = indexedText(extractText(a), r.priority)
 	return r, nil
 }
@@ -127,6 +133,78 @@ func extractValues(a *idmefv2.Alert) []value {
 		}
 	}
 	return out
+}
+
+// encodeValueSet writes values as alert_value_sets.vals (migration
+// 00009): a JSON object whose key "f<code>" lists the values of a field,
+// as a JSON string (text), an integer (ports) or a one-element array of
+// the hex of a 16-byte address key; valueExpr reads them back. Values of
+// one field are contiguous in extractValues's output except for paths
+// under several list members (two Sources), which are gathered here.
+func encodeValueSet(values []value) string {
+	if len(values) == 0 {
+		return ""
+	}
+	b := make([]byte, 0, 24*len(values))
+	b = append(b, '{')
+	for i, v := range values {
+		if slices.ContainsFunc(values[:i], func(w value) bool { return w.field == v.field }) {
+			continue // written with the field's first value
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, `"f`...)
+		b = strconv.AppendInt(b, v.field, 10)
+		b = append(b, `":[`...)
+		first := true
+		for _, w := range values[i:] {
+			if w.field != v.field {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = appendJSONValue(b, w.v)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, '}')
+	return string(b)
+}
+
+func appendJSONValue(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case []byte:
+		b = append(b, `["`...)
+		b = hex.AppendEncode(b, x)
+		return append(b, `"]`...)
+	case string:
+		return appendJSONString(b, x)
+	}
+	return appendJSONString(b, fmt.Sprint(v))
+}
+
+// appendJSONString quotes s as a JSON string; bytes ≥ 0x80 are kept as
+// they are, so the string SQLite reads back is s.
+func appendJSONString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }
 
 func sameValue(a, b any) bool {
