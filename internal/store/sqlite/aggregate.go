@@ -222,7 +222,17 @@ func (s *Store) groupSQL(f store.Filter, keys []keySource, limit int) (string, [
 	}
 	var joins strings.Builder
 	var args []any
-	for _, k := range keys {
+	setJoined := false
+	for i, k := range keys {
+		if k.indexed != nil && len(keys) > 1 {
+			// Indexed keys unnest one read of the alert's value set.
+			if !setJoined {
+				joins.WriteString(" JOIN alert_value_sets gs ON gs.seq = a.seq")
+				setJoined = true
+			}
+			joins.WriteString(" JOIN json_each(gs.vals, " + fieldPath(k.indexed.code) + ") g" + strconv.Itoa(i))
+			continue
+		}
 		joins.WriteString(k.join)
 		args = append(args, k.args...)
 	}

@@ -23,7 +23,7 @@ type alertRow struct {
 	endNS     any
 	priority  int64
 	values    []value
-	valueSet  string // values as stored in alert_value_sets.vals ("" if none)
+	valueSet  []byte // values as stored in alert_value_sets.vals (nil if none)
 	text      string // indexedText: the free text and the priority token
 	seq       int64  // assigned under the write lock
 	isUpdate  bool
@@ -136,75 +136,73 @@ func extractValues(a *idmefv2.Alert) []value {
 }
 
 // encodeValueSet writes values as alert_value_sets.vals (migration
-// 00009): a JSON object whose key "f<code>" lists the values of a field,
+// 00009): a JSONB object (SQLite's binary JSON, which json_each reads
+// without parsing text) whose key "f<code>" lists the values of a field,
 // as a JSON string (text), an integer (ports) or a one-element array of
 // the hex of a 16-byte address key; valueExpr reads them back. Values of
 // one field are contiguous in extractValues's output except for paths
 // under several list members (two Sources), which are gathered here.
-func encodeValueSet(values []value) string {
+func encodeValueSet(values []value) []byte {
 	if len(values) == 0 {
-		return ""
+		return nil
 	}
-	b := make([]byte, 0, 24*len(values))
-	b = append(b, '{')
+	var obj, arr []byte
 	for i, v := range values {
 		if slices.ContainsFunc(values[:i], func(w value) bool { return w.field == v.field }) {
 			continue // written with the field's first value
 		}
-		if len(b) > 1 {
-			b = append(b, ',')
-		}
-		b = append(b, `"f`...)
-		b = strconv.AppendInt(b, v.field, 10)
-		b = append(b, `":[`...)
-		first := true
+		key := strconv.AppendInt([]byte{'f'}, v.field, 10)
+		obj = appendJSONB(obj, jsonbText, key)
+		arr = arr[:0]
 		for _, w := range values[i:] {
-			if w.field != v.field {
-				continue
+			if w.field == v.field {
+				arr = appendJSONBValue(arr, w.v)
 			}
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			b = appendJSONValue(b, w.v)
 		}
-		b = append(b, ']')
+		obj = appendJSONB(obj, jsonbArray, arr)
 	}
-	b = append(b, '}')
-	return string(b)
+	return appendJSONB(make([]byte, 0, len(obj)+5), jsonbObject, obj)
 }
 
-func appendJSONValue(b []byte, v any) []byte {
+// JSONB element types (https://sqlite.org/jsonb.html).
+const (
+	jsonbInt     = 3
+	jsonbText    = 7  // no character that JSON escapes
+	jsonbTextRaw = 10 // any text
+	jsonbArray   = 11
+	jsonbObject  = 12
+)
+
+// appendJSONB appends a JSONB element: the header (type, payload size)
+// and the payload.
+func appendJSONB(b []byte, typ byte, payload []byte) []byte {
+	switch n := len(payload); {
+	case n <= 11:
+		b = append(b, byte(n)<<4|typ)
+	case n <= 0xff:
+		b = append(b, 12<<4|typ, byte(n))
+	case n <= 0xffff:
+		b = append(b, 13<<4|typ, byte(n>>8), byte(n))
+	default:
+		b = append(b, 14<<4|typ, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(b, payload...)
+}
+
+func appendJSONBValue(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case int64:
-		return strconv.AppendInt(b, x, 10)
+		return appendJSONB(b, jsonbInt, strconv.AppendInt(nil, x, 10))
 	case []byte:
-		b = append(b, `["`...)
-		b = hex.AppendEncode(b, x)
-		return append(b, `"]`...)
+		return appendJSONB(b, jsonbArray, appendJSONB(nil, jsonbText, hex.AppendEncode(nil, x)))
 	case string:
-		return appendJSONString(b, x)
-	}
-	return appendJSONString(b, fmt.Sprint(v))
-}
-
-// appendJSONString quotes s as a JSON string; bytes ≥ 0x80 are kept as
-// they are, so the string SQLite reads back is s.
-func appendJSONString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
-		default:
-			b = append(b, c)
+		typ := byte(jsonbText)
+		if strings.ContainsFunc(x, func(r rune) bool { return r < 0x20 || r == '"' || r == '\\' }) {
+			typ = jsonbTextRaw
 		}
+		return appendJSONB(b, typ, []byte(x))
 	}
-	return append(b, '"')
+	return appendJSONBValue(b, fmt.Sprint(v))
 }
 
 func sameValue(a, b any) bool {

@@ -243,7 +243,7 @@ func (s *Store) insertIndexes(ctx context.Context, tx *sql.Tx, rows []*alertRow)
 		for _, v := range r.values {
 			vals = append(vals, v.field, v.v, seq, t)
 		}
-		if r.valueSet != "" {
+		if len(r.valueSet) > 0 {
 			sets = append(sets, seq, r.valueSet)
 		}
 		if r.text != "" {

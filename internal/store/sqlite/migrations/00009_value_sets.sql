@@ -8,7 +8,7 @@
 -- unnest alert_value_sets.vals with json_each, and the writer appends one
 -- row per alert (rowid = seq) instead of ~7 index entries.
 --
--- vals is a JSON object: key "f<field code>", value the array of the
+-- vals is a JSONB object (SQLite's binary JSON, read without parsing): key "f<field code>", value the array of the
 -- alert's values of that field: a JSON string (text), an integer (ports),
 -- or a one-element array holding the hex of a 16-byte address key
 -- (json_each cannot carry a BLOB). Alerts without indexed values have no
@@ -17,10 +17,10 @@
 -- +goose Up
 CREATE TABLE alert_value_sets (
     seq  INTEGER PRIMARY KEY,
-    vals TEXT NOT NULL
+    vals BLOB NOT NULL
 );
 INSERT INTO alert_value_sets(seq, vals)
-    SELECT seq, '{' || group_concat('"f' || field || '":[' || elems || ']', ',') || '}'
+    SELECT seq, jsonb('{' || group_concat('"f' || field || '":[' || elems || ']', ',') || '}')
     FROM (
         SELECT seq, field, group_concat(CASE typeof(v)
                 WHEN 'blob' THEN '["' || hex(v) || '"]'
