@@ -146,22 +146,43 @@ func encodeValueSet(values []value) []byte {
 	if len(values) == 0 {
 		return nil
 	}
-	var obj, arr []byte
+	// Two passes: the sizes (a header holds its payload's size), then the
+	// bytes, into one allocation.
+	firstOf := func(i int) bool {
+		return !slices.ContainsFunc(values[:i], func(w value) bool { return w.field == values[i].field })
+	}
+	var num [20]byte
+	arrays := make([]int, len(values)) // payload size of each field's array, at its first value
+	obj := 0
 	for i, v := range values {
-		if slices.ContainsFunc(values[:i], func(w value) bool { return w.field == v.field }) {
-			continue // written with the field's first value
+		if !firstOf(i) {
+			continue
 		}
-		key := strconv.AppendInt([]byte{'f'}, v.field, 10)
-		obj = appendJSONB(obj, jsonbText, key)
-		arr = arr[:0]
 		for _, w := range values[i:] {
 			if w.field == v.field {
-				arr = appendJSONBValue(arr, w.v)
+				arrays[i] += jsonbValueSize(w.v, num[:0])
 			}
 		}
-		obj = appendJSONB(obj, jsonbArray, arr)
+		key := 1 + len(strconv.AppendInt(num[:0], v.field, 10))
+		obj += jsonbHeaderSize(key) + key + jsonbHeaderSize(arrays[i]) + arrays[i]
 	}
-	return appendJSONB(make([]byte, 0, len(obj)+5), jsonbObject, obj)
+	b := make([]byte, 0, jsonbHeaderSize(obj)+obj)
+	b = appendJSONBHeader(b, jsonbObject, obj)
+	for i, v := range values {
+		if !firstOf(i) {
+			continue
+		}
+		key := strconv.AppendInt(append(num[:0], 'f'), v.field, 10)
+		b = appendJSONBHeader(b, jsonbText, len(key))
+		b = append(b, key...)
+		b = appendJSONBHeader(b, jsonbArray, arrays[i])
+		for _, w := range values[i:] {
+			if w.field == v.field {
+				b = appendJSONBValue(b, w.v, num[:0])
+			}
+		}
+	}
+	return b
 }
 
 // JSONB element types (https://sqlite.org/jsonb.html).
@@ -173,36 +194,68 @@ const (
 	jsonbObject  = 12
 )
 
-// appendJSONB appends a JSONB element: the header (type, payload size)
-// and the payload.
-func appendJSONB(b []byte, typ byte, payload []byte) []byte {
-	switch n := len(payload); {
+func jsonbHeaderSize(n int) int {
+	switch {
 	case n <= 11:
-		b = append(b, byte(n)<<4|typ)
+		return 1
 	case n <= 0xff:
-		b = append(b, 12<<4|typ, byte(n))
+		return 2
 	case n <= 0xffff:
-		b = append(b, 13<<4|typ, byte(n>>8), byte(n))
-	default:
-		b = append(b, 14<<4|typ, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+		return 3
 	}
-	return append(b, payload...)
+	return 5
 }
 
-func appendJSONBValue(b []byte, v any) []byte {
+// appendJSONBHeader appends the header of an element: its type and the
+// size of its payload, which follows.
+func appendJSONBHeader(b []byte, typ byte, n int) []byte {
+	switch {
+	case n <= 11:
+		return append(b, byte(n)<<4|typ)
+	case n <= 0xff:
+		return append(b, 12<<4|typ, byte(n))
+	case n <= 0xffff:
+		return append(b, 13<<4|typ, byte(n>>8), byte(n))
+	}
+	return append(b, 14<<4|typ, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+}
+
+// jsonbValueSize is the size of appendJSONBValue's element; scratch is a
+// buffer for digits.
+func jsonbValueSize(v any, scratch []byte) int {
+	n := 0
 	switch x := v.(type) {
 	case int64:
-		return appendJSONB(b, jsonbInt, strconv.AppendInt(nil, x, 10))
+		n = len(strconv.AppendInt(scratch, x, 10))
 	case []byte:
-		return appendJSONB(b, jsonbArray, appendJSONB(nil, jsonbText, hex.AppendEncode(nil, x)))
+		n = jsonbHeaderSize(2*len(x)) + 2*len(x)
+	case string:
+		n = len(x)
+	default:
+		n = len(fmt.Sprint(v))
+	}
+	return jsonbHeaderSize(n) + n
+}
+
+// appendJSONBValue appends a stored value: an integer, a string, or the
+// hex of a BLOB in a one-element array.
+func appendJSONBValue(b []byte, v any, scratch []byte) []byte {
+	switch x := v.(type) {
+	case int64:
+		d := strconv.AppendInt(scratch, x, 10)
+		return append(appendJSONBHeader(b, jsonbInt, len(d)), d...)
+	case []byte:
+		b = appendJSONBHeader(b, jsonbArray, jsonbHeaderSize(2*len(x))+2*len(x))
+		b = appendJSONBHeader(b, jsonbText, 2*len(x))
+		return hex.AppendEncode(b, x)
 	case string:
 		typ := byte(jsonbText)
 		if strings.ContainsFunc(x, func(r rune) bool { return r < 0x20 || r == '"' || r == '\\' }) {
 			typ = jsonbTextRaw
 		}
-		return appendJSONB(b, typ, []byte(x))
+		return append(appendJSONBHeader(b, typ, len(x)), x...)
 	}
-	return appendJSONBValue(b, fmt.Sprint(v))
+	return appendJSONBValue(b, fmt.Sprint(v), scratch)
 }
 
 func sameValue(a, b any) bool {

@@ -105,12 +105,13 @@ func checkValueIndex(t *testing.T, db *sql.DB) {
 }
 
 // oddAlerts carry values that the JSON of a value set must escape or tell
-// apart: quotes, backslashes, control characters, non-ASCII text, an IP
+// apart: quotes, backslashes, control characters, non-ASCII text, long
+// text (JSONB sizes of 1, 2 and 4 bytes), an IP
 // that does not parse (kept as text), IPv6 and IPv4 addresses, a path
 // under two list members, ports.
 func oddAlerts(end time.Time) []*idmefv2.Alert {
 	var out []*idmefv2.Alert
-	texts := []string{`quote " and \ backslash`, "tab\tnew\nline\x01", "é ü 日本", "[\"x\"]", "f3", "", "12"}
+	texts := []string{`quote " and \ backslash`, "tab\tnew\nline\x01", "é ü 日本", "[\"x\"]", "f3", "", "12", strings.Repeat("x", 300), strings.Repeat("y", 70000)}
 	for i, s := range texts {
 		out = append(out, &idmefv2.Alert{
 			Version:    "2.D.V04",
