@@ -340,4 +340,32 @@ func checkGroups(t *testing.T, s *Store) {
 			t.Errorf("%v: keys from value sets differ (-unfiltered +filtered):\n%s", paths, diff)
 		}
 	}
+	// A histogram split by an indexed path joins the value sets too: its
+	// counts per key add up to the group-by's.
+	for _, path := range []string{"Category", "Target(*).Port"} {
+		groups, err := s.GroupBy(ctx, store.GroupRequest{Paths: []string{path}, Limit: 10000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int{}
+		for _, g := range groups {
+			want[g.Keys[0]] = g.Count
+		}
+		h, err := s.Histogram(ctx, store.HistogramRequest{Bucket: time.Hour, SplitBy: path, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, b := range h.Buckets {
+			for k, n := range b.Counts {
+				got[k] += n
+			}
+		}
+		if len(want) > 100 {
+			t.Fatalf("%s: %d keys, more than the histogram's series", path, len(want))
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("histogram split by %s (-group-by +histogram):\n%s", path, diff)
+		}
+	}
 }
