@@ -47,8 +47,8 @@ func keyFor(path string, i int) (keySource, error) {
 	}
 	if p, ok := lookupIndexed(f.Name); ok {
 		k := keySource{
-			join:    " JOIN alert_values " + alias + " ON " + alias + ".seq = a.seq AND " + alias + ".field = " + strconv.FormatInt(p.code, 10),
-			expr:    alias + ".v",
+			join:    valueSetItems("a.seq", alias+"s", alias, p.code),
+			expr:    valueExpr(alias, p.kind),
 			indexed: &p,
 			format:  formatAny,
 		}
@@ -192,10 +192,17 @@ func (s *Store) groupSQL(f store.Filter, keys []keySource, limit int) (string, [
 	if strings.TrimSpace(f.Query) == "" && allIndexed {
 		var b strings.Builder
 		var args []any
+		exprs[0] = "g0.v"
+		groupBy = strings.Join(exprs, ", ")
+		tail = " GROUP BY " + groupBy + " ORDER BY count(*) DESC, " + groupBy + " LIMIT " + strconv.Itoa(limit)
 		b.WriteString("SELECT " + groupBy + ", count(*), min(g0.t), max(g0.t) FROM alert_values g0")
-		for i := 1; i < len(keys); i++ {
-			a := "g" + strconv.Itoa(i)
-			b.WriteString(" JOIN alert_values " + a + " ON " + a + ".seq = g0.seq AND " + a + ".field = " + strconv.FormatInt(keys[i].indexed.code, 10))
+		if len(keys) > 1 {
+			// The other keys come from the alert's value set, read once.
+			b.WriteString(" JOIN alert_value_sets gs ON gs.seq = g0.seq")
+			for i := 1; i < len(keys); i++ {
+				a := "g" + strconv.Itoa(i)
+				b.WriteString(" JOIN json_each(gs.vals, " + fieldPath(keys[i].indexed.code) + ") " + a)
+			}
 		}
 		b.WriteString(" WHERE g0.field = ?")
 		args = append(args, keys[0].indexed.code)
@@ -215,7 +222,17 @@ func (s *Store) groupSQL(f store.Filter, keys []keySource, limit int) (string, [
 	}
 	var joins strings.Builder
 	var args []any
-	for _, k := range keys {
+	setJoined := false
+	for i, k := range keys {
+		if k.indexed != nil && len(keys) > 1 {
+			// Indexed keys unnest one read of the alert's value set.
+			if !setJoined {
+				joins.WriteString(" JOIN alert_value_sets gs ON gs.seq = a.seq")
+				setJoined = true
+			}
+			joins.WriteString(" JOIN json_each(gs.vals, " + fieldPath(k.indexed.code) + ") g" + strconv.Itoa(i))
+			continue
+		}
 		joins.WriteString(k.join)
 		args = append(args, k.args...)
 	}

@@ -166,6 +166,7 @@ const (
 	insertAlertsHead      = `INSERT OR FAIL INTO alerts(seq, id, hash, create_ns, start_ns, end_ns, stored_ns, updated_ns, priority, cause, analyzer_name, organisation, size)`
 	insertDocsHead        = `INSERT OR FAIL INTO alert_docs(seq, doc)`
 	insertValuesHead      = `INSERT OR FAIL INTO alert_values(field, v, seq, t)`
+	insertValueSetsHead   = `INSERT OR FAIL INTO alert_value_sets(seq, vals)`
 	insertTextHead        = `INSERT INTO alert_text(rowid, body)`
 	insertDeadLettersHead = `INSERT INTO dead_letters(received_ns, sender, remote_addr, reason, problems, raw, raw_size)`
 	insertRollupHead      = `INSERT INTO alert_rollup(f1, f2, hour, v1, v2, n, first_ns, last_ns)`

@@ -177,7 +177,8 @@ func (w *where) compare(c *query.Compare) error {
 // probeValues writes an indexed term as a lookup of the current alert's
 // rows. Exact values are probed on the full key (field, v, t, seq), one
 // B-tree seek each; other conditions (CIDR ranges, inequalities,
-// wildcards) read the alert's few rows of the field through (seq, field).
+// wildcards) read the alert's values of the field from its value set
+// (valueset.go).
 func (w *where) probeValues(field string, c *query.Compare, kind valueKind) error {
 	if exactValues(c, kind) {
 		w.add("(")
@@ -194,7 +195,8 @@ func (w *where) probeValues(field string, c *query.Compare, kind valueKind) erro
 		w.add(")")
 		return nil
 	}
-	return w.compareSet("EXISTS (SELECT 1 FROM alert_values INDEXED BY alert_values_seq WHERE seq = a.seq AND field = "+field+" AND (", "v", ")", c, kind)
+	return w.compareSet("EXISTS (SELECT 1 FROM alert_value_sets vs JOIN json_each(vs.vals, '$.f"+field+"') ve WHERE vs.seq = a.seq AND (",
+		valueExpr("ve", kind), ")", c, kind)
 }
 
 // exactValues reports whether c is equality with exact values (no CIDR

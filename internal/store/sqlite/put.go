@@ -231,6 +231,13 @@ func (s *Store) insertAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, 
 func (s *Store) updateAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, now int64) error {
 	for _, r := range rows {
 		a := r.alert
+		// The old value rows are found by their full key, which holds the
+		// old CreateTime: before the alert row changes.
+		for _, q := range []string{deleteValuesSQL("?"), `DELETE FROM alert_value_sets WHERE seq = ?`} {
+			if _, err := tx.ExecContext(ctx, q, r.seq); err != nil {
+				return fmt.Errorf("sqlite: put alerts: update %s: %w", a.ID, err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET hash = ?, create_ns = ?, start_ns = ?, end_ns = ?, updated_ns = ?,
 			priority = ?, cause = ?, analyzer_name = ?, organisation = ?, size = ? WHERE seq = ?`,
 			r.hash, r.createNS, r.startNS, r.endNS, now, r.priority, nullString(string(a.Cause)),
@@ -244,13 +251,8 @@ func (s *Store) updateAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, 
 				return fmt.Errorf("sqlite: put alerts: update %s: %w", a.ID, err)
 			}
 		}
-		for _, q := range []string{
-			`DELETE FROM alert_values WHERE seq = ?`,
-			`DELETE FROM alert_text WHERE rowid = ?`,
-		} {
-			if _, err := tx.ExecContext(ctx, q, r.seq); err != nil {
-				return fmt.Errorf("sqlite: put alerts: update %s: %w", a.ID, err)
-			}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM alert_text WHERE rowid = ?`, r.seq); err != nil {
+			return fmt.Errorf("sqlite: put alerts: update %s: %w", a.ID, err)
 		}
 	}
 	return nil
@@ -262,6 +264,7 @@ func (s *Store) insertIndexes(ctx context.Context, tx *sql.Tx, rows []*alertRow)
 		n += len(r.values)
 	}
 	vals := make([]any, 0, 4*n)
+	sets := make([]any, 0, 2*len(rows))
 	texts := make([]any, 0, 2*len(rows))
 	for _, r := range rows {
 		// One interface value per alert for its seq and time, shared by
@@ -270,11 +273,17 @@ func (s *Store) insertIndexes(ctx context.Context, tx *sql.Tx, rows []*alertRow)
 		for _, v := range r.values {
 			vals = append(vals, v.field, v.v, seq, t)
 		}
+		if len(r.valueSet) > 0 {
+			sets = append(sets, seq, r.valueSet)
+		}
 		if r.text != "" {
 			texts = append(texts, seq, r.text)
 		}
 	}
 	if err := s.insertRows(ctx, tx, insertValuesHead, "", 4, vals); err != nil {
+		return fmt.Errorf("sqlite: put alerts: %w", err)
+	}
+	if err := s.insertRows(ctx, tx, insertValueSetsHead, "", 2, sets); err != nil {
 		return fmt.Errorf("sqlite: put alerts: %w", err)
 	}
 	if err := s.insertRows(ctx, tx, insertTextHead, "", 2, texts); err != nil {

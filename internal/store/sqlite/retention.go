@@ -137,7 +137,8 @@ func (s *Store) deleteBatch(ctx context.Context, sel string, args ...any) (int, 
 				return err
 			}
 			for _, q := range []string{
-				`DELETE FROM alert_values WHERE seq IN ` + in,
+				deleteValuesSQL(placeholders(len(chunk))),
+				`DELETE FROM alert_value_sets WHERE seq IN ` + in,
 				`DELETE FROM alert_text WHERE rowid IN ` + in,
 				`DELETE FROM alert_tags WHERE seq IN ` + in,
 				`DELETE FROM comments WHERE seq IN ` + in,

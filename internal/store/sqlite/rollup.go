@@ -253,23 +253,30 @@ func rollupPair(keys []keySource) (f1, f2 int64, swapped, ok bool) {
 }
 
 // rollupRowsSQL counts the pairs of (field ?, field ?) of the alerts
-// created in [?, ?) from alert_values, driven by the time index: what a
-// rollup hour holds.
-const rollupRowsSQL = `SELECT g0.v, g1.v, count(*), min(a.create_ns), max(a.create_ns)
+// created in [?, ?) from their value sets, driven by the time index: what
+// a rollup hour holds.
+const rollupRowsSQL = `SELECT ` + rollupValues + `, count(*), min(a.create_ns), max(a.create_ns)
 	FROM alerts a INDEXED BY alerts_time
-	JOIN alert_values g0 ON g0.seq = a.seq AND g0.field = ?
-	JOIN alert_values g1 ON g1.seq = a.seq AND g1.field = ?
+	JOIN alert_value_sets gs ON gs.seq = a.seq
+	JOIN json_each(gs.vals, '$.f' || ?) g0
+	JOIN json_each(gs.vals, '$.f' || ?) g1
 	WHERE a.create_ns >= ? AND a.create_ns < ?
-	GROUP BY g0.v, g1.v`
+	GROUP BY 1, 2`
+
+// rollupValues are the two values of a pair, whatever their kinds (the
+// field codes are parameters).
+// (anyValueExpr, written out so that the queries are constants).
+const rollupValues = `iif(g0.type = 'array', unhex(g0.value ->> 0), g0.value), iif(g1.type = 'array', unhex(g1.value ->> 0), g1.value)`
 
 // rollupNewRowsSQL is rollupRowsSQL for the alerts stored after seq ?
 // only, driven by seq: what a repair adds to the rows it read.
-const rollupNewRowsSQL = `SELECT g0.v, g1.v, count(*), min(a.create_ns), max(a.create_ns)
+const rollupNewRowsSQL = `SELECT ` + rollupValues + `, count(*), min(a.create_ns), max(a.create_ns)
 	FROM alerts a
-	JOIN alert_values g0 ON g0.seq = a.seq AND g0.field = ?
-	JOIN alert_values g1 ON g1.seq = a.seq AND g1.field = ?
+	JOIN alert_value_sets gs ON gs.seq = a.seq
+	JOIN json_each(gs.vals, '$.f' || ?) g0
+	JOIN json_each(gs.vals, '$.f' || ?) g1
 	WHERE a.seq > ? AND a.create_ns >= ? AND a.create_ns < ?
-	GROUP BY g0.v, g1.v`
+	GROUP BY 1, 2`
 
 // timeRange is [lo, hi) in Unix ns.
 type timeRange struct{ lo, hi int64 }

@@ -1,0 +1,54 @@
+package sqlite
+
+import "strconv"
+
+// Value sets (migration 00009). alert_values is keyed (field, v, t, seq):
+// it lists the alerts of a value. The reads that go the other way, from an
+// alert to its values (probes of CIDR blocks, ranges and wildcards,
+// group-by keys joined to alerts, rollups, deletes), read the alert's row
+// of alert_value_sets instead: all its indexed values in one JSON object
+// (encodeValueSet), unnested with json_each. The writer appends that row
+// (rowid = seq) where it used to add every value to a second B-tree,
+// alert_values(seq, field).
+
+// valueSetItems returns FROM items listing the values of field code of
+// the alert whose seq is seqExpr: a join of alert_value_sets (alias set)
+// and json_each over its field (alias each), to follow "FROM x" or a
+// previous join.
+func valueSetItems(seqExpr, set, each string, code int64) string {
+	return " JOIN alert_value_sets " + set + " ON " + set + ".seq = " + seqExpr +
+		" JOIN json_each(" + set + ".vals, " + fieldPath(code) + ") " + each
+}
+
+// fieldPath is the JSON path (an SQL literal) of a field's values in
+// alert_value_sets.vals.
+func fieldPath(code int64) string {
+	return "'$.f" + strconv.FormatInt(code, 10) + "'"
+}
+
+// valueExpr is the value of json_each row each as alert_values stores it:
+// addresses are one-element arrays of their key in hex (JSON has no
+// BLOB), everything else is the JSON string or integer itself.
+func valueExpr(each string, kind valueKind) string {
+	if kind == kindIP {
+		return anyValueExpr(each)
+	}
+	return each + ".value"
+}
+
+// anyValueExpr is valueExpr for a field of any kind.
+func anyValueExpr(each string) string {
+	return "iif(" + each + ".type = 'array', unhex(" + each + ".value ->> 0), " + each + ".value)"
+}
+
+// deleteValuesSQL deletes the alert_values rows of the alerts whose seqs
+// are the SQL list seqs ("?" or "?,?,…"), by their full key (field, v, t,
+// seq) read from the alerts' value sets and CreateTimes: alert_values has
+// no index by seq. Run it before the alerts' value sets or CreateTimes
+// change.
+func deleteValuesSQL(seqs string) string {
+	return `DELETE FROM alert_values WHERE (field, v, t, seq) IN (
+		SELECT CAST(substr(f.key, 2) AS INTEGER), ` + anyValueExpr("e") + `, a.create_ns, a.seq
+		FROM alerts a JOIN alert_value_sets s ON s.seq = a.seq JOIN json_each(s.vals) f JOIN json_each(f.value) e
+		WHERE a.seq IN (` + seqs + `))`
+}
