@@ -8,27 +8,27 @@ import (
 
 	"github.com/vigie-siem/vigie/internal/pipeline"
 	"github.com/vigie-siem/vigie/internal/store"
-	"github.com/vigie-siem/vigie/internal/store/sqlite"
 )
 
 // alertWriter writes the pipeline's alert batches to the store.
 type alertWriter struct {
 	st interface {
-		PutEncodedAlerts(ctx context.Context, alerts []sqlite.EncodedAlert) (store.PutResult, error)
+		PutIncoming(ctx context.Context, alerts []store.Incoming) (store.PutResult, error)
 	}
 }
 
 // WriteAlerts passes the bus's bytes of each alert that are its canonical
-// encoding, which spares the store encoding it again.
+// encoding, which spares the store encoding it again, and the time ingest
+// received it, which orders the contents of a re-sent ID.
 func (w alertWriter) WriteAlerts(ctx context.Context, recs []pipeline.Record) error {
-	alerts := make([]sqlite.EncodedAlert, len(recs))
+	alerts := make([]store.Incoming, len(recs))
 	for i, r := range recs {
-		alerts[i].Alert = r.Alert
+		alerts[i] = store.Incoming{Alert: r.Alert, Received: r.Received}
 		if r.Canonical {
 			alerts[i].Doc = r.Data
 		}
 	}
-	if _, err := w.st.PutEncodedAlerts(ctx, alerts); err != nil {
+	if _, err := w.st.PutIncoming(ctx, alerts); err != nil {
 		return fmt.Errorf("store alerts: %w", err)
 	}
 	return nil

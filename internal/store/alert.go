@@ -24,6 +24,26 @@ type PutResult struct {
 	Inserted  int // new IDs
 	Updated   int // known IDs whose content changed
 	Unchanged int // known IDs re-sent with identical content
+	// Stale counts known IDs re-sent with other content that Vigie received
+	// before the stored content (see Incoming.Received): the stored content
+	// is kept.
+	Stale int
+}
+
+// Incoming is an alert on its way into the store, with what its writer
+// knows about it besides the alert.
+type Incoming struct {
+	Alert *idmefv2.Alert
+	// Doc is exactly idmefv2.Encode(Alert) (e.g. the bytes Alert was
+	// decoded from, when idmefv2.DecodeSharedCanonical reported them
+	// canonical), or nil: the store encodes Alert. It is stored as it is.
+	Doc []byte
+	// Received is when Vigie received this content of the alert, zero if
+	// unknown. Of two contents of one ID, the store keeps the one received
+	// last, whatever order they reach it in: batches of one stage are
+	// written concurrently, and a failed batch is redelivered after later
+	// ones. A zero Received time means received when stored.
+	Received time.Time
 }
 
 // Alerts stores, reads, searches and ages out alerts.

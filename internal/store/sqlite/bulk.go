@@ -163,7 +163,7 @@ func placeholders(n int) string {
 }
 
 const (
-	insertAlertsHead      = `INSERT OR FAIL INTO alerts(seq, id, hash, create_ns, start_ns, end_ns, stored_ns, updated_ns, priority, cause, analyzer_name, organisation, size)`
+	insertAlertsHead      = `INSERT OR FAIL INTO alerts(seq, id, hash, create_ns, start_ns, end_ns, stored_ns, updated_ns, priority, cause, analyzer_name, organisation, size, received_ns)`
 	insertDocsHead        = `INSERT OR FAIL INTO alert_docs(seq, doc)`
 	insertValuesHead      = `INSERT OR FAIL INTO alert_values(field, v, seq, t)`
 	insertValueSetsHead   = `INSERT OR FAIL INTO alert_value_sets(seq, vals)`

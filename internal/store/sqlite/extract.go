@@ -26,6 +26,9 @@ type alertRow struct {
 	valueSet  []byte // values as stored in alert_value_sets.vals (nil if none)
 	text      string // indexedText: the free text and the priority token
 	seq       int64  // assigned under the write lock
+	// receivedNS is when Vigie received this content (store.Incoming);
+	// putRows sets it to the write time when unknown.
+	receivedNS int64
 	isUpdate  bool
 	unchanged bool
 }

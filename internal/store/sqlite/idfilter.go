@@ -28,7 +28,7 @@ const (
 
 // lookupIDsSQL reads what PutAlerts needs of n stored IDs.
 func lookupIDsSQL(n int) string {
-	return `SELECT a.id, a.seq, a.hash, a.create_ns FROM alerts a WHERE ` + idMatch + ` IN (` + placeholders(n) + `)`
+	return `SELECT a.id, a.seq, a.hash, a.create_ns, a.received_ns FROM alerts a WHERE ` + idMatch + ` IN (` + placeholders(n) + `)`
 }
 
 // lifecycleRowsSQL reads what UpdateAlerts needs of n IDs.

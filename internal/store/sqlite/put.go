@@ -16,34 +16,19 @@ const maxInParams = 500
 
 // PutAlerts implements store.Alerts.
 func (s *Store) PutAlerts(ctx context.Context, alerts []*idmefv2.Alert) (store.PutResult, error) {
-	return s.putAlerts(ctx, alerts, nil)
-}
-
-// EncodedAlert is an alert and, when its writer has it, its encoding.
-type EncodedAlert struct {
-	Alert *idmefv2.Alert
-	// Doc is exactly idmefv2.Encode(Alert) (e.g. the bytes Alert was
-	// decoded from, when idmefv2.DecodeSharedCanonical reported them
-	// canonical), or nil: the store encodes Alert. It is stored as it is.
-	Doc []byte
-}
-
-// PutEncodedAlerts is PutAlerts for alerts that may come with their
-// encoding, which saves encoding them again.
-func (s *Store) PutEncodedAlerts(ctx context.Context, alerts []EncodedAlert) (store.PutResult, error) {
-	as := make([]*idmefv2.Alert, len(alerts))
-	docs := make([][]byte, len(alerts))
-	for i, e := range alerts {
-		as[i], docs[i] = e.Alert, e.Doc
+	in := make([]store.Incoming, len(alerts))
+	for i, a := range alerts {
+		in[i].Alert = a
 	}
-	return s.putAlerts(ctx, as, docs)
+	return s.PutIncoming(ctx, in)
 }
 
-// putAlerts stores alerts; docs is nil or holds each alert's encoding (nil
-// where it has none).
-func (s *Store) putAlerts(ctx context.Context, alerts []*idmefv2.Alert, docs [][]byte) (store.PutResult, error) {
+// PutIncoming is PutAlerts for alerts that may come with their encoding,
+// which saves encoding them again, and with the time Vigie received them,
+// which orders the contents of a re-sent ID (store.Incoming).
+func (s *Store) PutIncoming(ctx context.Context, in []store.Incoming) (store.PutResult, error) {
 	var res store.PutResult
-	rows, err := prepareRows(alerts, docs)
+	rows, err := prepareRows(in)
 	if err != nil {
 		return res, err
 	}
@@ -60,34 +45,38 @@ func (s *Store) putAlerts(ctx context.Context, alerts []*idmefv2.Alert, docs [][
 	s.metrics.written.WithLabelValues("inserted").Add(float64(res.Inserted))
 	s.metrics.written.WithLabelValues("updated").Add(float64(res.Updated))
 	s.metrics.written.WithLabelValues("unchanged").Add(float64(res.Unchanged))
+	s.metrics.written.WithLabelValues("stale").Add(float64(res.Stale))
 	return res, nil
 }
 
-// prepareRows encodes (unless docs has the encoding) and extracts each
-// alert; of several with one ID the last wins.
-func prepareRows(alerts []*idmefv2.Alert, docs [][]byte) ([]alertRow, error) {
-	last := make(map[string]int, len(alerts))
-	for i, a := range alerts {
+// prepareRows encodes (unless the encoding came with it) and extracts each
+// alert; of several with one ID the one received last wins, the last one
+// in the batch on a tie.
+func prepareRows(in []store.Incoming) ([]alertRow, error) {
+	last := make(map[string]int, len(in))
+	for i, e := range in {
+		a := e.Alert
 		if a == nil {
 			return nil, fmt.Errorf("sqlite: put alerts: alert %d is nil: %w", i, store.ErrInvalid)
 		}
 		if a.ID == "" {
 			return nil, fmt.Errorf("sqlite: put alerts: alert %d has no ID: %w", i, store.ErrInvalid)
 		}
-		last[a.ID] = i
+		if j, ok := last[a.ID]; !ok || !in[j].Received.After(e.Received) {
+			last[a.ID] = i
+		}
 	}
 	rows := make([]alertRow, 0, len(last))
-	for i, a := range alerts {
-		if last[a.ID] != i {
+	for i, e := range in {
+		if last[e.Alert.ID] != i {
 			continue
 		}
-		var doc []byte
-		if docs != nil {
-			doc = docs[i]
-		}
-		r, err := newAlertRow(a, doc)
+		r, err := newAlertRow(e.Alert, e.Doc)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: put alerts: alert %s: %w: %w", a.ID, store.ErrInvalid, err)
+			return nil, fmt.Errorf("sqlite: put alerts: alert %s: %w: %w", e.Alert.ID, store.ErrInvalid, err)
+		}
+		if !e.Received.IsZero() {
+			r.receivedNS = e.Received.UnixNano()
 		}
 		rows = append(rows, r)
 	}
@@ -95,9 +84,10 @@ func prepareRows(alerts []*idmefv2.Alert, docs [][]byte) ([]alertRow, error) {
 }
 
 type existing struct {
-	seq      int64
-	hash     int64
-	createNS int64
+	seq        int64
+	hash       int64
+	createNS   int64
+	receivedNS int64 // 0: unknown
 }
 
 func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *store.PutResult) error {
@@ -110,6 +100,9 @@ func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *s
 	var inserts, updates []*alertRow
 	for i := range rows {
 		r := &rows[i]
+		if r.receivedNS == 0 {
+			r.receivedNS = now // received when stored
+		}
 		ex, ok := known[r.alert.ID]
 		switch {
 		case !ok:
@@ -119,6 +112,10 @@ func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *s
 		case ex.hash == r.hash:
 			r.seq, r.unchanged = ex.seq, true
 			res.Unchanged++
+		case r.receivedNS < ex.receivedNS:
+			// Older content than the stored one, arriving late.
+			r.seq, r.unchanged = ex.seq, true
+			res.Stale++
 		default:
 			r.seq, r.isUpdate = ex.seq, true
 			updates = append(updates, r)
@@ -184,7 +181,7 @@ func (s *Store) lookupIDs(ctx context.Context, tx *sql.Tx, rows []alertRow) (map
 		for rs.Next() {
 			var id string
 			var e existing
-			if err := rs.Scan(&id, &e.seq, &e.hash, &e.createNS); err != nil {
+			if err := rs.Scan(&id, &e.seq, &e.hash, &e.createNS, &e.receivedNS); err != nil {
 				rs.Close()
 				return nil, fmt.Errorf("sqlite: put alerts: look up IDs: %w", err)
 			}
@@ -205,7 +202,7 @@ func nullString(s string) any {
 }
 
 func (s *Store) insertAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, now int64) error {
-	const cols = 13
+	const cols = 14
 	args := make([]any, 0, len(rows)*cols)
 	docs := make([]any, 0, len(rows)*2)
 	nowArg := any(now) // boxed once, not twice per alert
@@ -213,7 +210,7 @@ func (s *Store) insertAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, 
 		a := r.alert
 		seq := any(r.seq)
 		args = append(args, seq, a.ID, r.hash, r.createNS, r.startNS, r.endNS, nowArg, nowArg,
-			r.priority, nullString(string(a.Cause)), a.Analyzer.Name, nullString(a.OrganisationName), int64(len(r.doc)))
+			r.priority, nullString(string(a.Cause)), a.Analyzer.Name, nullString(a.OrganisationName), int64(len(r.doc)), r.receivedNS)
 		docs = append(docs, seq, r.doc)
 	}
 	if err := s.insertRows(ctx, tx, insertAlertsHead, "", cols, args); err != nil {
@@ -239,9 +236,9 @@ func (s *Store) updateAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, 
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET hash = ?, create_ns = ?, start_ns = ?, end_ns = ?, updated_ns = ?,
-			priority = ?, cause = ?, analyzer_name = ?, organisation = ?, size = ? WHERE seq = ?`,
+			priority = ?, cause = ?, analyzer_name = ?, organisation = ?, size = ?, received_ns = ? WHERE seq = ?`,
 			r.hash, r.createNS, r.startNS, r.endNS, now, r.priority, nullString(string(a.Cause)),
-			a.Analyzer.Name, nullString(a.OrganisationName), len(r.doc), r.seq); err != nil {
+			a.Analyzer.Name, nullString(a.OrganisationName), len(r.doc), r.receivedNS, r.seq); err != nil {
 			return fmt.Errorf("sqlite: put alerts: update %s: %w", a.ID, err)
 		}
 		for _, q := range []string{
