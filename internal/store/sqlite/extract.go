@@ -15,22 +15,22 @@ import (
 // alertRow is an alert ready to write: its columns, indexed values and
 // free text, computed outside the write lock.
 type alertRow struct {
-	alert     *idmefv2.Alert
-	doc       []byte
-	hash      int64
-	createNS  int64
-	startNS   any // int64 or nil
-	endNS     any
-	priority  int64
-	values    []value
-	valueSet  []byte // values as stored in alert_value_sets.vals (nil if none)
-	text      string // indexedText: the free text and the priority token
-	seq       int64  // assigned under the write lock
+	alert    *idmefv2.Alert
+	doc      []byte
+	hash     int64
+	createNS int64
+	startNS  any // int64 or nil
+	endNS    any
+	priority int64
+	values   []value
+	valueSet []byte // values as stored in alert_value_sets.vals (nil if none)
+	text     string // indexedText: the free text and the priority token
+	seq      int64  // assigned under the write lock
 	// receivedNS is when Vigie received this content (store.Incoming);
 	// putRows sets it to the write time when unknown.
 	receivedNS int64
-	isUpdate  bool
-	unchanged bool
+	isUpdate   bool
+	unchanged  bool
 }
 
 type value struct {
