@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -287,12 +288,16 @@ func (s *Stage) handle(ctx context.Context, ds []bus.Delivery) error {
 		if d.Attempt > 1 && d.Position() <= mark {
 			continue // processed before a failed acknowledgement
 		}
-		// A delivery's Data is fresh and never modified: the decoded
-		// alert's strings (and the events that keep them) may point into
-		// it rather than into a copy. The engine keeps nothing of the
-		// Alert struct itself (see newAlertInfo), so one serves them all.
+		// The decoded alert's strings (and the events that keep them)
+		// point into the bytes it is decoded from. Those are a copy of the
+		// alert's own bytes: a delivery's Data is a slice of its whole bus
+		// message, a pack of hundreds of alerts, which one string kept in
+		// a window would otherwise hold in memory for the window's length
+		// (TestStageDoesNotPinBusMessages). The engine keeps nothing of
+		// the Alert struct itself (see newAlertInfo), so one serves them
+		// all.
 		a := &s.scratch
-		if err := idmefv2.UnmarshalShared(d.Data, a); err != nil {
+		if err := idmefv2.UnmarshalShared(bytes.Clone(d.Data), a); err != nil {
 			// The store stage dead-letters undecodable alerts; here it
 			// is enough not to correlate them.
 			e.m.undecodable.Inc()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -158,6 +159,10 @@ func (c *Cache[V]) Get(ctx context.Context, key string) (V, Status) {
 		c.mu.Unlock() // another Get queued it meanwhile
 		return c.await(ctx, cur)
 	}
+	// The key usually points into the alert's bus message (a pack of
+	// hundreds of alerts): kept as it is for the TTL, it would hold all of
+	// that message in memory.
+	key = strings.Clone(key)
 	e = &entry[V]{status: Pending, done: make(chan struct{})}
 	c.evict(now)
 	select {

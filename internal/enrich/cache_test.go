@@ -1,12 +1,17 @@
 package enrich_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
+	"weak"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -227,4 +232,30 @@ func BenchmarkCacheHit(b *testing.B) {
 			c.Get(ctx, "198.51.100.7")
 		}
 	})
+}
+
+// TestCacheKeyDoesNotPinItsSource: a cached key must not hold the bytes it
+// was sliced from (an alert's bus message, hundreds of alerts long) for
+// the entry's TTL.
+func TestCacheKeyDoesNotPinItsSource(t *testing.T) {
+	c := enrich.NewCache(func(_ context.Context, k string) (string, bool, error) {
+		return "v:" + k, true, nil
+	}, enrich.CacheOptions{Name: "t", Metrics: newMetrics(t)})
+	defer c.Close()
+	ctx := context.Background()
+	msg := []byte(`{"Source":[{"User":"alice"}],"padding":"` + strings.Repeat("x", 1<<20) + `"}`)
+	held := weak.Make(&msg[0])
+	i := bytes.Index(msg, []byte("alice"))
+	key := unsafe.String(&msg[i], 5) // as a shared decoder returns it
+	c.Get(ctx, key)
+	eventually(t, "answer cached", func() bool { _, st := c.Get(ctx, "alice"); return st == enrich.Hit })
+	msg, key = nil, ""
+	runtime.GC()
+	runtime.GC()
+	if held.Value() != nil {
+		t.Error("the cache keeps the message its key was sliced from")
+	}
+	if _, st := c.Get(ctx, "alice"); st != enrich.Hit {
+		t.Errorf("after GC: status %v, want Hit", st)
+	}
 }
