@@ -103,7 +103,7 @@ func BuildEnrichment(ctx context.Context, cfg *config.Config, log *slog.Logger, 
 			return nil, err
 		}
 		cache := enrich.NewCache(client.Lookup, cacheOpts("directory", d.Timeout, d.TTL, d.TTL))
-		e.closers = append(e.closers, cache.Close)
+		e.closers = append(e.closers, cache.Close, client.Close)
 		steps = append(steps, directory.New(cache, idmefv2.Priority(d.DisabledPriority)))
 	}
 

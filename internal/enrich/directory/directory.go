@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
@@ -53,9 +54,33 @@ type User struct {
 	Disabled    bool     `json:"disabled"`
 }
 
-// Client searches the directory. A connection is opened per look-up (the
-// cache keeps look-ups rare), so a directory restart needs no handling.
-type Client struct{ opts Options }
+// Client searches the directory. It keeps up to MaxIdle bound connections
+// between look-ups, as a connection pool does: a look-up over a new one
+// costs a TCP (and TLS) handshake and a bind, which a domain controller
+// logs and rate-limits. A kept connection the directory has dropped (idle
+// timeout, restart) is noticed on use and replaced once, transparently.
+// Close closes the kept connections.
+type Client struct {
+	opts Options
+
+	mu     sync.Mutex
+	idle   []idleConn // most recently returned last
+	closed bool
+}
+
+type idleConn struct {
+	conn  *ldap.Conn
+	since time.Time
+}
+
+const (
+	// MaxIdle is how many connections a Client keeps between look-ups:
+	// the enrichment cache's default number of workers.
+	MaxIdle = 4
+	// maxIdleTime closes a kept connection unused for longer, under the
+	// idle limits of common directories (Active Directory: 15 minutes).
+	maxIdleTime = 5 * time.Minute
+)
 
 // NewClient checks opts.
 func NewClient(opts Options) (*Client, error) {
@@ -80,6 +105,18 @@ func NewClient(opts Options) (*Client, error) {
 	return &Client{opts: opts}, nil
 }
 
+// Close closes the connections the client keeps; look-ups after it open
+// and close their own.
+func (c *Client) Close() {
+	c.mu.Lock()
+	idle := c.idle
+	c.idle, c.closed = nil, true
+	c.mu.Unlock()
+	for _, ic := range idle {
+		ic.conn.Close()
+	}
+}
+
 // Lookup finds user (a bare name; "DOMAIN\name" is reduced to name).
 func (c *Client) Lookup(ctx context.Context, user string) (User, bool, error) {
 	name := user
@@ -89,23 +126,79 @@ func (c *Client) Lookup(ctx context.Context, user string) (User, bool, error) {
 	if name == "" {
 		return User{}, false, nil
 	}
+	for {
+		conn, kept, err := c.conn()
+		if err != nil {
+			return User{}, false, err
+		}
+		u, found, err := c.search(ctx, conn, name)
+		if err != nil && (ldap.IsErrorWithCode(err, ldap.ErrorNetwork) || conn.IsClosing()) {
+			conn.Close()
+			if kept && ctx.Err() == nil {
+				continue // dropped while kept: once more over a new connection
+			}
+			return User{}, false, err
+		}
+		c.release(conn)
+		return u, found, err
+	}
+}
+
+// conn returns a kept connection (kept true) or a new bound one.
+func (c *Client) conn() (conn *ldap.Conn, kept bool, err error) {
+	now := time.Now()
+	c.mu.Lock()
+	for len(c.idle) > 0 {
+		ic := c.idle[len(c.idle)-1]
+		c.idle = c.idle[:len(c.idle)-1]
+		if now.Sub(ic.since) < maxIdleTime && !ic.conn.IsClosing() {
+			c.mu.Unlock()
+			return ic.conn, true, nil
+		}
+		ic.conn.Close()
+	}
+	c.mu.Unlock()
+	conn, err = c.dial()
+	return conn, false, err
+}
+
+// release keeps conn for the next look-up, or closes it.
+func (c *Client) release(conn *ldap.Conn) {
+	c.mu.Lock()
+	if c.closed || conn.IsClosing() || len(c.idle) >= MaxIdle {
+		c.mu.Unlock()
+		conn.Close()
+		return
+	}
+	c.idle = append(c.idle, idleConn{conn, time.Now()})
+	c.mu.Unlock()
+}
+
+// dial opens and binds a connection.
+func (c *Client) dial() (*ldap.Conn, error) {
 	dialOpts := []ldap.DialOpt{ldap.DialWithDialer(&net.Dialer{Timeout: c.opts.Timeout})}
 	if c.opts.TLS != nil {
 		dialOpts = append(dialOpts, ldap.DialWithTLSConfig(c.opts.TLS))
 	}
 	conn, err := ldap.DialURL(c.opts.URL, dialOpts...)
 	if err != nil {
-		return User{}, false, fmt.Errorf("ldap dial: %w", err)
+		return nil, fmt.Errorf("ldap dial: %w", err)
 	}
-	defer conn.Close()
 	conn.SetTimeout(c.opts.Timeout)
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
 	if c.opts.BindDN != "" {
 		if err := conn.Bind(c.opts.BindDN, c.opts.BindPassword); err != nil {
-			return User{}, false, fmt.Errorf("ldap bind as %s: %w", c.opts.BindDN, err)
+			conn.Close()
+			return nil, fmt.Errorf("ldap bind as %s: %w", c.opts.BindDN, err)
 		}
 	}
+	return conn, nil
+}
+
+// search looks name up over conn. A context that ends during the search
+// closes conn, which the caller then does not keep.
+func (c *Client) search(ctx context.Context, conn *ldap.Conn, name string) (User, bool, error) {
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
 	attrs := []string{"displayName", "cn", "mail", "department", "title", "manager", "memberOf", c.opts.DisabledAttribute}
 	filter := strings.ReplaceAll(c.opts.Filter, "{user}", ldap.EscapeFilter(name))
 	req := ldap.NewSearchRequest(c.opts.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 2,

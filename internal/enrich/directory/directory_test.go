@@ -3,7 +3,11 @@ package directory_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,6 +54,7 @@ func client(t *testing.T, d *testdirectory.Directory, opts directory.Options) *d
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(c.Close) // the kept connections, before the directory stops
 	return c
 }
 
@@ -120,5 +125,112 @@ func TestEnricherRecordsUserAndDisabledAccount(t *testing.T) {
 	directory.New(cache, "").Enrich(context.Background(), s)
 	if f, ok := s.Found("directory", "Target(0)"); !ok || f.(directory.User).Department != "Finance" {
 		t.Errorf("Target(0) finding %+v", f)
+	}
+}
+
+// countingProxy forwards TCP connections to addr and counts them; drop
+// closes the open ones, as a directory restart or idle timeout does.
+type countingProxy struct {
+	ln       net.Listener
+	accepted atomic.Int32
+	mu       sync.Mutex
+	open     []net.Conn
+}
+
+func startProxy(t *testing.T, addr string) *countingProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &countingProxy{ln: ln}
+	t.Cleanup(func() { ln.Close(); p.drop() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.accepted.Add(1)
+			up, err := net.Dial("tcp", addr)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.open = append(p.open, c, up)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(up, c); up.Close() }()
+			go func() { _, _ = io.Copy(c, up); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *countingProxy) drop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.open {
+		c.Close()
+	}
+	p.open = nil
+}
+
+// TestLookupsReuseConnections: look-ups share kept, bound connections
+// instead of dialling and binding each time, and one the directory dropped
+// is replaced without the look-up failing.
+func TestLookupsReuseConnections(t *testing.T) {
+	d := startDirectory(t)
+	p := startProxy(t, fmt.Sprintf("%s:%d", d.Host(), d.Port()))
+	c, err := directory.NewClient(directory.Options{URL: "ldap://" + p.ln.Addr().String(), BindDN: "uid=svc-vigie," + people,
+		BindPassword: "s3cret", BaseDN: "dc=example,dc=org", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	lookup := func() {
+		t.Helper()
+		if u, found, err := c.Lookup(ctx, "alice"); err != nil || !found || u.DisplayName != "Alice Martin" {
+			t.Fatalf("alice: %+v %v %v", u, found, err)
+		}
+	}
+	for range 10 {
+		lookup()
+	}
+	if n := p.accepted.Load(); n != 1 {
+		t.Errorf("10 sequential look-ups opened %d connections, want 1", n)
+	}
+
+	// Concurrent look-ups open at most MaxIdle more... and keep them.
+	var wg sync.WaitGroup
+	for range 3 * directory.MaxIdle {
+		wg.Go(lookup)
+	}
+	wg.Wait()
+	before := p.accepted.Load()
+	for range directory.MaxIdle {
+		wg.Go(lookup)
+	}
+	wg.Wait()
+	if p.accepted.Load() > before+directory.MaxIdle {
+		t.Errorf("%d connections after concurrent look-ups, then %d more for %d look-ups", before, p.accepted.Load()-before, directory.MaxIdle)
+	}
+
+	// The directory drops every connection: the next look-up still works.
+	p.drop()
+	before = p.accepted.Load()
+	lookup()
+	if p.accepted.Load() == before {
+		t.Error("no new connection after the directory dropped them")
+	}
+
+	// Closed: look-ups still work, each over its own connection.
+	c.Close()
+	before = p.accepted.Load()
+	lookup()
+	lookup()
+	if n := p.accepted.Load() - before; n != 2 {
+		t.Errorf("after Close, 2 look-ups opened %d connections, want 2", n)
 	}
 }
