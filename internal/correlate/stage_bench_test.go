@@ -32,9 +32,9 @@ func (n *nullBus) ConsumeBatch(context.Context, string, string, bus.ConsumeOptio
 // BenchmarkStagePresets reproduces the correlation stage of the server:
 // the shipped presets and the server's defaults (duplicate aggregation
 // over 2 minutes, 10,000 groups per rule), alertgen traffic at a simulated
-// 20,000 alerts/s of event time, batches of 500 encoded alerts through
+// 5,000 alerts/s of event time, batches of 500 encoded alerts through
 // Stage.handle (decoding included), and a snapshot to disk every 30
-// simulated seconds (every 600,000 alerts), as the server's
+// simulated seconds (every 150,000 alerts), as the server's
 // snapshot_interval does. cpu-µs/alert is the process CPU per alert,
 // snapshots included; run it with -benchtime 1200000x (or more) so that
 // snapshots of a full state are in the figure.
