@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +20,7 @@ type keySource struct {
 	join    string
 	args    []any
 	expr    string
-	indexed *indexedPath // set for alert_values keys
+	indexed *indexedPath // set for indexed paths (postings and value sets)
 	format  func(any) string
 }
 
@@ -179,8 +180,8 @@ func (s *Store) groups(ctx context.Context, op string, f store.Filter, paths []s
 }
 
 // groupSQL builds the aggregate query. Without a filter, keys that are
-// all indexed paths read alert_values alone (a covering index scan, t
-// gives the times); otherwise alerts a drives and the keys join it.
+// all indexed paths read the first key's postings (postingGroupSQL);
+// otherwise alerts a drives and the keys join it.
 func (s *Store) groupSQL(f store.Filter, keys []keySource, limit int) (string, []any, error) {
 	exprs := make([]string, len(keys))
 	for i, k := range keys {
@@ -190,31 +191,7 @@ func (s *Store) groupSQL(f store.Filter, keys []keySource, limit int) (string, [
 	tail := " GROUP BY " + groupBy + " ORDER BY count(*) DESC, " + groupBy + " LIMIT " + strconv.Itoa(limit)
 	allIndexed := !slices.ContainsFunc(keys, func(k keySource) bool { return k.indexed == nil })
 	if strings.TrimSpace(f.Query) == "" && allIndexed {
-		var b strings.Builder
-		var args []any
-		exprs[0] = "g0.v"
-		groupBy = strings.Join(exprs, ", ")
-		tail = " GROUP BY " + groupBy + " ORDER BY count(*) DESC, " + groupBy + " LIMIT " + strconv.Itoa(limit)
-		b.WriteString("SELECT " + groupBy + ", count(*), min(g0.t), max(g0.t) FROM alert_values g0")
-		if len(keys) > 1 {
-			// The other keys come from the alert's value set, read once.
-			b.WriteString(" JOIN alert_value_sets gs ON gs.seq = g0.seq")
-			for i := 1; i < len(keys); i++ {
-				a := "g" + strconv.Itoa(i)
-				b.WriteString(" JOIN json_each(gs.vals, " + fieldPath(keys[i].indexed.code) + ") " + a)
-			}
-		}
-		b.WriteString(" WHERE g0.field = ?")
-		args = append(args, keys[0].indexed.code)
-		if !f.From.IsZero() {
-			b.WriteString(" AND g0.t >= ?")
-			args = append(args, f.From.UnixNano())
-		}
-		if !f.To.IsZero() {
-			b.WriteString(" AND g0.t < ?")
-			args = append(args, f.To.UnixNano())
-		}
-		return b.String() + tail, args, nil
+		return postingGroupSQL(f, keys, exprs, limit)
 	}
 	w, err := compileFilter(f, s.now())
 	if err != nil {
@@ -520,4 +497,53 @@ func fastStats(ctx context.Context, tx *sql.Tx, f store.Filter, st *store.Stats)
 		return err
 	}
 	return tx.QueryRowContext(ctx, `SELECT count(*) FROM dead_letters`).Scan(&st.DeadLetters)
+}
+
+// postingGroupSQL is groupSQL without a query, over indexed keys only,
+// read from the postings of the first key (postings.go). With one key,
+// a posting inside the time range counts as a whole (n, tmin, tmax) and
+// only those across an end of the range are unnested, their alerts tested
+// one by one; the postings are in key order, so grouping needs no sort.
+// With more keys, the first key's postings are unnested and the other
+// keys read from each alert's value set.
+func postingGroupSQL(f store.Filter, keys []keySource, exprs []string, limit int) (string, []any, error) {
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	if !f.From.IsZero() {
+		lo = f.From.UnixNano()
+	}
+	if !f.To.IsZero() {
+		hi = f.To.UnixNano()
+	}
+	ranged := lo != math.MinInt64 || hi != math.MaxInt64
+	code := keys[0].indexed.code
+	if len(keys) == 1 {
+		inner := `SELECT v, n, tmin AS f, tmax AS l FROM alert_postings WHERE field = ?`
+		args := []any{code}
+		if ranged {
+			inner += ` AND tmin >= ? AND tmax < ?
+				UNION ALL
+				SELECT p.v, 1, a.create_ns, a.create_ns FROM alert_postings p JOIN json_each(p.seqs) j CROSS JOIN alerts a ON a.seq = j.value
+				WHERE p.field = ? AND p.tmax >= ? AND p.tmin < ? AND (p.tmin < ? OR p.tmax >= ?) AND a.create_ns >= ? AND a.create_ns < ?`
+			args = append(args, lo, hi, code, lo, hi, lo, hi, lo, hi)
+		}
+		return `SELECT g0.v, sum(g0.n), min(g0.f), max(g0.l) FROM (` + inner + `) g0
+			GROUP BY g0.v ORDER BY sum(g0.n) DESC, g0.v LIMIT ` + strconv.Itoa(limit), args, nil
+	}
+	exprs[0] = "p.v"
+	groupBy := strings.Join(exprs, ", ")
+	var b strings.Builder
+	b.WriteString("SELECT " + groupBy + ", count(*), min(a.create_ns), max(a.create_ns)" +
+		" FROM alert_postings p JOIN json_each(p.seqs) j CROSS JOIN alerts a ON a.seq = j.value" +
+		" JOIN alert_value_sets gs ON gs.seq = a.seq")
+	for i := 1; i < len(keys); i++ {
+		b.WriteString(" JOIN json_each(gs.vals, " + fieldPath(keys[i].indexed.code) + ") g" + strconv.Itoa(i))
+	}
+	b.WriteString(" WHERE p.field = ?")
+	args := []any{code}
+	if ranged {
+		b.WriteString(" AND p.tmax >= ? AND p.tmin < ? AND a.create_ns >= ? AND a.create_ns < ?")
+		args = append(args, lo, hi, lo, hi)
+	}
+	b.WriteString(" GROUP BY " + groupBy + " ORDER BY count(*) DESC, " + groupBy + " LIMIT " + strconv.Itoa(limit))
+	return b.String(), args, nil
 }

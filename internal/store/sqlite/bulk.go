@@ -165,7 +165,7 @@ func placeholders(n int) string {
 const (
 	insertAlertsHead      = `INSERT OR FAIL INTO alerts(seq, id, hash, create_ns, start_ns, end_ns, stored_ns, updated_ns, priority, cause, analyzer_name, organisation, size, received_ns)`
 	insertDocsHead        = `INSERT OR FAIL INTO alert_docs(seq, doc)`
-	insertValuesHead      = `INSERT OR FAIL INTO alert_values(field, v, seq, t)`
+	insertPostingsHead    = `INSERT OR FAIL INTO alert_postings(field, v, tmax, lo, tmin, n, seqs)`
 	insertValueSetsHead   = `INSERT OR FAIL INTO alert_value_sets(seq, vals)`
 	insertTextHead        = `INSERT INTO alert_text(rowid, body)`
 	insertDeadLettersHead = `INSERT INTO dead_letters(received_ns, sender, remote_addr, reason, problems, raw, raw_size)`

@@ -134,7 +134,7 @@ func (w *where) exists(f query.Field) error {
 		return nil
 	}
 	if p, ok := lookupIndexed(f.Name); ok {
-		w.add("a.seq IN (SELECT seq FROM alert_values WHERE field = ?)", p.code)
+		w.add("a.seq IN (SELECT j.value FROM alert_postings p JOIN json_each(p.seqs) j WHERE p.field = ?)", p.code)
 		return nil
 	}
 	from, src, err := jsonSource(f)
@@ -169,38 +169,21 @@ func (w *where) compare(c *query.Compare) error {
 		if w.probe&probeValues != 0 {
 			return w.probeValues(field, c, p.kind)
 		}
-		return w.compareSet("a.seq IN (SELECT seq FROM alert_values WHERE field = "+field+" AND (", "v", ")", c, p.kind)
+		return w.compareSet("a.seq IN (SELECT j.value FROM alert_postings p JOIN json_each(p.seqs) j WHERE p.field = "+field+" AND (", "p.v", ")", c, p.kind)
 	}
 	return w.compareJSON(c)
 }
 
-// probeValues writes an indexed term as a lookup of the current alert's
-// rows. Exact values are probed on the full key (field, v, t, seq), one
-// B-tree seek each; other conditions (CIDR ranges, inequalities,
-// wildcards) read the alert's values of the field from its value set
-// (valueset.go).
+// probeValues writes an indexed term as a test of the current alert's
+// values of the field, read from its value set (valueset.go): one seek by
+// seq and the few values of the field.
 func (w *where) probeValues(field string, c *query.Compare, kind valueKind) error {
-	if exactValues(c, kind) {
-		w.add("(")
-		for i, v := range c.Values {
-			if i > 0 {
-				w.add(" OR ")
-			}
-			w.add("EXISTS (SELECT 1 FROM alert_values WHERE field = " + field + " AND ")
-			if err := w.valueCond("v", query.Eq, v, kind); err != nil {
-				return err
-			}
-			w.add(" AND t = a.create_ns AND seq = a.seq)")
-		}
-		w.add(")")
-		return nil
-	}
 	return w.compareSet("EXISTS (SELECT 1 FROM alert_value_sets vs JOIN json_each(vs.vals, '$.f"+field+"') ve WHERE vs.seq = a.seq AND (",
 		valueExpr("ve", kind), ")", c, kind)
 }
 
 // exactValues reports whether c is equality with exact values (no CIDR
-// block), which the (field, v, t, seq) key finds directly.
+// block), which a posting's key finds directly.
 func exactValues(c *query.Compare, kind valueKind) bool {
 	if c.Op != query.Eq && c.Op != query.In {
 		return false

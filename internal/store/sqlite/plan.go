@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/vigie-siem/vigie/internal/store"
 	"github.com/vigie-siem/vigie/internal/store/query"
@@ -21,9 +20,9 @@ import (
 //   - planDrive: some conjunct has fewer than driveCap matches: read those
 //     alerts and sort them (bounded work, whatever the store size);
 //   - planWalkValue: every such conjunct is frequent and one of them is a
-//     single exact value, the sort is by time: walk that value's rows of
-//     alert_values, keyed (field, v, t, seq), newest (or oldest) first, and
-//     stop at the page size;
+//     single exact value, the sort is by time: walk that value's postings,
+//     keyed (field, v, tmax, lo), newest (or oldest) first, and stop once
+//     the page is known (see valueWalkSQL);
 //   - planWalkText: every such conjunct is frequent, one is free text and
 //     the sort is by time: walk the text's matches in rowid (= seq) order,
 //     which follows insertion and so roughly time, to find a page of
@@ -64,7 +63,7 @@ const driveCap = 4000
 type candidate struct {
 	seqs string // SELECT seq … : the alerts matching the conjunct (may repeat)
 	args []any
-	// single value walkable on (field, v, t, seq); valueArg is v's key.
+	// single value whose postings can be walked; valueArg is v's key.
 	walkable bool
 	field    int64
 	valueArg any
@@ -101,8 +100,7 @@ func conjuncts(e query.Expr) []query.Expr {
 var indexedColumns = map[string]bool{"ID": true, "state": true, "Analyzer.Name": true, "assignee": true}
 
 // newCandidate returns the candidate for conjunct e, or nil if no index
-// enumerates its matches. f bounds alert_values rows to the filter's time
-// range.
+// enumerates its matches. f bounds postings to the filter's time range.
 func newCandidate(e query.Expr, f store.Filter, w0 *where) (*candidate, error) {
 	switch e := e.(type) {
 	case *query.Text:
@@ -124,21 +122,24 @@ func newCandidate(e query.Expr, f store.Filter, w0 *where) (*candidate, error) {
 			return nil, nil
 		}
 		w := &where{now: w0.now}
-		w.add("SELECT seq FROM alert_values WHERE field = " + strconv.FormatInt(p.code, 10) + " AND (")
+		// The postings of the values (postings.go), bounded to the
+		// filter's time range by their bounds: a superset of the matches
+		// in the range, which every plan tests against the whole filter.
+		w.add("SELECT j.value AS seq FROM alert_postings p JOIN json_each(p.seqs) j WHERE p.field = " + strconv.FormatInt(p.code, 10) + " AND (")
 		for i, v := range e.Values {
 			if i > 0 {
 				w.add(" OR ")
 			}
-			if err := w.valueCond("v", e.Op, v, p.kind); err != nil {
+			if err := w.valueCond("p.v", e.Op, v, p.kind); err != nil {
 				return nil, err
 			}
 		}
 		w.add(")")
 		if !f.From.IsZero() {
-			w.add(" AND t >= ?", f.From.UnixNano())
+			w.add(" AND p.tmax >= ?", f.From.UnixNano())
 		}
 		if !f.To.IsZero() {
-			w.add(" AND t < ?", f.To.UnixNano())
+			w.add(" AND p.tmin < ?", f.To.UnixNano())
 		}
 		c := &candidate{seqs: w.sql.String(), args: w.args}
 		if len(e.Values) == 1 && exactValues(e, p.kind) {
@@ -246,34 +247,14 @@ func (p searchPlan) rest(e query.Expr) query.Expr {
 
 // pageSQL returns the query selecting the page's rows of alerts (as a
 // subquery aliased a, joined to documents by the caller) and its
-// arguments. cond and args are the filter with the cursor condition; the
-// cursor keys are repeated on the walked index for planWalkValue.
+// arguments. cond and args are the filter with the cursor condition.
+// planWalkValue has its own, valueWalkSQL.
 func (p searchPlan) pageSQL(sp sortSpec, cond string, args []any, f store.Filter, cursor []int64, limit int) (string, []any) {
 	tail := ` ORDER BY ` + sp.orderBy() + ` LIMIT ` + strconv.Itoa(limit)
 	switch p.kind {
 	case planDrive:
 		return `SELECT a.* FROM (SELECT DISTINCT seq FROM (` + p.by.seqs + `)) drv CROSS JOIN alerts a ON a.seq = drv.seq WHERE ` + cond + tail,
 			append(append([]any(nil), p.by.args...), args...)
-	case planWalkValue:
-		var b strings.Builder
-		wargs := []any{p.by.field, p.by.valueArg}
-		b.WriteString(`SELECT a.* FROM alert_values drv CROSS JOIN alerts a ON a.seq = drv.seq WHERE drv.field = ? AND drv.v = ?`)
-		if !f.From.IsZero() {
-			b.WriteString(` AND drv.t >= ?`)
-			wargs = append(wargs, f.From.UnixNano())
-		}
-		if !f.To.IsZero() {
-			b.WriteString(` AND drv.t < ?`)
-			wargs = append(wargs, f.To.UnixNano())
-		}
-		walked := sortSpec{keys: []string{"drv.t", "drv.seq"}, desc: sp.desc}
-		if cursor != nil {
-			c, a := walked.after(cursor)
-			b.WriteString(` AND ` + c)
-			wargs = append(wargs, a...)
-		}
-		b.WriteString(` AND ` + cond + ` ORDER BY ` + walked.orderBy() + ` LIMIT ` + strconv.Itoa(limit))
-		return b.String(), append(wargs, args...)
 	case planWalkSort:
 		index := "alerts_time"
 		if len(sp.keys) == 3 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/internal/store"
 	"github.com/vigie-siem/vigie/internal/store/query"
 )
@@ -24,8 +25,16 @@ func TestSearchPlansAgree(t *testing.T) {
 	end := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	s := openAt(t, end)
 	alerts := genAlerts(t, 7, 800, end)
-	if _, err := s.PutAlerts(ctx, alerts); err != nil {
-		t.Fatal(err)
+	// In interleaved batches, so that a value has many postings whose
+	// time ranges overlap (what the value walk merges).
+	for k := range 8 {
+		var batch []*idmefv2.Alert
+		for i := k; i < len(alerts); i += 8 {
+			batch = append(batch, alerts[i])
+		}
+		if _, err := s.PutAlerts(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// Re-send some alerts with another CreateTime (an update rewrites
 	// their indexed values) and move some through the lifecycle.

@@ -226,14 +226,22 @@ func (s *Store) insertAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, 
 // lifecycle columns; their old indexed values and text are removed here and
 // written again by insertIndexes.
 func (s *Store) updateAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, now int64) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	// The old postings are found from the old value sets and CreateTimes:
+	// before the alert rows change.
+	seqs := make([]any, len(rows))
+	for i, r := range rows {
+		seqs[i] = r.seq
+	}
+	if err := deletePostingEntries(ctx, tx, seqs); err != nil {
+		return fmt.Errorf("sqlite: put alerts: update: %w", err)
+	}
 	for _, r := range rows {
 		a := r.alert
-		// The old value rows are found by their full key, which holds the
-		// old CreateTime: before the alert row changes.
-		for _, q := range []string{deleteValuesSQL("?"), `DELETE FROM alert_value_sets WHERE seq = ?`} {
-			if _, err := tx.ExecContext(ctx, q, r.seq); err != nil {
-				return fmt.Errorf("sqlite: put alerts: update %s: %w", a.ID, err)
-			}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM alert_value_sets WHERE seq = ?`, r.seq); err != nil {
+			return fmt.Errorf("sqlite: put alerts: update %s: %w", a.ID, err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET hash = ?, create_ns = ?, start_ns = ?, end_ns = ?, updated_ns = ?,
 			priority = ?, cause = ?, analyzer_name = ?, organisation = ?, size = ?, received_ns = ? WHERE seq = ?`,
@@ -256,20 +264,10 @@ func (s *Store) updateAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, 
 }
 
 func (s *Store) insertIndexes(ctx context.Context, tx *sql.Tx, rows []*alertRow) error {
-	n := 0
-	for _, r := range rows {
-		n += len(r.values)
-	}
-	vals := make([]any, 0, 4*n)
 	sets := make([]any, 0, 2*len(rows))
 	texts := make([]any, 0, 2*len(rows))
 	for _, r := range rows {
-		// One interface value per alert for its seq and time, shared by
-		// its rows: boxing each int64 again allocates.
-		seq, t := any(r.seq), any(r.createNS)
-		for _, v := range r.values {
-			vals = append(vals, v.field, v.v, seq, t)
-		}
+		seq := any(r.seq) // boxed once for both rows
 		if len(r.valueSet) > 0 {
 			sets = append(sets, seq, r.valueSet)
 		}
@@ -277,7 +275,7 @@ func (s *Store) insertIndexes(ctx context.Context, tx *sql.Tx, rows []*alertRow)
 			texts = append(texts, seq, r.text)
 		}
 	}
-	if err := s.insertRows(ctx, tx, insertValuesHead, "", 4, vals); err != nil {
+	if err := s.insertPostings(ctx, tx, rows); err != nil {
 		return fmt.Errorf("sqlite: put alerts: %w", err)
 	}
 	if err := s.insertRows(ctx, tx, insertValueSetsHead, "", 2, sets); err != nil {

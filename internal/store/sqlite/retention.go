@@ -136,8 +136,10 @@ func (s *Store) deleteBatch(ctx context.Context, sel string, args ...any) (int, 
 			if err := markDirtySeqs(ctx, tx, chunk); err != nil {
 				return err
 			}
+			if err := deletePostingEntries(ctx, tx, chunk); err != nil {
+				return err
+			}
 			for _, q := range []string{
-				deleteValuesSQL(placeholders(len(chunk))),
 				`DELETE FROM alert_value_sets WHERE seq IN ` + in,
 				`DELETE FROM alert_text WHERE rowid IN ` + in,
 				`DELETE FROM alert_tags WHERE seq IN ` + in,

@@ -226,6 +226,11 @@ func (s *Store) Search(ctx context.Context, req store.SearchRequest) (store.Sear
 				page, pageArgs = pageCondition(sp, cond, cursor)
 			}
 		}
+		if plan.kind == planWalkValue {
+			if inner, innerArgs, err = valueWalkSQL(ctx, tx, plan.by, sp, page, pageArgs, req.Filter, cursor, limit+1); err != nil {
+				return fmt.Errorf("sqlite: search: %w", err)
+			}
+		}
 		var rows []scannedAlert
 		if plan.kind == planWalkLevels {
 			if rows, err = levelWalk(ctx, tx, plan.by, sp, page, pageArgs, req.Filter, cursor, limit+1); err != nil {

@@ -40,15 +40,3 @@ func valueExpr(each string, kind valueKind) string {
 func anyValueExpr(each string) string {
 	return "iif(" + each + ".type = 'array', unhex(" + each + ".value ->> 0), " + each + ".value)"
 }
-
-// deleteValuesSQL deletes the alert_values rows of the alerts whose seqs
-// are the SQL list seqs ("?" or "?,?,…"), by their full key (field, v, t,
-// seq) read from the alerts' value sets and CreateTimes: alert_values has
-// no index by seq. Run it before the alerts' value sets or CreateTimes
-// change.
-func deleteValuesSQL(seqs string) string {
-	return `DELETE FROM alert_values WHERE (field, v, t, seq) IN (
-		SELECT CAST(substr(f.key, 2) AS INTEGER), ` + anyValueExpr("e") + `, a.create_ns, a.seq
-		FROM alerts a JOIN alert_value_sets s ON s.seq = a.seq JOIN json_each(s.vals) f JOIN json_each(f.value) e
-		WHERE a.seq IN (` + seqs + `))`
-}

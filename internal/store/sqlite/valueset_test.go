@@ -17,7 +17,7 @@ import (
 	"github.com/vigie-siem/vigie/internal/store/query"
 )
 
-// valueKeyRow is one row of alert_values, v as valueKey gives it.
+// valueKeyRow is one value of one alert, v as valueKey gives it.
 type valueKeyRow struct {
 	Field int64
 	V     string
@@ -55,11 +55,11 @@ func queryKeyRows(t *testing.T, db *sql.DB, q string) []valueKeyRow {
 	return sortKeyRows(out)
 }
 
-// valueSetRows expands every value set into alert_values rows.
+// valueSetRowsSQL expands every value set into (field, v, t, seq) rows.
 const valueSetRowsSQL = `SELECT CAST(substr(f.key, 2) AS INTEGER), iif(e.type = 'array', unhex(e.value ->> 0), e.value), a.create_ns, a.seq
 	FROM alerts a JOIN alert_value_sets s ON s.seq = a.seq JOIN json_each(s.vals) f JOIN json_each(f.value) e`
 
-// checkValueIndex checks that alert_values holds exactly the values that
+// checkValueIndex checks that the postings hold exactly the values that
 // PutAlerts extracts from each stored document, and that the value sets
 // list the same.
 func checkValueIndex(t *testing.T, db *sql.DB) {
@@ -90,10 +90,11 @@ func checkValueIndex(t *testing.T, db *sql.DB) {
 	if len(want) == 0 {
 		t.Fatal("no values at all")
 	}
-	rows := queryKeyRows(t, db, `SELECT field, v, t, seq FROM alert_values`)
+	rows := queryKeyRows(t, db, postingRowsSQL)
 	if diff := cmp.Diff(want, rows); diff != "" {
-		t.Errorf("alert_values (-extracted +stored):\n%s", diff)
+		t.Errorf("alert_postings (-extracted +stored):\n%s", diff)
 	}
+	checkPostings(t, db)
 	var invalid int
 	if err := db.QueryRowContext(t.Context(), `SELECT count(*) FROM alert_value_sets WHERE NOT json_valid(vals, 8)`).Scan(&invalid); err != nil || invalid != 0 {
 		t.Errorf("%d value sets are not well-formed JSONB (%v)", invalid, err)
@@ -267,17 +268,60 @@ func TestMigrateValueSets(t *testing.T) {
 	if _, err := p.UpTo(ctx, 9); err != nil {
 		t.Fatalf("up to 9: %v", err)
 	}
-	checkValueIndex(t, db)
 	if diff := cmp.Diff(before, queryKeyRows(t, db, valueSetRowsSQL)); diff != "" {
 		t.Errorf("value sets built by the migration (-PutAlerts +migration):\n%s", diff)
 	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	checkValueIndex(t, db)
 }
 
-// TestValueDeletesSeek: the deletes of value rows by full key seek the
-// primary key of alert_values once per value; a scan of the table would
-// cost a pass over every value row of the store per re-sent alert or
-// retention batch.
-func TestValueDeletesSeek(t *testing.T) {
+// TestMigratePostings: migration 00011 builds postings that hold the same
+// values as the rows they replace and keep every invariant, and its down
+// gives the rows back.
+func TestMigratePostings(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "vigie.db")
+	end := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	s, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts := append(genAlerts(t, 4, 600, end), oddAlerts(end)...)
+	for k := range 3 {
+		var batch []*idmefv2.Alert
+		for i := k; i < len(alerts); i += 3 {
+			batch = append(batch, alerts[i])
+		}
+		if _, err := s.PutAlerts(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, p := legacyDB(t, path)
+	before := queryKeyRows(t, db, postingRowsSQL)
+	if _, err := p.DownTo(ctx, 10); err != nil {
+		t.Fatalf("down to 10: %v", err)
+	}
+	if diff := cmp.Diff(before, queryKeyRows(t, db, `SELECT field, v, t, seq FROM alert_values`)); diff != "" {
+		t.Errorf("alert_values after down (-postings +rows):\n%s", diff)
+	}
+	if _, err := p.UpTo(ctx, 11); err != nil {
+		t.Fatalf("up to 11: %v", err)
+	}
+	checkValueIndex(t, db)
+	if diff := cmp.Diff(before, queryKeyRows(t, db, postingRowsSQL)); diff != "" {
+		t.Errorf("postings built by the migration (-PutAlerts +migration):\n%s", diff)
+	}
+}
+
+// TestPostingLookupsSeek: finding the postings of a value in one hour
+// (deletes) and walking a value's postings in time order seek the primary
+// key; a scan would read every posting of the store.
+func TestPostingLookupsSeek(t *testing.T) {
 	ctx := t.Context()
 	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "seek.db")})
 	if err != nil {
@@ -287,8 +331,11 @@ func TestValueDeletesSeek(t *testing.T) {
 	if _, err := s.PutAlerts(ctx, genAlerts(t, 1, 100, time.Now())); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{deleteValuesSQL("?"), deleteValuesSQL("?,?,?")} {
-		rs, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, 1, 2, 3)
+	for q, want := range map[string]string{
+		postingsInHourSQL: "SEARCH alert_postings USING PRIMARY KEY (field=? AND v=? AND tmax>? AND tmax<?)",
+		`SELECT tmax, seqs FROM alert_postings WHERE field = ? AND v = ? AND tmax >= ? AND tmax < ? ORDER BY tmax DESC, lo DESC`: "SEARCH alert_postings USING PRIMARY KEY (field=? AND v=? AND tmax>? AND tmax<?)",
+	} {
+		rs, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, 1, 2, 3, 4)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,40 +351,49 @@ func TestValueDeletesSeek(t *testing.T) {
 		if err := rs.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Contains(plan, "SEARCH alert_values USING PRIMARY KEY (field=? AND v=? AND t=? AND seq=?)") {
-			t.Errorf("%s:\nplan %q, want a search of the primary key", q, plan)
+		if !slices.Contains(plan, want) {
+			t.Errorf("%s:\nplan %q, want %q", q, plan, want)
 		}
 	}
 }
 
 // checkGroups compares group-bys whose keys come from value sets (a
 // filter that every alert passes: alerts drive, keys join their value
-// sets) with the same without a filter (alert_values drives the first
-// key).
+// sets) with the same without a filter (the first key's postings drive),
+// over all time and over time ranges that cut postings.
 func checkGroups(t *testing.T, s *Store) {
 	t.Helper()
 	ctx := t.Context()
 	s.noRollup = true
 	defer func() { s.noRollup = false }()
+	var first, last int64
+	if err := s.r.QueryRowContext(ctx, `SELECT min(create_ns), max(create_ns) FROM alerts`).Scan(&first, &last); err != nil {
+		t.Fatal(err)
+	}
+	a, b := time.Unix(0, first+(last-first)/3+7), time.Unix(0, last-(last-first)/3)
+	ranges := []store.Filter{{}, {From: a}, {To: b}, {From: a, To: b}}
 	for _, paths := range [][]string{
 		{"Source(*).IP"},
 		{"Category", "Source(*).IP"},
 		{"Target(*).Port", "Category", "Source(*).User"},
 		{"Source(*).Hostname", "Priority"},
 	} {
-		want, err := s.GroupBy(ctx, store.GroupRequest{Paths: paths, Limit: 10000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := s.GroupBy(ctx, store.GroupRequest{Filter: store.Filter{Query: `not ID = "none"`}, Paths: paths, Limit: 10000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(want) == 0 {
-			t.Errorf("%v: no groups", paths)
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%v: keys from value sets differ (-unfiltered +filtered):\n%s", paths, diff)
+		for _, f := range ranges {
+			want, err := s.GroupBy(ctx, store.GroupRequest{Filter: f, Paths: paths, Limit: 10000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Query = `not ID = "none"`
+			got, err := s.GroupBy(ctx, store.GroupRequest{Filter: f, Paths: paths, Limit: 10000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) == 0 && f.From.IsZero() && f.To.IsZero() {
+				t.Errorf("%v: no groups", paths)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%v %v–%v: keys from value sets differ (-unfiltered +filtered):\n%s", paths, f.From, f.To, diff)
+			}
 		}
 	}
 	// A histogram split by an indexed path joins the value sets too: its
@@ -367,5 +423,56 @@ func checkGroups(t *testing.T, s *Store) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("histogram split by %s (-group-by +histogram):\n%s", path, diff)
 		}
+	}
+}
+
+// postingRowsSQL expands every posting into (field, v, t, seq) rows, t
+// -1 for a seq with no alert.
+const postingRowsSQL = `SELECT p.field, p.v, coalesce(a.create_ns, -1), j.value
+	FROM alert_postings p JOIN json_each(p.seqs) j LEFT JOIN alerts a ON a.seq = j.value`
+
+// checkPostings checks what the readers of postings rely on: seqs
+// ascending and well-formed, lo the lowest, n their number, tmin and tmax
+// the exact CreateTimes of the oldest and newest alert, all in one hour.
+func checkPostings(t *testing.T, db *sql.DB) {
+	t.Helper()
+	rs, err := db.QueryContext(t.Context(), `SELECT p.field, p.v, p.tmax, p.lo, p.tmin, p.n, p.seqs,
+		(SELECT min(a.create_ns) FROM json_each(p.seqs) j JOIN alerts a ON a.seq = j.value),
+		(SELECT max(a.create_ns) FROM json_each(p.seqs) j JOIN alerts a ON a.seq = j.value)
+		FROM alert_postings p`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	n := 0
+	for rs.Next() {
+		var field, tmax, lo, tmin, count int64
+		var mn, mx sql.NullInt64
+		var v any
+		var blob []byte
+		if err := rs.Scan(&field, &v, &tmax, &lo, &tmin, &count, &blob, &mn, &mx); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		seqs, err := decodeSeqs(blob, nil)
+		key := fmt.Sprintf("posting (%d, %s, %d, %d)", field, valueKey(v), tmax, lo)
+		switch {
+		case err != nil:
+			t.Errorf("%s: %v", key, err)
+		case len(seqs) == 0 || int64(len(seqs)) != count || seqs[0] != lo:
+			t.Errorf("%s: n %d, seqs %v", key, count, seqs)
+		case !slices.IsSorted(seqs) || len(slices.Compact(slices.Clone(seqs))) != len(seqs):
+			t.Errorf("%s: seqs not strictly ascending: %v", key, seqs)
+		case mn.Int64 != tmin || mx.Int64 != tmax:
+			t.Errorf("%s: bounds [%d, %d], alerts' times [%v, %v]", key, tmin, tmax, mn, mx)
+		case postingHour(tmin) != postingHour(tmax):
+			t.Errorf("%s: spans hours %d to %d", key, postingHour(tmin), postingHour(tmax))
+		}
+	}
+	if err := rs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Error("no postings")
 	}
 }
