@@ -7,7 +7,7 @@ import (
 	"github.com/vigie-siem/vigie/idmefv2"
 )
 
-// valueKind is how values of a path are stored in alert_values.v.
+// valueKind is how values of a path are stored in alert_postings.v.
 type valueKind int
 
 const (
@@ -16,18 +16,20 @@ const (
 	kindInt            // INTEGER (ports)
 )
 
-// indexedPath is a list path whose values have rows in alert_values.
+// indexedPath is a list path whose values have postings.
 type indexedPath struct {
-	code int64 // stored in alert_values.field; never reuse a code
+	code int64 // stored in alert_postings.field; never reuse a code
 	path string
 	kind valueKind
 }
 
-// indexedPaths are the paths with rows in alert_values: what analysts filter
-// and group on, with enough distinct values for an index to help. Each row
-// costs write throughput (about 4 µs per value), so low-cardinality lists
-// (Type), random values (Source ports) and per-analyzer constants
-// (Analyzer.Hostname) are left to the JSON fallback. Adding one needs a migration that fills it for old alerts;
+// indexedPaths are the paths with postings (postings.go): what analysts
+// filter and group on, with enough distinct values for an index to help.
+// Each costs write throughput (an entry in a posting and in the value set
+// per value, a posting per distinct value of a write transaction), so
+// low-cardinality lists (Type), random values (Source ports) and
+// per-analyzer constants (Analyzer.Hostname) are left to the JSON
+// fallback. Adding one needs a migration that fills it for old alerts;
 // until then, a new path is only complete for alerts stored after.
 var (
 	pathCategory           = indexedPath{1, "Category", kindText}

@@ -23,7 +23,7 @@ const hourNS = int64(time.Hour)
 // alert_rollup (migration 00004 fills them for older alerts; a new pair
 // needs a migration that does the same). A group-by over exactly such a
 // pair, without a query, reads whole clean hours from the rollup and only
-// the rest from alert_values. Each pair costs one upsert per distinct
+// the rest from the alerts. Each pair costs one upsert per distinct
 // (hour, value, value) of a PutAlerts batch.
 var rollupPairs = [][2]indexedPath{
 	{pathCategory, pathSourceIP},
@@ -31,7 +31,7 @@ var rollupPairs = [][2]indexedPath{
 }
 
 // maxRollupRanges bounds the time ranges a rollup group-by reads from
-// alert_values (the edges and the dirty hours, merged when adjacent);
+// the alerts (the edges and the dirty hours, merged when adjacent);
 // beyond it the plain query is cheaper.
 const maxRollupRanges = 32
 
@@ -132,8 +132,8 @@ func markDirtySeqs(ctx context.Context, tx *sql.Tx, seqs []any) error {
 // it read is stale.
 const bumpDirtyGen = `ON CONFLICT (hour) DO UPDATE SET gen = gen + 1`
 
-// repairRollup recomputes the rollup of every dirty hour from
-// alert_values. Each hour is read in a read transaction, which does not
+// repairRollup recomputes the rollup of every dirty hour from the
+// alerts' value sets. Each hour is read in a read transaction, which does not
 // hold up writers however many alerts the hour has, and written in a
 // short write transaction: the alerts stored since the read (seqs above
 // the read's last) are added to what was read, and if the hour was marked
@@ -283,7 +283,7 @@ type timeRange struct{ lo, hi int64 }
 
 // groupsRollup answers an unfiltered group-by over a rolled-up pair: clean
 // whole hours from alert_rollup, the partial edges of the range and the
-// dirty hours from alert_values, merged, sorted and cut as the plain
+// dirty hours from the alerts' value sets, merged, sorted and cut as the plain
 // query would. ok is false when the plain query should run instead.
 func (s *Store) groupsRollup(ctx context.Context, op string, f store.Filter, keys []keySource, limit int) (groups []store.Group, ok bool, err error) {
 	f1, f2, swapped, isPair := rollupPair(keys)

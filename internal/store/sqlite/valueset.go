@@ -2,14 +2,13 @@ package sqlite
 
 import "strconv"
 
-// Value sets (migration 00009). alert_values is keyed (field, v, t, seq):
-// it lists the alerts of a value. The reads that go the other way, from an
-// alert to its values (probes of CIDR blocks, ranges and wildcards,
-// group-by keys joined to alerts, rollups, deletes), read the alert's row
-// of alert_value_sets instead: all its indexed values in one JSON object
-// (encodeValueSet), unnested with json_each. The writer appends that row
-// (rowid = seq) where it used to add every value to a second B-tree,
-// alert_values(seq, field).
+// Value sets (migration 00009). The postings (postings.go) list the
+// alerts of a value. The reads that go the other way, from an alert to its
+// values (probes of values, CIDR blocks, ranges and wildcards, group-by
+// keys joined to alerts, rollups, finding the postings an alert leaves),
+// read the alert's row of alert_value_sets instead: all its indexed values
+// in one JSON object (encodeValueSet), unnested with json_each. The writer
+// appends that row (rowid = seq).
 
 // valueSetItems returns FROM items listing the values of field code of
 // the alert whose seq is seqExpr: a join of alert_value_sets (alias set)
@@ -26,7 +25,7 @@ func fieldPath(code int64) string {
 	return "'$.f" + strconv.FormatInt(code, 10) + "'"
 }
 
-// valueExpr is the value of json_each row each as alert_values stores it:
+// valueExpr is the value of json_each row each as a posting stores it:
 // addresses are one-element arrays of their key in hex (JSON has no
 // BLOB), everything else is the JSON string or integer itself.
 func valueExpr(each string, kind valueKind) string {
