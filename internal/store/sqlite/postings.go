@@ -27,20 +27,14 @@ import (
 // (postingHour), so a posting spans less than an hour: walks in time
 // order (valueWalk) and deletes find postings from a time.
 
-// postingHour is the hour bucket of a CreateTime in Unix ns (floor).
+// postingHour is the hour bucket of a CreateTime in Unix ns (floor, as
+// migration 00011's t / 3600e9 - (t % 3600e9 < 0)).
 func postingHour(t int64) int64 {
 	h := t / hourNS
 	if t%hourNS < 0 {
 		h--
 	}
 	return h
-}
-
-// postingHourSQL is postingHour of the SQL expression t (migration 00011
-// writes the same buckets).
-func postingHourSQL(t string) string {
-	h := strconv.FormatInt(hourNS, 10)
-	return "(" + t + " / " + h + " - (" + t + " % " + h + " < 0))"
 }
 
 type postingKey struct {
@@ -277,7 +271,7 @@ func rewritePosting(ctx context.Context, tx *sql.Tx, field int64, v any, tmax, l
 	}
 	blob := encodeSeqs(seqs)
 	var tmin, newMax int64
-	if err := tx.QueryRowContext(ctx, `SELECT min(create_ns), max(create_ns) FROM alerts WHERE seq IN (SELECT value FROM json_each(?))`,
+	if err := tx.QueryRowContext(ctx, `SELECT min(a.create_ns), max(a.create_ns) FROM json_each(?) j CROSS JOIN alerts a ON a.seq = j.value`,
 		blob).Scan(&tmin, &newMax); err != nil {
 		return fmt.Errorf("rewrite posting: times of its alerts: %w", err)
 	}

@@ -69,7 +69,7 @@ func valueWalkSQL(ctx context.Context, tx *sql.Tx, c *candidate, sp sortSpec, co
 	defer rs.Close()
 
 	w := valueWalker{ctx: ctx, tx: tx, desc: sp.desc, limit: limit,
-		probe: `SELECT a.create_ns, a.seq FROM alerts a WHERE a.seq IN (SELECT value FROM json_each(?)) AND ` + cond,
+		probe: `SELECT a.create_ns, a.seq FROM json_each(?) j CROSS JOIN alerts a ON a.seq = j.value WHERE ` + cond,
 		args:  append([]any{nil}, args...)}
 	for rs.Next() {
 		var tmax int64
@@ -99,7 +99,7 @@ func valueWalkSQL(ctx context.Context, tx *sql.Tx, c *candidate, sp sortSpec, co
 	for i, h := range w.found {
 		seqs[i] = h.seq
 	}
-	return `SELECT a.* FROM alerts a WHERE a.seq IN (SELECT value FROM json_each(?))`, []any{string(appendJSONInts(nil, seqs))}, nil
+	return `SELECT a.* FROM json_each(?) j CROSS JOIN alerts a ON a.seq = j.value`, []any{string(appendJSONInts(nil, seqs))}, nil
 }
 
 // valueWalker gathers the page of a value walk.
