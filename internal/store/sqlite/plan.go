@@ -70,6 +70,9 @@ type candidate struct {
 	est      int
 	// text is the free-text conjunct this candidate lists, nil for others.
 	text *query.Text
+	// expr is the conjunct itself: the candidate lists exactly its
+	// matches (time aside, which the filter's own range tests).
+	expr query.Expr
 }
 
 // searchPlan is the chosen plan and its inputs.
@@ -102,6 +105,14 @@ var indexedColumns = map[string]bool{"ID": true, "state": true, "Analyzer.Name":
 // newCandidate returns the candidate for conjunct e, or nil if no index
 // enumerates its matches. f bounds postings to the filter's time range.
 func newCandidate(e query.Expr, f store.Filter, w0 *where) (*candidate, error) {
+	c, err := listCandidate(e, f, w0)
+	if c != nil {
+		c.expr = e
+	}
+	return c, err
+}
+
+func listCandidate(e query.Expr, f store.Filter, w0 *where) (*candidate, error) {
 	switch e := e.(type) {
 	case *query.Text:
 		return &candidate{seqs: "SELECT rowid AS seq FROM alert_text WHERE alert_text MATCH ?", args: []any{ftsQuery(e)}, text: e}, nil
@@ -224,16 +235,16 @@ func (p searchPlan) probes() probeMode {
 }
 
 // rest is the filter the plan's rows are tested with: e without the
-// free-text conjunct that drives a drive, text-walk or level-walk plan (every row
-// it yields matches that conjunct, and testing it again would cost a
-// full-text probe per row).
+// conjunct that drives a drive, value-walk, text-walk or level-walk plan:
+// every row it yields matches that conjunct, and testing it again would
+// cost a probe per row (full text, or the alert's value set).
 func (p searchPlan) rest(e query.Expr) query.Expr {
-	if p.by == nil || p.by.text == nil || (p.kind != planDrive && p.kind != planWalkText && p.kind != planWalkLevels) {
+	if p.by == nil || p.by.expr == nil || (p.kind != planDrive && p.kind != planWalkValue && p.kind != planWalkText && p.kind != planWalkLevels) {
 		return e
 	}
 	var out query.Expr
 	for _, t := range conjuncts(e) {
-		if t == query.Expr(p.by.text) {
+		if t == p.by.expr {
 			continue
 		}
 		if out == nil {
