@@ -50,8 +50,10 @@ func (e *DecodeError) Error() string {
 // that. On failure the error is a *DecodeError. The strings of the Alert
 // share one copy of data; data itself is not retained.
 func Decode(data []byte) (*Alert, error) {
-	a := newAlert()
+	b := newAlertBlock()
 	d := decoder{data: data}
+	d.use(b)
+	a := &b.alert
 	d.document(a)
 	if err := d.err(); err != nil {
 		return nil, err
@@ -64,8 +66,10 @@ func Decode(data []byte) (*Alert, error) {
 // It suits buffers that are not reused, such as a request body or a bus
 // delivery, and saves an allocation and a copy of the message.
 func DecodeShared(data []byte) (*Alert, error) {
-	a := newAlert()
+	b := newAlertBlock()
 	d := decoder{data: data, shared: true}
+	d.use(b)
+	a := &b.alert
 	d.document(a)
 	if err := d.err(); err != nil {
 		return nil, err
@@ -81,8 +85,10 @@ func DecodeShared(data []byte) (*Alert, error) {
 // inputs that Encode would reproduce are reported as not canonical (any
 // escape in a string, for instance), never the reverse.
 func DecodeSharedCanonical(data []byte) (a *Alert, canonical bool, err error) {
-	a = newAlert()
+	b := newAlertBlock()
 	d := decoder{data: data, shared: true}
+	d.use(b)
+	a = &b.alert
 	d.document(a)
 	if err := d.err(); err != nil {
 		return nil, false, err
@@ -110,21 +116,54 @@ func UnmarshalShared(data []byte, a *Alert) error {
 	return d.err()
 }
 
-// alertBlock is an alert with room for its first source and target, the
-// common case: decoding a typical alert allocates the three at once.
+// alertBlock is an alert with room for what decoding a typical alert
+// needs besides it: its first source and target, the strings of its string
+// lists, the integers of its integer lists and its Confidence. Decoding a
+// typical alert allocates all of them at once, as one object.
 type alertBlock struct {
-	alert  Alert
-	source [1]Source
-	target [1]Target
+	alert   Alert
+	source  [1]Source
+	target  [1]Target
+	strings [blockStrings]string
+	ints    [blockInts]int
+	float   float64
 }
 
-// newAlert returns an empty alert whose Source and Target have room for one
-// element each; document sets them back to nil if they stay empty.
-func newAlert() *Alert {
+// The list elements an alertBlock has room for: a typical alert has about
+// ten strings in its lists (Category, Data, Method, Protocol…) and a few
+// ports. Beyond, the lists get an arena of their own (see addString).
+const (
+	blockStrings = 16
+	blockInts    = 8
+)
+
+// newAlertBlock returns an empty alert block whose alert's Source and
+// Target have room for one element each; document sets them back to nil
+// if they stay empty.
+func newAlertBlock() *alertBlock {
 	b := new(alertBlock)
 	b.alert.Source = b.source[:0:1]
 	b.alert.Target = b.target[:0:1]
-	return &b.alert
+	return b
+}
+
+// use makes the decoder fill b's room for list elements and numbers.
+func (d *decoder) use(b *alertBlock) {
+	d.arena = b.strings[:0:blockStrings]
+	d.ints = b.ints[:0:blockInts]
+	d.float = &b.float
+}
+
+// grow extends s by one element and returns it. The element is zero
+// without being written: the spare capacity of every list the decoder
+// builds is zero memory, never used before (the room of a new alertBlock,
+// or what append or slices.Grow allocated), and writing a zero struct full
+// of pointers would cost a write barrier per word while the GC runs.
+func grow[T any](s []T) []T {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, 1)
+	}
+	return s[:len(s)+1]
 }
 
 // UnmarshalJSON decodes strictly, so that encoding/json and other libraries
@@ -146,13 +185,14 @@ type decoder struct {
 	text     string // data as a string: string values without escapes are substrings of it
 	pos      int
 	ptr      ptrStack
-	name     []byte // current member name, unescaped
-	nameBuf  []byte
+	nameBuf  []byte // current member name when it has escapes (nameAt < 0), unescaped
 	issues   []decIssue
 	suppress []string // pointers whose model checks would repeat a decode issue
 	arena    []string // backing store of the string lists (see addString)
 	ints     []int    // backing store of the integer lists
-	nameAt   int      // offset of name in data, -1 when it was unescaped into nameBuf
+	float    *float64 // room for the next decoded number, nil when none
+	nameAt   int      // offset of the current member name in data, -1 when it was unescaped into nameBuf
+	nameLen  int      // length of the current member name in data (nameAt >= 0)
 	fatal    bool
 	depth    int
 	shared   bool // text aliases data (DecodeShared)
@@ -357,16 +397,27 @@ func (d *decoder) member() bool {
 		return false
 	}
 	start := d.pos + 1
-	name, ok := d.scanString(true)
-	if !ok {
-		return false
+	// Member names are short printable ASCII: find the closing quote
+	// without scanString's general case.
+	i := start
+	for i < len(d.data) && d.data[i] != '"' && d.data[i] >= 0x20 && d.data[i] != '\\' && d.data[i] < utf8.RuneSelf {
+		i++
 	}
-	d.name = name
-	d.nameAt = -1
-	if d.pos-1-start == len(name) {
-		d.nameAt = start
+	if i < len(d.data) && d.data[i] == '"' {
+		d.pos = i + 1
+		d.nameAt, d.nameLen = start, i-start
 	} else {
-		d.loose = true // an escaped name
+		name, ok := d.scanString(true)
+		if !ok {
+			return false
+		}
+		if d.pos-1-start == len(name) {
+			d.nameAt, d.nameLen = start, len(name)
+		} else {
+			d.nameAt = -1
+			d.nameBuf = name
+			d.loose = true // an escaped name
+		}
 	}
 	d.skipWS()
 	if d.pos >= len(d.data) || d.data[d.pos] != ':' {
@@ -441,7 +492,7 @@ func (d *decoder) once(seen *uint64, bit uint, name string) bool {
 
 // unknown reports a member that the class does not define and skips it.
 func (d *decoder) unknown(names func() []string) {
-	name := string(d.name)
+	name := d.memberName()
 	msg := fmt.Sprintf("unknown attribute %q", name)
 	for _, n := range names() {
 		if strings.EqualFold(n, name) {
@@ -657,6 +708,11 @@ func (d *decoder) number(name string, dst **float64, min float64, hasMin bool, m
 		e.float(name, f)
 		d.loose = !bytes.Equal(e.b, raw)
 	}
+	if p := d.float; p != nil {
+		*p, d.float = f, nil
+		*dst = p
+		return
+	}
 	*dst = &f
 }
 
@@ -772,7 +828,7 @@ func (d *decoder) skipObject(dupCheck bool) bool {
 				dup = slices.Contains(list, name)
 			}
 			if dup {
-				d.addFatal("json.duplicate-name", fmt.Sprintf("duplicate member name %q", d.name))
+				d.addFatal("json.duplicate-name", fmt.Sprintf("duplicate member name %q", name))
 				return false
 			}
 			if names == nil && len(list) < 32 {
@@ -794,13 +850,22 @@ func (d *decoder) skipObject(dupCheck bool) bool {
 	return !d.fatal
 }
 
-// memberName is the current member name as a string, without a copy when
-// it had no escapes.
+// memberName is the current member name as a string that stays valid,
+// without a copy when it had no escapes.
 func (d *decoder) memberName() string {
-	if d.nameAt >= 0 && d.text != "" {
-		return d.text[d.nameAt : d.nameAt+len(d.name)]
+	if d.nameAt >= 0 {
+		return d.text[d.nameAt : d.nameAt+d.nameLen]
 	}
-	return string(d.name)
+	return string(d.nameBuf)
+}
+
+// key is the current member name, unescaped, for a switch: when the name
+// had escapes, it is valid only until the next member is read.
+func (d *decoder) key() string {
+	if d.nameAt >= 0 {
+		return d.text[d.nameAt : d.nameAt+d.nameLen]
+	}
+	return unsafe.String(unsafe.SliceData(d.nameBuf), len(d.nameBuf))
 }
 
 func (d *decoder) skipArray() bool {

@@ -34,23 +34,27 @@ func ValidateJSON(data []byte) Report {
 // a caller that needs both (ingest) decodes once. The alert is nil when the
 // report is invalid.
 func DecodeValidate(data []byte) (*Alert, Report) {
-	a := newAlert()
-	r := decodeValidate(data, a)
+	b := newAlertBlock()
+	d := decoder{data: data}
+	d.use(b)
+	r := decodeValidateWith(d, &b.alert)
 	if !r.Valid() {
 		return nil, r
 	}
-	return a, r
+	return &b.alert, r
 }
 
 // DecodeValidateShared is DecodeValidate without the copy of data, like
 // DecodeShared: data must never be modified afterwards.
 func DecodeValidateShared(data []byte) (*Alert, Report) {
-	a := newAlert()
-	r := decodeValidateWith(decoder{data: data, shared: true}, a)
+	b := newAlertBlock()
+	d := decoder{data: data, shared: true}
+	d.use(b)
+	r := decodeValidateWith(d, &b.alert)
 	if !r.Valid() {
 		return nil, r
 	}
-	return a, r
+	return &b.alert, r
 }
 
 // validateJSON is ValidateJSON that also returns the Version the message
