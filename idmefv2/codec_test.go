@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"testing"
@@ -320,6 +321,39 @@ func TestPlainASCII8(t *testing.T) {
 			want := b >= 0x20 && b < 0x80 && b != '"' && b != '\\'
 			if got := plainASCII8(binary.LittleEndian.Uint64(w)); got != want {
 				t.Errorf("byte %#x at %d: plainASCII8 = %v, want %v", b, p, got, want)
+			}
+		}
+	}
+}
+
+// TestSpecialBytes8 checks that the lowest byte specialBytes8 flags is the
+// first special byte, for every byte value at every position, with plain
+// bytes before it and plain or special bytes after it (a borrow from a
+// special byte must not hide it or flag an earlier one).
+func TestSpecialBytes8(t *testing.T) {
+	special := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80 }
+	for p := range 8 {
+		for b := range 256 {
+			for _, after := range []byte{'h', 0, 0x1f, '"', '\\', 0x80, 0xff, 0x20, '!'} {
+				w := []byte("abcdefgh")
+				w[p] = byte(b)
+				for i := p + 1; i < 8; i++ {
+					w[i] = after
+				}
+				want := 8 // no special byte
+				for i, c := range w {
+					if special(c) {
+						want = i
+						break
+					}
+				}
+				got := 8
+				if m := specialBytes8(binary.LittleEndian.Uint64(w)); m != 0 {
+					got = bits.TrailingZeros64(m) >> 3
+				}
+				if got != want {
+					t.Errorf("%q: first special byte at %d, want %d", w, got, want)
+				}
 			}
 		}
 	}

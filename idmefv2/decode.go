@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -282,6 +283,13 @@ func quoteByte(c byte) string {
 }
 
 func (d *decoder) skipWS() {
+	if d.pos < len(d.data) && d.data[d.pos] > ' ' {
+		return // compact JSON: nothing to skip
+	}
+	d.skipSpace()
+}
+
+func (d *decoder) skipSpace() {
 	for d.pos < len(d.data) {
 		switch d.data[d.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -399,11 +407,7 @@ func (d *decoder) member() bool {
 	start := d.pos + 1
 	// Member names are short printable ASCII: find the closing quote
 	// without scanString's general case.
-	i := start
-	for i < len(d.data) && d.data[i] != '"' && d.data[i] >= 0x20 && d.data[i] != '\\' && d.data[i] < utf8.RuneSelf {
-		i++
-	}
-	if i < len(d.data) && d.data[i] == '"' {
+	if i := nextSpecial(d.data, start); i < len(d.data) && d.data[i] == '"' {
 		d.pos = i + 1
 		d.nameAt, d.nameLen = start, i-start
 	} else {
@@ -649,6 +653,9 @@ func (d *decoder) integer(name string, index int, bits int) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
+	if n, ok := smallNatural(raw); ok {
+		return n, true
+	}
 	if n, err := strconv.ParseInt(string(raw), 10, bits); err == nil {
 		if n == 0 && raw[0] == '-' {
 			d.loose = true // "-0": Encode writes 0
@@ -669,6 +676,23 @@ func (d *decoder) integer(name string, index int, bits int) (int64, bool) {
 	d.add(p, "spec.integer-range", fmt.Sprintf("integer %s does not fit in %d bits", raw, bits), true)
 	d.suppress = append(d.suppress, p)
 	return 0, false
+}
+
+// smallNatural is the value of raw, a JSON number, when it is written as
+// Encode writes a natural number below 2^31: up to nine digits, without a
+// sign, fraction or exponent (scanNumber already refused leading zeros).
+func smallNatural(raw []byte) (int64, bool) {
+	if len(raw) == 0 || len(raw) > 9 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // number decodes a JSON number member with optional bounds. Bounds are
@@ -954,35 +978,29 @@ func (d *decoder) scanNumber() ([]byte, bool) {
 func (d *decoder) scanString(isName bool) ([]byte, bool) {
 	data := d.data
 	start := d.pos + 1
-	for i := start; i < len(data); {
-		// Up to eight bytes one by one (most strings are short), then eight
-		// plain ASCII bytes at a time while there are.
-		for end := min(i+8, len(data)); i < end; {
-			c := data[i]
-			switch {
-			case c == '"':
-				d.pos = i + 1
-				return data[start:i], true
-			case c == '\\':
-				return d.unescape(start, i, isName)
-			case c < 0x20:
-				d.pos = i
-				d.syntax(fmt.Sprintf("control character %s in string at offset %d", quoteByte(c), i))
-				return nil, false
-			case c < utf8.RuneSelf:
-				i++
-			default:
-				r, size := utf8.DecodeRune(data[i:])
-				if r == utf8.RuneError && size == 1 {
-					d.pos = i
-					d.addFatal("json.invalid-utf8", fmt.Sprintf("invalid UTF-8 in string at offset %d", i))
-					return nil, false
-				}
-				i += size
-			}
+	for i := start; ; {
+		i = nextSpecial(data, i)
+		if i >= len(data) {
+			break
 		}
-		for i+8 <= len(data) && plainASCII8(binary.LittleEndian.Uint64(data[i:])) {
-			i += 8
+		switch c := data[i]; {
+		case c == '"':
+			d.pos = i + 1
+			return data[start:i], true
+		case c == '\\':
+			return d.unescape(start, i, isName)
+		case c < 0x20:
+			d.pos = i
+			d.syntax(fmt.Sprintf("control character %s in string at offset %d", quoteByte(c), i))
+			return nil, false
+		default:
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size == 1 {
+				d.pos = i
+				d.addFatal("json.invalid-utf8", fmt.Sprintf("invalid UTF-8 in string at offset %d", i))
+				return nil, false
+			}
+			i += size
 		}
 	}
 	d.pos = len(data)
@@ -990,19 +1008,43 @@ func (d *decoder) scanString(isName bool) ([]byte, bool) {
 	return nil, false
 }
 
-// plainASCII8 reports whether the eight bytes of w are all printable
-// ASCII other than '"' and '\\': bytes a string holds as they are. Each
-// test is the classic "has a byte less than n" bit trick, which has no
-// false negatives (a false positive only takes the byte-by-byte path).
-func plainASCII8(w uint64) bool {
+// nextSpecial returns the index of the first byte of data at or after i
+// that a string does not hold as it is: '"', '\\', a control character or
+// a byte of a multi-byte UTF-8 sequence; len(data) if there is none. It
+// tests eight bytes at a time (see specialBytes8).
+func nextSpecial(data []byte, i int) int {
+	for ; i+8 <= len(data); i += 8 {
+		if m := specialBytes8(binary.LittleEndian.Uint64(data[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(data); i++ {
+		if c := data[i]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return i
+}
+
+// specialBytes8 flags (with its high bit) each of the eight bytes of w
+// (little-endian) that is not printable ASCII other than '"' and '\\'. Each
+// test is the classic "has a byte less than n" bit trick: its flags are
+// exact up to the first flagged byte (a borrow only moves upwards, from a
+// flagged byte), so the lowest flag is always right, and a zero result
+// means that no byte is special.
+func specialBytes8(w uint64) uint64 {
 	const (
 		ones  = 0x0101010101010101
 		highs = 0x8080808080808080
 	)
 	q := w ^ (ones * '"')
 	b := w ^ (ones * '\\')
-	return (w|(w-ones*0x20)&^w|(q-ones)&^q|(b-ones)&^b)&highs == 0
+	return (w | (w-ones*0x20)&^w | (q-ones)&^q | (b-ones)&^b) & highs
 }
+
+// plainASCII8 reports whether the eight bytes of w are all printable
+// ASCII other than '"' and '\\': bytes a string holds as they are.
+func plainASCII8(w uint64) bool { return specialBytes8(w) == 0 }
 
 // unescape continues scanString from the first backslash at i.
 func (d *decoder) unescape(start, i int, isName bool) ([]byte, bool) {

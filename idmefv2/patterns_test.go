@@ -158,3 +158,22 @@ func FuzzFormats(f *testing.F) {
 		}
 	})
 }
+
+// TestMatchUUIDEveryByte checks the word-at-a-time UUID matcher against the
+// byte rule for every byte value at every position.
+func TestMatchUUIDEveryByte(t *testing.T) {
+	const valid = "3f2b8c1e-5d4a-4c6b-9e7f-1a2b3c4d5e6f"
+	for p := range len(valid) {
+		for b := range 256 {
+			s := []byte(valid)
+			s[p] = byte(b)
+			want := isHex(byte(b))
+			if p == 8 || p == 13 || p == 18 || p == 23 {
+				want = b == '-'
+			}
+			if got := matchUUID(string(s)); got != want {
+				t.Errorf("byte %#x at %d: matchUUID = %v, want %v", b, p, got, want)
+			}
+		}
+	}
+}
