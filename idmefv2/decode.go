@@ -51,11 +51,8 @@ func (e *DecodeError) Error() string {
 // that. On failure the error is a *DecodeError. The strings of the Alert
 // share one copy of data; data itself is not retained.
 func Decode(data []byte) (*Alert, error) {
-	b := newAlertBlock()
 	d := decoder{data: data}
-	d.use(b)
-	a := &b.alert
-	d.document(a)
+	a := d.documentNew()
 	if err := d.err(); err != nil {
 		return nil, err
 	}
@@ -67,11 +64,8 @@ func Decode(data []byte) (*Alert, error) {
 // It suits buffers that are not reused, such as a request body or a bus
 // delivery, and saves an allocation and a copy of the message.
 func DecodeShared(data []byte) (*Alert, error) {
-	b := newAlertBlock()
 	d := decoder{data: data, shared: true}
-	d.use(b)
-	a := &b.alert
-	d.document(a)
+	a := d.documentNew()
 	if err := d.err(); err != nil {
 		return nil, err
 	}
@@ -86,11 +80,8 @@ func DecodeShared(data []byte) (*Alert, error) {
 // inputs that Encode would reproduce are reported as not canonical (any
 // escape in a string, for instance), never the reverse.
 func DecodeSharedCanonical(data []byte) (a *Alert, canonical bool, err error) {
-	b := newAlertBlock()
 	d := decoder{data: data, shared: true}
-	d.use(b)
-	a = &b.alert
-	d.document(a)
+	a = d.documentNew()
 	if err := d.err(); err != nil {
 		return nil, false, err
 	}
@@ -101,6 +92,7 @@ func DecodeSharedCanonical(data []byte) (a *Alert, canonical bool, err error) {
 func Unmarshal(data []byte, a *Alert) error {
 	*a = Alert{}
 	d := decoder{data: data}
+	d.use(a, new(alertRoom))
 	d.document(a)
 	return d.err()
 }
@@ -113,46 +105,56 @@ func Unmarshal(data []byte, a *Alert) error {
 func UnmarshalShared(data []byte, a *Alert) error {
 	*a = Alert{}
 	d := decoder{data: data, shared: true}
+	d.use(a, new(alertRoom))
 	d.document(a)
 	return d.err()
 }
 
-// alertBlock is an alert with room for what decoding a typical alert
-// needs besides it: its first source and target, the strings of its string
+// alertRoom is room for what decoding a typical alert needs besides the
+// Alert struct: its first source and target, the strings of its string
 // lists, the integers of its integer lists and its Confidence. Decoding a
-// typical alert allocates all of them at once, as one object.
-type alertBlock struct {
-	alert   Alert
+// typical alert allocates all of them at once, as one object, instead of
+// one allocation each.
+type alertRoom struct {
 	source  [1]Source
 	target  [1]Target
-	strings [blockStrings]string
-	ints    [blockInts]int
+	strings [roomStrings]string
+	ints    [roomInts]int
 	float   float64
 }
 
-// The list elements an alertBlock has room for: a typical alert has about
+// The list elements an alertRoom has room for: a typical alert has about
 // ten strings in its lists (Category, Data, Method, Protocol…) and a few
 // ports. Beyond, the lists get an arena of their own (see addString).
 const (
-	blockStrings = 16
-	blockInts    = 8
+	roomStrings = 16
+	roomInts    = 8
 )
 
-// newAlertBlock returns an empty alert block whose alert's Source and
-// Target have room for one element each; document sets them back to nil
-// if they stay empty.
-func newAlertBlock() *alertBlock {
-	b := new(alertBlock)
-	b.alert.Source = b.source[:0:1]
-	b.alert.Target = b.target[:0:1]
-	return b
+// alertBlock is a new alert with its room: one allocation.
+type alertBlock struct {
+	alert Alert
+	room  alertRoom
 }
 
-// use makes the decoder fill b's room for list elements and numbers.
-func (d *decoder) use(b *alertBlock) {
-	d.arena = b.strings[:0:blockStrings]
-	d.ints = b.ints[:0:blockInts]
-	d.float = &b.float
+// use makes the decoder fill r's room when it decodes into a, which must
+// be empty: a's Source and Target get room for one element each (document
+// sets them back to nil if they stay empty), the string and integer lists
+// the room's arenas, a number the room's float.
+func (d *decoder) use(a *Alert, r *alertRoom) {
+	a.Source = r.source[:0:1]
+	a.Target = r.target[:0:1]
+	d.arena = r.strings[:0:roomStrings]
+	d.ints = r.ints[:0:roomInts]
+	d.float = &r.float
+}
+
+// documentNew decodes a message into a new alert.
+func (d *decoder) documentNew() *Alert {
+	b := new(alertBlock)
+	d.use(&b.alert, &b.room)
+	d.document(&b.alert)
+	return &b.alert
 }
 
 // grow extends s by one element and returns it. The element is zero

@@ -34,9 +34,9 @@ func ValidateJSON(data []byte) Report {
 // a caller that needs both (ingest) decodes once. The alert is nil when the
 // report is invalid.
 func DecodeValidate(data []byte) (*Alert, Report) {
-	b := newAlertBlock()
+	b := new(alertBlock)
 	d := decoder{data: data}
-	d.use(b)
+	d.use(&b.alert, &b.room)
 	r := decodeValidateWith(d, &b.alert)
 	if !r.Valid() {
 		return nil, r
@@ -47,9 +47,9 @@ func DecodeValidate(data []byte) (*Alert, Report) {
 // DecodeValidateShared is DecodeValidate without the copy of data, like
 // DecodeShared: data must never be modified afterwards.
 func DecodeValidateShared(data []byte) (*Alert, Report) {
-	b := newAlertBlock()
+	b := new(alertBlock)
 	d := decoder{data: data, shared: true}
-	d.use(b)
+	d.use(&b.alert, &b.room)
 	r := decodeValidateWith(d, &b.alert)
 	if !r.Valid() {
 		return nil, r
