@@ -54,6 +54,9 @@ func TestContentKeepsItsJSONType(t *testing.T) {
 		name, content, want string
 	}{
 		{"object", `{ "a" : [1, 2.5e3, true, null], "b": {"c": "\u00e9"} }`, `{"a":[1,2.5e3,true,null],"b":{"c":"\u00e9"}}`},
+		{"compact object", `{"a":"x y","b":[],"c":{},"d":[{"e":-0.5}]}`, `{"a":"x y","b":[],"c":{},"d":[{"e":-0.5}]}`},
+		{"white space deep inside", `{"a":{"b":[1,{"c":[2, 3]}]}}`, `{"a":{"b":[1,{"c":[2,3]}]}}`},
+		{"empty objects with white space", `{"a":{ },"b":[ ]}`, `{"a":{},"b":[]}`},
 		{"string", `"aGVsbG8="`, `"aGVsbG8="`},
 		{"string with JSON text", `"{\"k\":1}"`, `"{\"k\":1}"`},
 	} {

@@ -483,9 +483,17 @@ func (d *decoder) pop()                        { d.ptr.pop() }
 // once records that attribute bit was seen; a second occurrence of the same
 // attribute is reported and skipped.
 func (d *decoder) once(seen *uint64, bit uint, name string) bool {
-	if *seen>>bit != 0 {
-		d.loose = true // not in schema order (or a duplicate)
+	if *seen>>bit == 0 { // in schema order: the common case, inlined
+		*seen |= 1 << bit
+		return true
 	}
+	return d.outOfOrder(seen, bit, name)
+}
+
+// outOfOrder is once for an attribute that follows a later one in schema
+// order, or repeats.
+func (d *decoder) outOfOrder(seen *uint64, bit uint, name string) bool {
+	d.loose = true // not in schema order (or a duplicate)
 	if *seen&(1<<bit) != 0 {
 		p := d.ptr.pointer(name, -1)
 		d.add(p, "json.duplicate-name", fmt.Sprintf("duplicate attribute %q", name), true)
@@ -553,6 +561,10 @@ func (d *decoder) str(name string, dst *string, rule string) bool {
 // stringValue scans a string value.
 func (d *decoder) stringValue() (string, bool) {
 	start := d.pos + 1
+	if i := nextSpecial(d.data, start); i < len(d.data) && d.data[i] == '"' {
+		d.pos = i + 1 // printable ASCII only: a substring of the input
+		return d.text[start:i], true
+	}
 	d.oddEscape = false
 	b, ok := d.scanString(false)
 	if !ok {
@@ -767,10 +779,20 @@ func (d *decoder) raw(name string, dst *json.RawMessage) {
 		}
 		*dst = append(json.RawMessage(nil), d.data[start:d.pos]...)
 	case d.pos < len(d.data) && d.data[d.pos] == '{':
+		// skipObject sets loose for any white space it skips (and a few
+		// other things): without it, the object is already compact.
+		loose := d.loose
+		d.loose = false
 		d.push(name, -1)
 		ok := d.skipObject(true)
 		d.pop()
+		compact := !d.loose
+		d.loose = d.loose || loose
 		if !ok {
+			return
+		}
+		if compact {
+			*dst = append(json.RawMessage(nil), d.data[start:d.pos]...)
 			return
 		}
 		var b bytes.Buffer
