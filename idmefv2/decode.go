@@ -741,17 +741,18 @@ func (d *decoder) number(name string, dst **float64, min float64, hasMin bool, m
 		}
 	}
 	if !d.loose {
+		// Encode writes a finite f as appendFloat does (f is finite here).
 		var buf [32]byte
-		e := encoder{b: buf[:0]}
-		e.float(name, f)
-		d.loose = !bytes.Equal(e.b, raw)
+		d.loose = !bytes.Equal(appendFloat(buf[:0], f), raw)
 	}
-	if p := d.float; p != nil {
-		*p, d.float = f, nil
-		*dst = p
-		return
+	q := d.float
+	if q != nil {
+		d.float = nil
+	} else {
+		q = new(float64)
 	}
-	*dst = &f
+	*q = f
+	*dst = q
 }
 
 // numberAt checks that the value is a number and scans it.

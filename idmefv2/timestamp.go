@@ -65,6 +65,11 @@ func parseStamp(s string) (stamp, error) {
 	if !matchTimestamp(s) {
 		return stamp{}, fmt.Errorf("idmefv2: %s is %w", quoteValue(s), errNotTimestamp)
 	}
+	return parseMatched(s)
+}
+
+// parseMatched is parseStamp for s that matchTimestamp accepts.
+func parseMatched(s string) (stamp, error) {
 	num := func(i, n int) int {
 		v := 0
 		for _, c := range []byte(s[i : i+n]) {
