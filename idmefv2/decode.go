@@ -159,9 +159,10 @@ func (d *decoder) documentNew() *Alert {
 
 // grow extends s by one element and returns it. The element is zero
 // without being written: the spare capacity of every list the decoder
-// builds is zero memory, never used before (the room of a new alertBlock,
-// or what append or slices.Grow allocated), and writing a zero struct full
-// of pointers would cost a write barrier per word while the GC runs.
+// builds is zero memory, never used since it was zeroed (a room, new or
+// reset by Scratch, or what append or slices.Grow allocated), and writing
+// a zero struct full of pointers would cost a write barrier per word while
+// the GC runs.
 func grow[T any](s []T) []T {
 	if len(s) == cap(s) {
 		s = slices.Grow(s, 1)
