@@ -411,8 +411,12 @@ func (d *decoder) member() bool {
 	// Member names are short printable ASCII: find the closing quote
 	// without scanString's general case.
 	if i := nextSpecial(d.data, start); i < len(d.data) && d.data[i] == '"' {
-		d.pos = i + 1
 		d.nameAt, d.nameLen = start, i-start
+		if i+2 < len(d.data) && d.data[i+1] == ':' && d.data[i+2] > ' ' {
+			d.pos = i + 2 // compact JSON: the value follows the colon
+			return true
+		}
+		d.pos = i + 1
 	} else {
 		name, ok := d.scanString(true)
 		if !ok {
