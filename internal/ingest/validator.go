@@ -118,7 +118,9 @@ func (iv *Validator) Validate(_ context.Context, msg []byte) transport.Verdict {
 }
 
 // validateID validates a current-draft msg in recycled memory and returns
-// the alert's ID (a string of msg) when it is valid.
+// the alert's ID (a string of msg) when it is valid. The scratch goes back
+// to the pool still pointing into msg until its next use; the sink keeps
+// msg anyway, and a pool drops idle scratches at the second GC.
 func (iv *Validator) validateID(msg []byte) (id string, rep idmefv2.Report, ok bool) {
 	s := iv.scratch.Get().(*idmefv2.Scratch)
 	defer iv.scratch.Put(s)
