@@ -96,3 +96,16 @@ func BenchmarkAlertgenEncode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAlertgenUnmarshalShared is what the correlation stage runs:
+// each message decoded into one reused Alert.
+func BenchmarkAlertgenUnmarshalShared(b *testing.B) {
+	msgs, _ := alertgenMessages(b)
+	var a idmefv2.Alert
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := idmefv2.UnmarshalShared(msgs[i%len(msgs)], &a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -9,7 +9,7 @@ func (d *decoder) decodeAlert(v *Alert) {
 	}
 	var seen uint64
 	for ok := d.firstMember(); ok; ok = d.nextMember() {
-		switch string(d.name) {
+		switch d.key() {
 		case "Version":
 			if !d.once(&seen, 0, "Version") {
 				continue
@@ -169,7 +169,7 @@ func (d *decoder) decodeAlert(v *Alert) {
 			d.push("Sensor", -1)
 			for more := d.arrayStart(); more; more = d.nextElement() {
 				d.push("", len(v.Sensor))
-				v.Sensor = append(v.Sensor, Sensor{})
+				v.Sensor = grow(v.Sensor)
 				d.decodeSensor(&v.Sensor[len(v.Sensor)-1])
 				d.pop()
 			}
@@ -181,7 +181,7 @@ func (d *decoder) decodeAlert(v *Alert) {
 			d.push("Source", -1)
 			for more := d.arrayStart(); more; more = d.nextElement() {
 				d.push("", len(v.Source))
-				v.Source = append(v.Source, Source{})
+				v.Source = grow(v.Source)
 				d.decodeSource(&v.Source[len(v.Source)-1])
 				d.pop()
 			}
@@ -193,7 +193,7 @@ func (d *decoder) decodeAlert(v *Alert) {
 			d.push("Target", -1)
 			for more := d.arrayStart(); more; more = d.nextElement() {
 				d.push("", len(v.Target))
-				v.Target = append(v.Target, Target{})
+				v.Target = grow(v.Target)
 				d.decodeTarget(&v.Target[len(v.Target)-1])
 				d.pop()
 			}
@@ -205,7 +205,7 @@ func (d *decoder) decodeAlert(v *Alert) {
 			d.push("Attachment", -1)
 			for more := d.arrayStart(); more; more = d.nextElement() {
 				d.push("", len(v.Attachment))
-				v.Attachment = append(v.Attachment, Attachment{})
+				v.Attachment = grow(v.Attachment)
 				d.decodeAttachment(&v.Attachment[len(v.Attachment)-1])
 				d.pop()
 			}
@@ -390,7 +390,7 @@ func (d *decoder) decodeAnalyzer(v *Analyzer) {
 	}
 	var seen uint64
 	for ok := d.firstMember(); ok; ok = d.nextMember() {
-		switch string(d.name) {
+		switch d.key() {
 		case "ID":
 			if !d.once(&seen, 0, "ID") {
 				continue
@@ -546,7 +546,7 @@ func (d *decoder) decodeSensor(v *Sensor) {
 	}
 	var seen uint64
 	for ok := d.firstMember(); ok; ok = d.nextMember() {
-		switch string(d.name) {
+		switch d.key() {
 		case "ID":
 			if !d.once(&seen, 0, "ID") {
 				continue
@@ -657,7 +657,7 @@ func (d *decoder) decodeSource(v *Source) {
 	}
 	var seen uint64
 	for ok := d.firstMember(); ok; ok = d.nextMember() {
-		switch string(d.name) {
+		switch d.key() {
 		case "ID":
 			if !d.once(&seen, 0, "ID") {
 				continue
@@ -813,7 +813,7 @@ func (d *decoder) decodeTarget(v *Target) {
 	}
 	var seen uint64
 	for ok := d.firstMember(); ok; ok = d.nextMember() {
-		switch string(d.name) {
+		switch d.key() {
 		case "ID":
 			if !d.once(&seen, 0, "ID") {
 				continue
@@ -960,7 +960,7 @@ func (d *decoder) decodeAttachment(v *Attachment) {
 	}
 	var seen uint64
 	for ok := d.firstMember(); ok; ok = d.nextMember() {
-		switch string(d.name) {
+		switch d.key() {
 		case "Name":
 			if !d.once(&seen, 0, "Name") {
 				continue

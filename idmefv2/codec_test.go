@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
@@ -52,6 +54,9 @@ func TestContentKeepsItsJSONType(t *testing.T) {
 		name, content, want string
 	}{
 		{"object", `{ "a" : [1, 2.5e3, true, null], "b": {"c": "\u00e9"} }`, `{"a":[1,2.5e3,true,null],"b":{"c":"\u00e9"}}`},
+		{"compact object", `{"a":"x y","b":[],"c":{},"d":[{"e":-0.5}]}`, `{"a":"x y","b":[],"c":{},"d":[{"e":-0.5}]}`},
+		{"white space deep inside", `{"a":{"b":[1,{"c":[2, 3]}]}}`, `{"a":{"b":[1,{"c":[2,3]}]}}`},
+		{"empty objects with white space", `{"a":{ },"b":[ ]}`, `{"a":{},"b":[]}`},
 		{"string", `"aGVsbG8="`, `"aGVsbG8="`},
 		{"string with JSON text", `"{\"k\":1}"`, `"{\"k\":1}"`},
 	} {
@@ -325,6 +330,39 @@ func TestPlainASCII8(t *testing.T) {
 	}
 }
 
+// TestSpecialBytes8 checks that the lowest byte specialBytes8 flags is the
+// first special byte, for every byte value at every position, with plain
+// bytes before it and plain or special bytes after it (a borrow from a
+// special byte must not hide it or flag an earlier one).
+func TestSpecialBytes8(t *testing.T) {
+	special := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80 }
+	for p := range 8 {
+		for b := range 256 {
+			for _, after := range []byte{'h', 0, 0x1f, '"', '\\', 0x80, 0xff, 0x20, '!'} {
+				w := []byte("abcdefgh")
+				w[p] = byte(b)
+				for i := p + 1; i < 8; i++ {
+					w[i] = after
+				}
+				want := 8 // no special byte
+				for i, c := range w {
+					if special(c) {
+						want = i
+						break
+					}
+				}
+				got := 8
+				if m := specialBytes8(binary.LittleEndian.Uint64(w)); m != 0 {
+					got = bits.TrailingZeros64(m) >> 3
+				}
+				if got != want {
+					t.Errorf("%q: first special byte at %d, want %d", w, got, want)
+				}
+			}
+		}
+	}
+}
+
 // manyMembers returns n distinct JSON members "m0":0,"m1":0…
 func manyMembers(n int) string {
 	ms := make([]string, n)
@@ -368,5 +406,56 @@ func TestLongStringLists(t *testing.T) {
 	_, err = Decode([]byte(`{` + base + `,"Ref":` + bad + `}`))
 	if err == nil || !strings.Contains(err.Error(), "/Ref/20: expected string, got number") {
 		t.Errorf("wrong element 20: error %v", err)
+	}
+}
+
+// TestDecodeStringEveryPosition decodes a string value and a member name
+// holding a byte the scanner must stop at (an escape, a multi-byte or
+// invalid UTF-8 sequence, a control character, a quote) at every position
+// across the eight-byte steps, and checks the value, the error and the
+// canonical verdict against encoding/json and Encode.
+func TestDecodeStringEveryPosition(t *testing.T) {
+	const base = `"Version":"2.D.V08","ID":"3f2b8c1e-5d4a-4c6b-9e7f-1a2b3c4d5e6f","CreateTime":"2026-05-10T08:00:00Z","Analyzer":{"Name":"a"}`
+	specials := []string{`\n`, `\"`, `\\`, `\/`, `\u00e9`, `\u0001`, `\ud83d\ude00`, "é", "\u2028", "\x7f", "\xff", "\x01", `\x`, `\ud800`}
+	for _, sp := range specials {
+		for p := range 20 {
+			raw := strings.Repeat("a", p) + sp + strings.Repeat("b", 19-p)
+			msg := []byte(`{` + base + `,"Description":"` + raw + `"}`)
+			var want string
+			jerr := json.Unmarshal([]byte(`"`+raw+`"`), &want)
+			if jerr == nil && !utf8.ValidString(want) || strings.Contains(raw, "\xff") || strings.Contains(raw, `\ud800`) {
+				jerr = errors.New("invalid UTF-8") // encoding/json replaces it; the decoder refuses it
+			}
+			for _, shared := range []bool{false, true} {
+				var (
+					a   *Alert
+					err error
+				)
+				if shared {
+					a, err = DecodeShared(bytes.Clone(msg))
+				} else {
+					a, err = Decode(msg)
+				}
+				if (err != nil) != (jerr != nil) {
+					t.Fatalf("%q (shared %v): error %v, encoding/json %v", raw, shared, err, jerr)
+				}
+				if err == nil && a.Description != want {
+					t.Fatalf("%q (shared %v): Description %q, want %q", raw, shared, a.Description, want)
+				}
+			}
+			if jerr == nil {
+				checkCanonical(t, raw, msg)
+			}
+			// The same bytes in a member name: an unknown attribute, named
+			// unescaped in the error.
+			_, err := Decode([]byte(`{` + base + `,"` + raw + `":1}`))
+			if jerr == nil {
+				if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("unknown attribute %q", want)) {
+					t.Fatalf("name %q: error %v, want unknown attribute %q", raw, err, want)
+				}
+			} else if err == nil || strings.Contains(err.Error(), "unknown attribute") {
+				t.Fatalf("name %q: error %v, want a syntax or UTF-8 error", raw, err)
+			}
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,9 +51,8 @@ func (e *DecodeError) Error() string {
 // that. On failure the error is a *DecodeError. The strings of the Alert
 // share one copy of data; data itself is not retained.
 func Decode(data []byte) (*Alert, error) {
-	a := newAlert()
 	d := decoder{data: data}
-	d.document(a)
+	a := d.documentNew()
 	if err := d.err(); err != nil {
 		return nil, err
 	}
@@ -64,9 +64,8 @@ func Decode(data []byte) (*Alert, error) {
 // It suits buffers that are not reused, such as a request body or a bus
 // delivery, and saves an allocation and a copy of the message.
 func DecodeShared(data []byte) (*Alert, error) {
-	a := newAlert()
 	d := decoder{data: data, shared: true}
-	d.document(a)
+	a := d.documentNew()
 	if err := d.err(); err != nil {
 		return nil, err
 	}
@@ -81,9 +80,8 @@ func DecodeShared(data []byte) (*Alert, error) {
 // inputs that Encode would reproduce are reported as not canonical (any
 // escape in a string, for instance), never the reverse.
 func DecodeSharedCanonical(data []byte) (a *Alert, canonical bool, err error) {
-	a = newAlert()
 	d := decoder{data: data, shared: true}
-	d.document(a)
+	a = d.documentNew()
 	if err := d.err(); err != nil {
 		return nil, false, err
 	}
@@ -94,6 +92,7 @@ func DecodeSharedCanonical(data []byte) (a *Alert, canonical bool, err error) {
 func Unmarshal(data []byte, a *Alert) error {
 	*a = Alert{}
 	d := decoder{data: data}
+	d.use(a, new(alertRoom))
 	d.document(a)
 	return d.err()
 }
@@ -106,25 +105,69 @@ func Unmarshal(data []byte, a *Alert) error {
 func UnmarshalShared(data []byte, a *Alert) error {
 	*a = Alert{}
 	d := decoder{data: data, shared: true}
+	d.use(a, new(alertRoom))
 	d.document(a)
 	return d.err()
 }
 
-// alertBlock is an alert with room for its first source and target, the
-// common case: decoding a typical alert allocates the three at once.
-type alertBlock struct {
-	alert  Alert
-	source [1]Source
-	target [1]Target
+// alertRoom is room for what decoding a typical alert needs besides the
+// Alert struct: its first source and target, the strings of its string
+// lists, the integers of its integer lists and its Confidence. Decoding a
+// typical alert allocates all of them at once, as one object, instead of
+// one allocation each.
+type alertRoom struct {
+	source  [1]Source
+	target  [1]Target
+	strings [roomStrings]string
+	ints    [roomInts]int
+	float   float64
 }
 
-// newAlert returns an empty alert whose Source and Target have room for one
-// element each; document sets them back to nil if they stay empty.
-func newAlert() *Alert {
+// The list elements an alertRoom has room for: a typical alert has about
+// ten strings in its lists (Category, Data, Method, Protocol…) and a few
+// ports. Beyond, the lists get an arena of their own (see addString).
+const (
+	roomStrings = 16
+	roomInts    = 8
+)
+
+// alertBlock is a new alert with its room: one allocation.
+type alertBlock struct {
+	alert Alert
+	room  alertRoom
+}
+
+// use makes the decoder fill r's room when it decodes into a, which must
+// be empty: a's Source and Target get room for one element each (document
+// sets them back to nil if they stay empty), the string and integer lists
+// the room's arenas, a number the room's float.
+func (d *decoder) use(a *Alert, r *alertRoom) {
+	a.Source = r.source[:0:1]
+	a.Target = r.target[:0:1]
+	d.arena = r.strings[:0:roomStrings]
+	d.ints = r.ints[:0:roomInts]
+	d.float = &r.float
+}
+
+// documentNew decodes a message into a new alert.
+func (d *decoder) documentNew() *Alert {
 	b := new(alertBlock)
-	b.alert.Source = b.source[:0:1]
-	b.alert.Target = b.target[:0:1]
+	d.use(&b.alert, &b.room)
+	d.document(&b.alert)
 	return &b.alert
+}
+
+// grow extends s by one element and returns it. The element is zero
+// without being written: the spare capacity of every list the decoder
+// builds is zero memory, never used since it was zeroed (a room, new or
+// reset by Scratch, or what append or slices.Grow allocated), and writing
+// a zero struct full of pointers would cost a write barrier per word while
+// the GC runs.
+func grow[T any](s []T) []T {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, 1)
+	}
+	return s[:len(s)+1]
 }
 
 // UnmarshalJSON decodes strictly, so that encoding/json and other libraries
@@ -146,13 +189,14 @@ type decoder struct {
 	text     string // data as a string: string values without escapes are substrings of it
 	pos      int
 	ptr      ptrStack
-	name     []byte // current member name, unescaped
-	nameBuf  []byte
+	nameBuf  []byte // current member name when it has escapes (nameAt < 0), unescaped
 	issues   []decIssue
 	suppress []string // pointers whose model checks would repeat a decode issue
 	arena    []string // backing store of the string lists (see addString)
 	ints     []int    // backing store of the integer lists
-	nameAt   int      // offset of name in data, -1 when it was unescaped into nameBuf
+	float    *float64 // room for the next decoded number, nil when none
+	nameAt   int      // offset of the current member name in data, -1 when it was unescaped into nameBuf
+	nameLen  int      // length of the current member name in data (nameAt >= 0)
 	fatal    bool
 	depth    int
 	shared   bool // text aliases data (DecodeShared)
@@ -242,6 +286,13 @@ func quoteByte(c byte) string {
 }
 
 func (d *decoder) skipWS() {
+	if d.pos < len(d.data) && d.data[d.pos] > ' ' {
+		return // compact JSON: nothing to skip
+	}
+	d.skipSpace()
+}
+
+func (d *decoder) skipSpace() {
 	for d.pos < len(d.data) {
 		switch d.data[d.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -357,16 +408,27 @@ func (d *decoder) member() bool {
 		return false
 	}
 	start := d.pos + 1
-	name, ok := d.scanString(true)
-	if !ok {
-		return false
-	}
-	d.name = name
-	d.nameAt = -1
-	if d.pos-1-start == len(name) {
-		d.nameAt = start
+	// Member names are short printable ASCII: find the closing quote
+	// without scanString's general case.
+	if i := nextSpecial(d.data, start); i < len(d.data) && d.data[i] == '"' {
+		d.nameAt, d.nameLen = start, i-start
+		if i+2 < len(d.data) && d.data[i+1] == ':' && d.data[i+2] > ' ' {
+			d.pos = i + 2 // compact JSON: the value follows the colon
+			return true
+		}
+		d.pos = i + 1
 	} else {
-		d.loose = true // an escaped name
+		name, ok := d.scanString(true)
+		if !ok {
+			return false
+		}
+		if d.pos-1-start == len(name) {
+			d.nameAt, d.nameLen = start, len(name)
+		} else {
+			d.nameAt = -1
+			d.nameBuf = name
+			d.loose = true // an escaped name
+		}
 	}
 	d.skipWS()
 	if d.pos >= len(d.data) || d.data[d.pos] != ':' {
@@ -426,9 +488,17 @@ func (d *decoder) pop()                        { d.ptr.pop() }
 // once records that attribute bit was seen; a second occurrence of the same
 // attribute is reported and skipped.
 func (d *decoder) once(seen *uint64, bit uint, name string) bool {
-	if *seen>>bit != 0 {
-		d.loose = true // not in schema order (or a duplicate)
+	if *seen>>bit == 0 { // in schema order: the common case, inlined
+		*seen |= 1 << bit
+		return true
 	}
+	return d.outOfOrder(seen, bit, name)
+}
+
+// outOfOrder is once for an attribute that follows a later one in schema
+// order, or repeats.
+func (d *decoder) outOfOrder(seen *uint64, bit uint, name string) bool {
+	d.loose = true // not in schema order (or a duplicate)
 	if *seen&(1<<bit) != 0 {
 		p := d.ptr.pointer(name, -1)
 		d.add(p, "json.duplicate-name", fmt.Sprintf("duplicate attribute %q", name), true)
@@ -441,7 +511,7 @@ func (d *decoder) once(seen *uint64, bit uint, name string) bool {
 
 // unknown reports a member that the class does not define and skips it.
 func (d *decoder) unknown(names func() []string) {
-	name := string(d.name)
+	name := d.memberName()
 	msg := fmt.Sprintf("unknown attribute %q", name)
 	for _, n := range names() {
 		if strings.EqualFold(n, name) {
@@ -496,6 +566,10 @@ func (d *decoder) str(name string, dst *string, rule string) bool {
 // stringValue scans a string value.
 func (d *decoder) stringValue() (string, bool) {
 	start := d.pos + 1
+	if i := nextSpecial(d.data, start); i < len(d.data) && d.data[i] == '"' {
+		d.pos = i + 1 // printable ASCII only: a substring of the input
+		return d.text[start:i], true
+	}
 	d.oddEscape = false
 	b, ok := d.scanString(false)
 	if !ok {
@@ -598,6 +672,9 @@ func (d *decoder) integer(name string, index int, bits int) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
+	if n, ok := smallNatural(raw); ok {
+		return n, true
+	}
 	if n, err := strconv.ParseInt(string(raw), 10, bits); err == nil {
 		if n == 0 && raw[0] == '-' {
 			d.loose = true // "-0": Encode writes 0
@@ -618,6 +695,23 @@ func (d *decoder) integer(name string, index int, bits int) (int64, bool) {
 	d.add(p, "spec.integer-range", fmt.Sprintf("integer %s does not fit in %d bits", raw, bits), true)
 	d.suppress = append(d.suppress, p)
 	return 0, false
+}
+
+// smallNatural is the value of raw, a JSON number, when it is written as
+// Encode writes a natural number below 2^31: up to nine digits, without a
+// sign, fraction or exponent (scanNumber already refused leading zeros).
+func smallNatural(raw []byte) (int64, bool) {
+	if len(raw) == 0 || len(raw) > 9 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // number decodes a JSON number member with optional bounds. Bounds are
@@ -652,12 +746,18 @@ func (d *decoder) number(name string, dst **float64, min float64, hasMin bool, m
 		}
 	}
 	if !d.loose {
+		// Encode writes a finite f as appendFloat does (f is finite here).
 		var buf [32]byte
-		e := encoder{b: buf[:0]}
-		e.float(name, f)
-		d.loose = !bytes.Equal(e.b, raw)
+		d.loose = !bytes.Equal(appendFloat(buf[:0], f), raw)
 	}
-	*dst = &f
+	q := d.float
+	if q != nil {
+		d.float = nil
+	} else {
+		q = new(float64)
+	}
+	*q = f
+	*dst = q
 }
 
 // numberAt checks that the value is a number and scans it.
@@ -685,10 +785,20 @@ func (d *decoder) raw(name string, dst *json.RawMessage) {
 		}
 		*dst = append(json.RawMessage(nil), d.data[start:d.pos]...)
 	case d.pos < len(d.data) && d.data[d.pos] == '{':
+		// skipObject sets loose for any white space it skips (and a few
+		// other things): without it, the object is already compact.
+		loose := d.loose
+		d.loose = false
 		d.push(name, -1)
 		ok := d.skipObject(true)
 		d.pop()
+		compact := !d.loose
+		d.loose = d.loose || loose
 		if !ok {
+			return
+		}
+		if compact {
+			*dst = append(json.RawMessage(nil), d.data[start:d.pos]...)
 			return
 		}
 		var b bytes.Buffer
@@ -772,7 +882,7 @@ func (d *decoder) skipObject(dupCheck bool) bool {
 				dup = slices.Contains(list, name)
 			}
 			if dup {
-				d.addFatal("json.duplicate-name", fmt.Sprintf("duplicate member name %q", d.name))
+				d.addFatal("json.duplicate-name", fmt.Sprintf("duplicate member name %q", name))
 				return false
 			}
 			if names == nil && len(list) < 32 {
@@ -794,13 +904,22 @@ func (d *decoder) skipObject(dupCheck bool) bool {
 	return !d.fatal
 }
 
-// memberName is the current member name as a string, without a copy when
-// it had no escapes.
+// memberName is the current member name as a string that stays valid,
+// without a copy when it had no escapes.
 func (d *decoder) memberName() string {
-	if d.nameAt >= 0 && d.text != "" {
-		return d.text[d.nameAt : d.nameAt+len(d.name)]
+	if d.nameAt >= 0 {
+		return d.text[d.nameAt : d.nameAt+d.nameLen]
 	}
-	return string(d.name)
+	return string(d.nameBuf)
+}
+
+// key is the current member name, unescaped, for a switch: when the name
+// had escapes, it is valid only until the next member is read.
+func (d *decoder) key() string {
+	if d.nameAt >= 0 {
+		return d.text[d.nameAt : d.nameAt+d.nameLen]
+	}
+	return unsafe.String(unsafe.SliceData(d.nameBuf), len(d.nameBuf))
 }
 
 func (d *decoder) skipArray() bool {
@@ -889,35 +1008,29 @@ func (d *decoder) scanNumber() ([]byte, bool) {
 func (d *decoder) scanString(isName bool) ([]byte, bool) {
 	data := d.data
 	start := d.pos + 1
-	for i := start; i < len(data); {
-		// Up to eight bytes one by one (most strings are short), then eight
-		// plain ASCII bytes at a time while there are.
-		for end := min(i+8, len(data)); i < end; {
-			c := data[i]
-			switch {
-			case c == '"':
-				d.pos = i + 1
-				return data[start:i], true
-			case c == '\\':
-				return d.unescape(start, i, isName)
-			case c < 0x20:
-				d.pos = i
-				d.syntax(fmt.Sprintf("control character %s in string at offset %d", quoteByte(c), i))
-				return nil, false
-			case c < utf8.RuneSelf:
-				i++
-			default:
-				r, size := utf8.DecodeRune(data[i:])
-				if r == utf8.RuneError && size == 1 {
-					d.pos = i
-					d.addFatal("json.invalid-utf8", fmt.Sprintf("invalid UTF-8 in string at offset %d", i))
-					return nil, false
-				}
-				i += size
-			}
+	for i := start; ; {
+		i = nextSpecial(data, i)
+		if i >= len(data) {
+			break
 		}
-		for i+8 <= len(data) && plainASCII8(binary.LittleEndian.Uint64(data[i:])) {
-			i += 8
+		switch c := data[i]; {
+		case c == '"':
+			d.pos = i + 1
+			return data[start:i], true
+		case c == '\\':
+			return d.unescape(start, i, isName)
+		case c < 0x20:
+			d.pos = i
+			d.syntax(fmt.Sprintf("control character %s in string at offset %d", quoteByte(c), i))
+			return nil, false
+		default:
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size == 1 {
+				d.pos = i
+				d.addFatal("json.invalid-utf8", fmt.Sprintf("invalid UTF-8 in string at offset %d", i))
+				return nil, false
+			}
+			i += size
 		}
 	}
 	d.pos = len(data)
@@ -925,19 +1038,43 @@ func (d *decoder) scanString(isName bool) ([]byte, bool) {
 	return nil, false
 }
 
-// plainASCII8 reports whether the eight bytes of w are all printable
-// ASCII other than '"' and '\\': bytes a string holds as they are. Each
-// test is the classic "has a byte less than n" bit trick, which has no
-// false negatives (a false positive only takes the byte-by-byte path).
-func plainASCII8(w uint64) bool {
+// nextSpecial returns the index of the first byte of data at or after i
+// that a string does not hold as it is: '"', '\\', a control character or
+// a byte of a multi-byte UTF-8 sequence; len(data) if there is none. It
+// tests eight bytes at a time (see specialBytes8).
+func nextSpecial(data []byte, i int) int {
+	for ; i+8 <= len(data); i += 8 {
+		if m := specialBytes8(binary.LittleEndian.Uint64(data[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(data); i++ {
+		if c := data[i]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return i
+}
+
+// specialBytes8 flags (with its high bit) each of the eight bytes of w
+// (little-endian) that is not printable ASCII other than '"' and '\\'. Each
+// test is the classic "has a byte less than n" bit trick: its flags are
+// exact up to the first flagged byte (a borrow only moves upwards, from a
+// flagged byte), so the lowest flag is always right, and a zero result
+// means that no byte is special.
+func specialBytes8(w uint64) uint64 {
 	const (
 		ones  = 0x0101010101010101
 		highs = 0x8080808080808080
 	)
 	q := w ^ (ones * '"')
 	b := w ^ (ones * '\\')
-	return (w|(w-ones*0x20)&^w|(q-ones)&^q|(b-ones)&^b)&highs == 0
+	return (w | (w-ones*0x20)&^w | (q-ones)&^q | (b-ones)&^b) & highs
 }
+
+// plainASCII8 reports whether the eight bytes of w are all printable
+// ASCII other than '"' and '\\': bytes a string holds as they are.
+func plainASCII8(w uint64) bool { return specialBytes8(w) == 0 }
 
 // unescape continues scanString from the first backslash at i.
 func (d *decoder) unescape(start, i int, isName bool) ([]byte, bool) {

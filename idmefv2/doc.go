@@ -20,7 +20,9 @@
 // encoding and decoding again gives an equal Alert. Attachment.Content keeps
 // the raw JSON, so an object stays an object and a string stays a string.
 // DecodeShared (and DecodeValidateShared) decode without copying the input,
-// for buffers that are never modified afterwards.
+// for buffers that are never modified afterwards; a Scratch validates
+// message after message in the same memory, for a caller that keeps nothing
+// of the alert but its strings.
 //
 // Required attributes are always encoded, optional ones only when set. So
 // Validate on an Alert reports what a JSON-schema validator would report on

@@ -83,11 +83,16 @@ func (e *encoder) float(name string, f float64) {
 		e.b = append(e.b, '0')
 		return
 	}
+	e.b = appendFloat(e.b, f)
+}
+
+// appendFloat appends a finite f as Encode writes it.
+func appendFloat(b []byte, f float64) []byte {
 	format := byte('f')
 	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
 	}
-	e.b = strconv.AppendFloat(e.b, f, format, -1, 64)
+	return strconv.AppendFloat(b, f, format, -1, 64)
 }
 
 // raw appends Attachment.Content, which must be a JSON object or string.

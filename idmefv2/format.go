@@ -101,9 +101,38 @@ func isHostname(s string) bool {
 	return true
 }
 
+// opaqueURI reports whether s is scheme ":" opaque-part with nothing that
+// url.Parse treats specially: a scheme as url.Parse reads one (a letter,
+// then letters, digits, "+", "-" or "."), a non-empty rest that does not
+// start with "/", and no control character, "?", "#" or "%" anywhere. Such
+// an s (a URN, "urn:suricata:sid:2009582", is the common case) parses, without
+// allocating here, as an absolute URL without a host.
+func opaqueURI(s string) bool {
+	colon := strings.IndexByte(s, ':')
+	if colon < 1 || colon+1 == len(s) || s[colon+1] == '/' || !isLetter(s[0]) {
+		return false
+	}
+	for i := 1; i < colon; i++ {
+		if c := s[i]; !isAlnum(c) && c != '+' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	for i := colon + 1; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == '?' || c == '#' || c == '%' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
+
 // isURI accepts what net/url parses as an absolute URL (with a scheme),
 // where a host containing ":" must be a bracketed IPv6 address.
 func isURI(s string) bool {
+	if opaqueURI(s) {
+		return true
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return false

@@ -20,24 +20,40 @@ func isAlnum(c byte) bool {
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
-// matchUUID: 8-4-4-4-12 hex digits, either case.
+// matchUUID: 8-4-4-4-12 hex digits, either case. It tests the 32 digits
+// eight at a time (hex8), the groups of four two by two, the dashes
+// turned into '0' first.
 func matchUUID(s string) bool {
-	if len(s) != 36 {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return false
 	}
-	for i := 0; i < 36; i++ {
-		switch i {
-		case 8, 13, 18, 23:
-			if s[i] != '-' {
-				return false
-			}
-		default:
-			if !isHex(s[i]) {
-				return false
-			}
-		}
+	// Bytes 8 and 13 of s are bytes 0 and 5 of the word at 8; bytes 18
+	// and 23 are bytes 2 and 7 of the word at 16.
+	const (
+		dashTo0 = '-' ^ '0'
+		at8     = dashTo0 | dashTo0<<40
+		at16    = dashTo0<<16 | dashTo0<<56
+	)
+	return hex8(load64(s, 0)) && hex8(load64(s, 8)^at8) && hex8(load64(s, 16)^at16) &&
+		hex8(load64(s, 24)) && hex8(load64(s, 28))
+}
+
+// hex8 reports whether the eight bytes of w are all ASCII hex digits,
+// either case. For bytes below 0x80, b+(0x80-lo) has its high bit set
+// exactly when b >= lo, and b+(0x7f-hi) exactly when b > hi, without a
+// carry into the next byte.
+func hex8(w uint64) bool {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	if w&highs != 0 {
+		return false
 	}
-	return true
+	digit := (w + ones*(0x80-'0')) &^ (w + ones*(0x7f-'9'))
+	l := w | ones*0x20 // b|0x20 is in 'a'..'f' exactly when b is a hex letter of either case
+	letter := (l + ones*(0x80-'a')) &^ (l + ones*(0x7f-'f'))
+	return (digit|letter)&highs == highs
 }
 
 // matchAttachmentName: one or more ASCII letters or digits.

@@ -1,6 +1,7 @@
 package idmefv2
 
 import (
+	"net/url"
 	"regexp"
 	"testing"
 
@@ -129,6 +130,23 @@ var formatCases = []string{
 	"x@[192.0.2.1]", "x@[IPv6:::1]", "x@[1.2.3]", "x@-a.com", "x@a-.com", "x@a_b.com", "x@é.com", "not-an-email",
 	"https://example.com/a?b#c", "urn:isbn:123", "/relative", "not a uri", "http://[::1]:80/", "http://[::g]/",
 	"http://::1/", "mailto:x@y", "http://a b/", "", "http://[fe80::1%25eth0]/",
+	// Around opaqueURI's fast path.
+	"urn:suricata:sid:2009582", "urn:", "urn:/x", "1urn:x", "u rn:x", "u_rn:x", "a+b.c-d:x", "urn:x?y", "urn:x?",
+	"urn:x#y", "urn:%41", "urn:%zz", "urn:x\x7f", "urn:x\x01", "urn:é", ":x", "urn:[::1]", "urn:a b",
+}
+
+// TestOpaqueURIIsURLParse checks that what opaqueURI accepts, url.Parse
+// parses as an absolute URL without a host.
+func TestOpaqueURIIsURLParse(t *testing.T) {
+	for _, s := range formatCases {
+		if !opaqueURI(s) {
+			continue
+		}
+		u, err := url.Parse(s)
+		if err != nil || !u.IsAbs() || u.Host != "" {
+			t.Errorf("opaqueURI(%q) but url.Parse gives %+v, %v", s, u, err)
+		}
+	}
 }
 
 func TestFormatsAgreeWithOracle(t *testing.T) {
@@ -157,4 +175,23 @@ func FuzzFormats(f *testing.F) {
 			t.Errorf("isURI(%q) = %v, oracle says %v", s, got, want)
 		}
 	})
+}
+
+// TestMatchUUIDEveryByte checks the word-at-a-time UUID matcher against the
+// byte rule for every byte value at every position.
+func TestMatchUUIDEveryByte(t *testing.T) {
+	const valid = "3f2b8c1e-5d4a-4c6b-9e7f-1a2b3c4d5e6f"
+	for p := range len(valid) {
+		for b := range 256 {
+			s := []byte(valid)
+			s[p] = byte(b)
+			want := isHex(byte(b))
+			if p == 8 || p == 13 || p == 18 || p == 23 {
+				want = b == '-'
+			}
+			if got := matchUUID(string(s)); got != want {
+				t.Errorf("byte %#x at %d: matchUUID = %v, want %v", b, p, got, want)
+			}
+		}
+	}
 }

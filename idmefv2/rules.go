@@ -50,7 +50,7 @@ func checkTimes(a *Alert, c *checker) {
 		if !matchTimestamp(s.value) {
 			continue // empty, or a pattern error already
 		}
-		st, err := parseStamp(s.value)
+		st, err := parseMatched(s.value)
 		if err != nil {
 			c.errorf(s.name, -1, "spec.date-time", "%s", strings.TrimPrefix(err.Error(), "idmefv2: "))
 			continue

@@ -65,6 +65,11 @@ func parseStamp(s string) (stamp, error) {
 	if !matchTimestamp(s) {
 		return stamp{}, fmt.Errorf("idmefv2: %s is %w", quoteValue(s), errNotTimestamp)
 	}
+	return parseMatched(s)
+}
+
+// parseMatched is parseStamp for s that matchTimestamp accepts.
+func parseMatched(s string) (stamp, error) {
 	num := func(i, n int) int {
 		v := 0
 		for _, c := range []byte(s[i : i+n]) {
@@ -75,10 +80,15 @@ func parseStamp(s string) (stamp, error) {
 	st := stamp{year: num(0, 4), month: num(5, 2), day: num(8, 2), hour: num(11, 2), min: num(14, 2), sec: num(17, 2)}
 	rest := s[19:]
 	if rest != "" && rest[0] == '.' {
-		i, scale := 1, 100_000_000
+		// Nanoseconds: the first nine digits, padded with zeros.
+		i := 1
 		for ; i < len(rest) && isDigit(rest[i]); i++ {
-			st.nanos += int(rest[i]-'0') * scale
-			scale /= 10
+			if i <= 9 {
+				st.nanos = st.nanos*10 + int(rest[i]-'0')
+			}
+		}
+		for n := min(i, 10); n <= 9; n++ {
+			st.nanos *= 10
 		}
 		rest = rest[i:]
 	}

@@ -34,23 +34,51 @@ func ValidateJSON(data []byte) Report {
 // a caller that needs both (ingest) decodes once. The alert is nil when the
 // report is invalid.
 func DecodeValidate(data []byte) (*Alert, Report) {
-	a := newAlert()
-	r := decodeValidate(data, a)
+	b := new(alertBlock)
+	d := decoder{data: data}
+	d.use(&b.alert, &b.room)
+	r := decodeValidateWith(d, &b.alert)
 	if !r.Valid() {
 		return nil, r
 	}
-	return a, r
+	return &b.alert, r
 }
 
 // DecodeValidateShared is DecodeValidate without the copy of data, like
 // DecodeShared: data must never be modified afterwards.
 func DecodeValidateShared(data []byte) (*Alert, Report) {
-	a := newAlert()
-	r := decodeValidateWith(decoder{data: data, shared: true}, a)
+	b := new(alertBlock)
+	d := decoder{data: data, shared: true}
+	d.use(&b.alert, &b.room)
+	r := decodeValidateWith(d, &b.alert)
 	if !r.Valid() {
 		return nil, r
 	}
-	return a, r
+	return &b.alert, r
+}
+
+// Scratch is memory for validating message after message without
+// allocating an alert for each: ValidateShared decodes every message into
+// the same Alert and the same room for its lists. The zero value is ready
+// to use. A Scratch is not safe for concurrent use (a sync.Pool of them
+// suits a server).
+type Scratch struct {
+	b alertBlock
+}
+
+// ValidateShared is DecodeValidateShared into s's alert, which is reset
+// first: the alert it returns and the lists it holds are valid only until
+// the next call, while its strings point into data (data must never be
+// modified) and stay valid as long as data.
+func (s *Scratch) ValidateShared(data []byte) (*Alert, Report) {
+	s.b = alertBlock{} // zero memory, as grow expects of spare capacity
+	d := decoder{data: data, shared: true}
+	d.use(&s.b.alert, &s.b.room)
+	r := decodeValidateWith(d, &s.b.alert)
+	if !r.Valid() {
+		return nil, r
+	}
+	return &s.b.alert, r
 }
 
 // validateJSON is ValidateJSON that also returns the Version the message

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -217,6 +218,13 @@ type jsonScan struct {
 }
 
 func (s *jsonScan) ws() {
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return // compact JSON: nothing to skip
+	}
+	s.space()
+}
+
+func (s *jsonScan) space() {
 	for s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\r', '\n':
@@ -338,57 +346,70 @@ func (s *jsonScan) next(end byte) (more, ok bool) {
 // control characters, and checks escapes but not UTF-8.
 func (s *jsonScan) str() bool {
 	b := s.b
-	for i := s.i + 1; i < len(b); {
-		// Up to eight bytes one by one (most strings are short), then eight
-		// plain bytes at a time while there are.
-		for end := min(i+8, len(b)); i < end; {
-			switch c := b[i]; {
-			case c == '"':
-				s.i = i + 1
-				return true
-			case c == '\\':
-				if i+1 >= len(b) {
-					return false
-				}
-				switch b[i+1] {
-				case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-					i += 2
-				case 'u':
-					if i+6 > len(b) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
-						return false
-					}
-					i += 6
-				default:
-					return false
-				}
-			case c < 0x20:
-				return false
-			default:
-				i++
-			}
+	for i := s.i + 1; ; {
+		i = nextStop(b, i)
+		if i >= len(b) {
+			return false
 		}
-		for i+8 <= len(b) && plainBytes8(binary.LittleEndian.Uint64(b[i:])) {
-			i += 8
+		switch b[i] {
+		case '"':
+			s.i = i + 1
+			return true
+		case '\\':
+			if i+1 >= len(b) {
+				return false
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(b) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
+					return false
+				}
+				i += 6
+			default:
+				return false
+			}
+		default: // a control character
+			return false
 		}
 	}
-	return false
+}
+
+// nextStop returns the index of the first '"', '\\' or control character
+// of b at or after i, or len(b). It tests eight bytes at a time (see
+// stopBytes8).
+func nextStop(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if m := stopBytes8(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 {
+			return i
+		}
+	}
+	return i
 }
 
 func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
-// plainBytes8 reports whether none of the eight bytes of w is a control
-// character, '"' or '\\' (the "has a byte less than n" bit trick: no false
-// negatives; a false positive only takes the byte-by-byte path).
-func plainBytes8(w uint64) bool {
+// stopBytes8 flags (with its high bit) each of the eight bytes of w
+// (little-endian) that is a control character, '"' or '\\'. Each test is
+// the classic "has a byte less than n" bit trick: a borrow only moves
+// upwards from a flagged byte, so the lowest flag is always right, and a
+// zero result means that no byte is flagged.
+func stopBytes8(w uint64) uint64 {
 	const (
 		ones  = 0x0101010101010101
 		highs = 0x8080808080808080
 	)
 	q := w ^ (ones * '"')
 	b := w ^ (ones * '\\')
-	return ((w-ones*0x20)&^w|(q-ones)&^q|(b-ones)&^b)&highs == 0
+	return ((w-ones*0x20)&^w | (q-ones)&^q | (b-ones)&^b) & highs
 }
 
 // number scans a number per RFC 8259 §6.

@@ -279,10 +279,6 @@ func (h *Handler) limit(p Peer, n int) *reply {
 func (h *Handler) deliver(ctx context.Context, peer Peer, received time.Time, items []item, batch bool) *reply {
 	accepted := make([]Message, 0, len(items))
 	var rejected []Rejection
-	var results []ItemResult
-	if batch {
-		results = make([]ItemResult, len(items))
-	}
 	for i, it := range items {
 		msg := Message{Data: it.data, Peer: peer, Received: received, Index: i}
 		res := ItemResult{Index: i, Status: http.StatusNoContent}
@@ -304,9 +300,6 @@ func (h *Handler) deliver(ctx context.Context, peer Peer, received time.Time, it
 		} else {
 			rejected = append(rejected, Rejection{Message: msg, Status: res.Status, Reason: res.Error, Problems: res.Problems})
 		}
-		if batch {
-			results[i] = res
-		}
 	}
 	if len(accepted) > 0 {
 		if err := h.opts.Sink.Accept(ctx, accepted); err != nil {
@@ -317,15 +310,27 @@ func (h *Handler) deliver(ctx context.Context, peer Peer, received time.Time, it
 	if len(rejected) == 0 {
 		return &reply{status: http.StatusNoContent}
 	}
-	h.deadLetter(ctx, rejected)
+	var rep *reply
 	if !batch {
 		rj := rejected[0]
-		return &reply{status: rj.Status, body: &Response{Error: rj.Reason, Problems: rj.Problems}}
+		rep = &reply{status: rj.Status, body: &Response{Error: rj.Reason, Problems: rj.Problems}}
+	} else {
+		// The result of every item, built only now that some are rejected
+		// (and before the Rejecter sees the rejections).
+		results := make([]ItemResult, len(items))
+		for i := range results {
+			results[i] = ItemResult{Index: i, Status: http.StatusNoContent}
+		}
+		for _, rj := range rejected {
+			results[rj.Index] = ItemResult{Index: rj.Index, Status: rj.Status, Error: rj.Reason, Problems: rj.Problems}
+		}
+		rep = &reply{status: http.StatusBadRequest, body: &Response{
+			Error: fmt.Sprintf("%d of %d messages rejected; the others were accepted", len(rejected), len(items)),
+			Items: results,
+		}}
 	}
-	return &reply{status: http.StatusBadRequest, body: &Response{
-		Error: fmt.Sprintf("%d of %d messages rejected; the others were accepted", len(rejected), len(items)),
-		Items: results,
-	}}
+	h.deadLetter(ctx, rejected)
+	return rep
 }
 
 func (h *Handler) sinkFailure(err error, peer Peer, n int) *reply {

@@ -3,6 +3,7 @@ package transport
 import (
 	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"strings"
 	"testing"
 )
@@ -24,16 +25,34 @@ func TestScanJSONDepth(t *testing.T) {
 	}
 }
 
-// TestPlainBytes8 checks the word-at-a-time string scan against the byte
-// rule it stands for, for every byte value at every position.
-func TestPlainBytes8(t *testing.T) {
+// TestStopBytes8 checks that the lowest byte stopBytes8 flags is the first
+// byte the string scan must stop at, for every byte value at every
+// position, with plain bytes before it and plain or flagged bytes after it
+// (a borrow from a flagged byte must not hide it or flag an earlier one).
+func TestStopBytes8(t *testing.T) {
+	stop := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
 	for p := range 8 {
 		for b := range 256 {
-			w := []byte("abcdefgh")
-			w[p] = byte(b)
-			want := b >= 0x20 && b != '"' && b != '\\'
-			if got := plainBytes8(binary.LittleEndian.Uint64(w)); got != want {
-				t.Errorf("byte %#x at %d: plainBytes8 = %v, want %v", b, p, got, want)
+			for _, after := range []byte{'h', 0, 0x1f, '"', '\\', 0x80, 0xff, 0x20} {
+				w := []byte("abcdefgh")
+				w[p] = byte(b)
+				for i := p + 1; i < 8; i++ {
+					w[i] = after
+				}
+				want := 8
+				for i, c := range w {
+					if stop(c) {
+						want = i
+						break
+					}
+				}
+				got := 8
+				if m := stopBytes8(binary.LittleEndian.Uint64(w)); m != 0 {
+					got = bits.TrailingZeros64(m) >> 3
+				}
+				if got != want {
+					t.Errorf("%q: first stop at %d, want %d", w, got, want)
+				}
 			}
 		}
 	}

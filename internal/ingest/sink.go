@@ -87,8 +87,13 @@ func (s *Sink) Accept(ctx context.Context, msgs []transport.Message) error {
 
 // alertID is the bus key of an accepted message: the alert's ID.
 func alertID(m transport.Message) string {
-	if a, ok := m.Value.(*idmefv2.Alert); ok && a != nil {
-		return a.ID
+	switch v := m.Value.(type) {
+	case *idmefv2.Alert:
+		if v != nil {
+			return v.ID
+		}
+	case string: // Validator with IDOnly
+		return v
 	}
 	var v struct{ ID string }
 	if json.Unmarshal(m.Data, &v) == nil {

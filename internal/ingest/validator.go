@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/vigie-siem/vigie/idmefv2"
 	"github.com/vigie-siem/vigie/idmefv2/transport"
@@ -29,18 +30,27 @@ type ValidatorOptions struct {
 	Lenient bool
 	// Validator is shared with other components; nil means a new one.
 	Validator *idmefv2.Validator
+	// IDOnly makes Verdict.Value the alert's ID (a string) instead of the
+	// decoded *idmefv2.Alert for a current-draft message accepted as it
+	// is: such a message is then decoded into recycled memory
+	// (idmefv2.Scratch), without allocating an alert. For a Sink that only
+	// needs the ID, such as Sink.
+	IDOnly bool
 }
 
 // Validator is the transport.Validator of Vigie's ingest: each message is
 // validated against the draft its Version names. For an accepted
-// current-draft message, Verdict.Value is the decoded *idmefv2.Alert (nil for
-// messages of older drafts accepted without upgrade) and Verdict.Rewritten
-// holds the upgraded bytes when an upgrade happened.
+// current-draft message, Verdict.Value is the decoded *idmefv2.Alert (its ID
+// with ValidatorOptions.IDOnly; nil for messages of older drafts accepted
+// without upgrade) and Verdict.Rewritten holds the upgraded bytes when an
+// upgrade happened.
 type Validator struct {
 	v       *idmefv2.Validator
 	u       *upgrade.Upgrader
-	forced  bool // a draft is forced: no fast path by Version
-	current bool // RequireCurrent
+	forced  bool      // a draft is forced: no fast path by Version
+	current bool      // RequireCurrent
+	idOnly  bool      // IDOnly
+	scratch sync.Pool // of *idmefv2.Scratch, with idOnly
 }
 
 // NewValidator returns a Validator for opts.
@@ -56,7 +66,8 @@ func NewValidator(opts ValidatorOptions) (*Validator, error) {
 			return nil, fmt.Errorf("ingest validator: %w", err)
 		}
 	}
-	iv := &Validator{v: v, forced: opts.Draft != "" && opts.Draft != "auto", current: opts.RequireCurrent}
+	iv := &Validator{v: v, forced: opts.Draft != "" && opts.Draft != "auto", current: opts.RequireCurrent, idOnly: opts.IDOnly}
+	iv.scratch.New = func() any { return new(idmefv2.Scratch) }
 	if opts.Upgrade {
 		u, err := upgrade.New(upgrade.Options{Lenient: opts.Lenient, Validator: v.Schemas()})
 		if err != nil {
@@ -73,7 +84,11 @@ func (iv *Validator) Validate(_ context.Context, msg []byte) transport.Verdict {
 	if !iv.forced {
 		// The handler never modifies msg (it becomes Message.Data): the
 		// alert may share its memory.
-		if a, rep := idmefv2.DecodeValidateShared(msg); a != nil {
+		if iv.idOnly {
+			if id, rep, ok := iv.validateID(msg); ok {
+				return transport.Verdict{OK: true, Problems: problems(rep.Issues), Value: id}
+			}
+		} else if a, rep := idmefv2.DecodeValidateShared(msg); a != nil {
 			return transport.Verdict{OK: true, Problems: problems(rep.Issues), Value: a}
 		}
 	}
@@ -100,6 +115,20 @@ func (iv *Validator) Validate(_ context.Context, msg []byte) transport.Verdict {
 		}
 	}
 	return transport.Verdict{OK: a != nil, Problems: ps, Rewritten: out, Value: a}
+}
+
+// validateID validates a current-draft msg in recycled memory and returns
+// the alert's ID (a string of msg) when it is valid. The scratch goes back
+// to the pool still pointing into msg until its next use; the sink keeps
+// msg anyway, and a pool drops idle scratches at the second GC.
+func (iv *Validator) validateID(msg []byte) (id string, rep idmefv2.Report, ok bool) {
+	s := iv.scratch.Get().(*idmefv2.Scratch)
+	defer iv.scratch.Put(s)
+	a, rep := s.ValidateShared(msg)
+	if a == nil {
+		return "", rep, false
+	}
+	return a.ID, rep, true
 }
 
 func upgradeProblems(err error) []transport.Problem {

@@ -192,7 +192,9 @@ func (s *Server) bootstrapAdmin(ctx context.Context, getenv func(string) string)
 
 func (s *Server) buildIngest() error {
 	cfg := s.cfg.Ingest
-	v, err := ingest.NewValidator(ingest.ValidatorOptions{Upgrade: cfg.Drafts.Upgrade, Lenient: cfg.Drafts.Lenient, RequireCurrent: true})
+	// IDOnly: the sink needs only each alert's ID (its bus key), and the
+	// pipeline decodes the alert again from the bus.
+	v, err := ingest.NewValidator(ingest.ValidatorOptions{Upgrade: cfg.Drafts.Upgrade, Lenient: cfg.Drafts.Lenient, RequireCurrent: true, IDOnly: true})
 	if err != nil {
 		return err
 	}

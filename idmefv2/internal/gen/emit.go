@@ -279,7 +279,7 @@ func emitDecode(o *out, c *class) {
 	o.p("\t}")
 	o.p("\tvar seen uint64")
 	o.p("\tfor ok := d.firstMember(); ok; ok = d.nextMember() {")
-	o.p("\t\tswitch string(d.name) {")
+	o.p("\t\tswitch d.key() {")
 	for _, a := range c.Attrs {
 		f := "v." + a.GoName
 		o.p("\t\tcase %q:", a.Name)
@@ -291,7 +291,7 @@ func emitDecode(o *out, c *class) {
 			o.p("\t\t\td.push(%q, -1)", a.Name)
 			o.p("\t\t\tfor more := d.arrayStart(); more; more = d.nextElement() {")
 			o.p("\t\t\t\td.push(\"\", len(%s))", f)
-			o.p("\t\t\t\t%s = append(%s, %s{})", f, f, a.Class)
+			o.p("\t\t\t\t%s = grow(%s)", f, f)
 			o.p("\t\t\t\td.decode%s(&%s[len(%s)-1])", a.Class, f, f)
 			o.p("\t\t\t\td.pop()")
 			o.p("\t\t\t}")
