@@ -487,8 +487,15 @@ func (e *Engine) add(c *corRule, gk []byte, ev event) {
 	if len(g.events) == 0 {
 		return
 	}
+	cond := c.rule.Correlation.Condition
+	if c.rule.Correlation.Type == TemporalOrdered && !cond.holds(float64(g.orderedBound(c))) {
+		// The condition of a sliding window is a lower bound (monotone):
+		// it cannot hold for the sequence if it does not for its bound,
+		// and most groups miss a step, so their events need no scan.
+		return
+	}
 	v, ok := g.measure(c)
-	if !ok || !c.rule.Correlation.Condition.holds(v) {
+	if !ok || !cond.holds(v) {
 		return
 	}
 	evs := contributing(c, g.events)

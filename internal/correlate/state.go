@@ -77,7 +77,8 @@ type group struct {
 
 	// Running aggregates of the sliding-window types, kept as events come
 	// and go: distinct values (value_count), events per referenced rule
-	// (temporal), sum (value_sum). Not snapshotted: rebuilt on restore.
+	// (temporal, temporal_ordered), sum (value_sum). Not snapshotted:
+	// rebuilt on restore.
 	distinct map[string]int
 	perRef   []int
 	sum      float64
@@ -110,7 +111,7 @@ func (g *group) account(c *corRule, e *event, sign int) {
 				delete(g.distinct, v)
 			}
 		}
-	case Temporal:
+	case Temporal, TemporalOrdered:
 		if g.perRef == nil {
 			g.perRef = make([]int, len(cr.Rules))
 		}
@@ -151,6 +152,18 @@ func (g *group) measure(c *corRule) (float64, bool) {
 		return g.sum, g.nnum > 0
 	}
 	return measure(c, g.events)
+}
+
+// orderedBound is, for temporal_ordered, a bound of measure from the
+// running counts: the sequence cannot pass a step no event matched.
+func (g *group) orderedBound(c *corRule) int {
+	n := len(c.rule.Correlation.Rules)
+	for i := range n {
+		if i >= len(g.perRef) || g.perRef[i] <= 0 {
+			return i
+		}
+	}
+	return n
 }
 
 // dropFront removes the n oldest events. It reslices rather than copies;
