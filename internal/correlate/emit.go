@@ -447,25 +447,14 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 	// suppress field reads what finish sets.
 	if c.suppressParties && !c.suppressReadsID {
 		// The suppression key reads only the merged sources and
-		// targets: decide it on them, without building the alert.
-		e.mergeParties(evs)
-		m := &e.merge
-		sa := &e.supAlert
-		sa.Source, sa.Target = sa.Source[:0], sa.Target[:0]
-		for _, s := range m.srcs {
-			sa.Source = append(sa.Source, *s)
-			sa.Source[len(sa.Source)-1].Attachment = nil
+		// targets: decide it on them, without building the alert, and
+		// without merging them when the group's values tell it.
+		k, ok := e.uniformKey(e.supKey[:0], c, g, evs)
+		if !ok {
+			k = e.mergedSupKey(k[:0], c, evs)
 		}
-		for _, t := range m.tgts {
-			sa.Target = append(sa.Target, *t)
-			sa.Target[len(sa.Target)-1].Attachment = nil
-		}
-		clear(m.srcs)
-		clear(m.tgts)
-		sup := e.suppressed(r, c.suppress, sa, end)
-		clear(sa.Source)
-		clear(sa.Target)
-		if sup {
+		e.supKey = k
+		if e.suppressedKey(r, k, end) {
 			return
 		}
 		info := e.firingInfo(c, g, evs, v, start, end, depth)
@@ -501,6 +490,29 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 		e.finish(a, r, info, evs)
 	}
 	e.emitFiring(c, a, end, depth)
+}
+
+// mergedSupKey appends to buf the suppression key of a firing of c over
+// evs, read from their merged parties.
+func (e *Engine) mergedSupKey(buf []byte, c *corRule, evs []event) []byte {
+	e.mergeParties(evs)
+	m := &e.merge
+	sa := &e.supAlert
+	sa.Source, sa.Target = sa.Source[:0], sa.Target[:0]
+	for _, s := range m.srcs {
+		sa.Source = append(sa.Source, *s)
+		sa.Source[len(sa.Source)-1].Attachment = nil
+	}
+	for _, t := range m.tgts {
+		sa.Target = append(sa.Target, *t)
+		sa.Target[len(sa.Target)-1].Attachment = nil
+	}
+	clear(m.srcs)
+	clear(m.tgts)
+	buf = appendSupKey(buf, c.suppress, sa)
+	clear(sa.Source)
+	clear(sa.Target)
+	return buf
 }
 
 // takeScratch returns an Alert to build a fedOnly firing's alert in;

@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"errors"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -85,6 +84,7 @@ type Engine struct {
 	merge    merger                      // scratch of buildParties
 	events   eventPool                   // events arrays of dropped groups
 	supAlert idmefv2.Alert               // scratch of fire's suppression
+	supKey   []byte                      // scratch of suppression keys
 	scratch  []*idmefv2.Alert            // free alerts of fedOnly firings (takeScratch)
 	cur      *alertInfo                  // of curAlert, shared by its events
 	curAlert *idmefv2.Alert
@@ -635,22 +635,39 @@ func (e *Engine) suppressed(r *Rule, by []field, src *idmefv2.Alert, at int64) b
 	if r.Suppress == nil {
 		return false
 	}
-	var b strings.Builder
+	e.supKey = appendSupKey(e.supKey[:0], by, src)
+	return e.suppressedKey(r, e.supKey, at)
+}
+
+// appendSupKey appends to k the suppression key of alert-like values
+// src: the distinct values of each field, separated by \x1e, each field
+// ended by keySep.
+func appendSupKey(k []byte, by []field, src *idmefv2.Alert) []byte {
 	for _, f := range by {
-		b.WriteString(strings.Join(f.values(src), "\x1e"))
-		b.WriteString(keySep)
+		for i, v := range f.values(src) {
+			if i > 0 {
+				k = append(k, "\x1e"...)
+			}
+			k = append(k, v...)
+		}
+		k = append(k, keySep...)
 	}
-	k := b.String()
+	return k
+}
+
+// suppressedKey is suppressed for the key k of the firing's values.
+func (e *Engine) suppressedKey(r *Rule, k []byte, at int64) bool {
 	m := e.suppress[r.Key()]
 	if m == nil {
 		m = make(map[string]int64)
 		e.suppress[r.Key()] = m
 	}
-	if until, ok := m[k]; ok && at < until {
+	until, ok := m[string(k)]
+	if ok && at < until {
 		e.m.suppressed.WithLabelValues(r.Key()).Inc()
 		return true
 	}
-	if _, ok := m[k]; !ok && len(m) >= e.opts.MaxGroups {
+	if !ok && len(m) >= e.opts.MaxGroups {
 		// The keys are alert values: bound them like the groups. One key,
 		// at random, forgets its period (a repeat of it fires again rather
 		// than memory growing without bound); expired keys are swept by
@@ -660,6 +677,6 @@ func (e *Engine) suppressed(r *Rule, by []field, src *idmefv2.Alert, at int64) b
 			break
 		}
 	}
-	m[k] = at + int64(r.Suppress.For)
+	m[string(k)] = at + int64(r.Suppress.For)
 	return false
 }

@@ -83,6 +83,9 @@ type group struct {
 	perRef   []int
 	sum      float64
 	nnum     int // numbers in sum
+	// What the events' parties hold of the rule's uniform suppress
+	// fields (see supkey.go); reset when the group empties.
+	uniform [maxUniform]uniform
 }
 
 // corState is the state of one correlation rule.
@@ -127,8 +130,12 @@ func (g *group) account(c *corRule, e *event, sign int) {
 // rebuild recomputes the running aggregates from the events.
 func (g *group) rebuild(c *corRule) {
 	g.distinct, g.perRef, g.sum, g.nnum = nil, nil, 0, 0
+	g.uniform = [maxUniform]uniform{}
 	for i := range g.events {
 		g.account(c, &g.events[i], 1)
+		if len(c.uniform) > 0 {
+			g.noteParties(c, g.events[i].Alert)
+		}
 	}
 }
 
@@ -177,8 +184,11 @@ func (g *group) dropFront(c *corRule, n int) {
 	}
 	g.events = g.events[n:]
 	g.head += n
-	if len(g.events) == 0 && g.arr != nil {
-		g.events, g.head = g.arr[:0], 0
+	if len(g.events) == 0 {
+		g.uniform = [maxUniform]uniform{}
+		if g.arr != nil {
+			g.events, g.head = g.arr[:0], 0
+		}
 	}
 }
 
@@ -276,6 +286,9 @@ func (g *group) insert(c *corRule, e event, pool *eventPool) bool {
 		}
 	}
 	g.account(c, &e, 1)
+	if len(c.uniform) > 0 {
+		g.noteParties(c, e.Alert)
+	}
 	g.grow(pool)
 	g.events = g.events[:n+1]
 	if i < n {
