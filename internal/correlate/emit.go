@@ -604,6 +604,7 @@ func (e *Engine) emitDetection(d *detRule, a *idmefv2.Alert, t time.Time, depth 
 	}
 	n := t.UnixNano()
 	info := Info{Rule: r.Key(), Title: r.Title, Type: "detection", Value: 1, Count: 1, Start: ts(n), End: ts(n), Depth: depth + 1}
+	e.own(a)
 	ev := event{T: n, Alert: newAlertInfo(a)}
 	out := e.build(r, info, []event{ev}, nil)
 	e.firings[r.Key()]++

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -88,6 +89,8 @@ type Engine struct {
 	scratch  []*idmefv2.Alert            // free alerts of fedOnly firings (takeScratch)
 	cur      *alertInfo                  // of curAlert, shared by its events
 	curAlert *idmefv2.Alert
+	borrowed *idmefv2.Alert   // being processed, its strings not its own (see own)
+	owned    bool             // own copied borrowed's strings
 	mark     uint64           // caller's progress marker, snapshotted
 	pending  []*idmefv2.Alert // emitted, not yet published (the stage's outbox)
 }
@@ -290,9 +293,19 @@ func eventTime(a *idmefv2.Alert, mine bool) (time.Time, bool) {
 // emit (detections, correlations decided on this event, and windows its
 // event time closed). The returned alerts are new and owned by the caller.
 func (e *Engine) Process(a *idmefv2.Alert) []*idmefv2.Alert {
+	return e.process(a, false)
+}
+
+// process is Process; borrowed says that a's strings point into a buffer
+// the engine must not keep (see own).
+func (e *Engine) process(a *idmefv2.Alert, borrowed bool) []*idmefv2.Alert {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.out = nil
+	if borrowed {
+		e.borrowed, e.owned = a, false
+		defer func() { e.borrowed = nil }()
+	}
 	origin, depth, copyOf := e.provenance(a)
 	t, ok := eventTime(a, origin != "")
 	if !ok {
@@ -391,14 +404,21 @@ func (e *Engine) feed(in input, a *idmefv2.Alert, ts int64, depth int) {
 		return
 	}
 	if e.curAlert != a {
+		e.own(a)
 		e.cur, e.curAlert = newAlertInfo(a), a
 	}
 	ev := event{T: ts, Ref: int32(in.ref), Depth: int32(depth), Alert: e.cur}
 	if c.value != nil {
-		ev.Vals = c.value[in.ref].values(a)
+		f := c.value[in.ref]
+		ev.Vals = f.values(a)
 		if len(ev.Vals) == 0 {
 			e.m.ungrouped.Inc()
 			return
+		}
+		if a == e.borrowed && !f.owned {
+			for i, v := range ev.Vals {
+				ev.Vals[i] = strings.Clone(v)
+			}
 		}
 	}
 	// add may feed chained correlations, which need key buffers of their
@@ -426,7 +446,12 @@ func (e *Engine) keyBuf() *keyBuf {
 	return &keyBuf{}
 }
 
-func (e *Engine) putKeyBuf(kb *keyBuf) { e.kbufs = append(e.kbufs, kb) }
+func (e *Engine) putKeyBuf(kb *keyBuf) {
+	for _, vs := range kb.vals {
+		clear(vs) // the alert's strings: keep nothing alive
+	}
+	e.kbufs = append(e.kbufs, kb)
+}
 
 // add puts ev in group gk of c and decides the group when it can be.
 func (e *Engine) add(c *corRule, gk []byte, ev event) {
