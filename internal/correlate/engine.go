@@ -73,6 +73,7 @@ type Engine struct {
 	rs       *Ruleset
 	dedup    *corRule
 	cors     map[string]*corState        // by rule key
+	stOf     map[*corRule]*corState      // cache of cors by rule (see state); nil when stale
 	suppress map[string]map[string]int64 // rule key → suppression key → until (event time)
 	disabled map[string]bool             // API overrides, by rule key
 	firings  map[string]uint64           // by rule key
@@ -188,6 +189,7 @@ func (e *Engine) SetRules(rs *Ruleset) {
 			delete(e.cors, k)
 		}
 	}
+	e.stOf = nil
 	for k := range e.suppress {
 		if !keep[k] {
 			delete(e.suppress, k)
@@ -233,6 +235,7 @@ func (e *Engine) SetEnabled(k string, on bool) bool {
 		if st := e.cors[k]; st != nil {
 			e.m.groups.Sub(float64(len(st.groups)))
 			delete(e.cors, k)
+			e.stOf = nil
 		}
 	}
 	return true
@@ -453,13 +456,28 @@ func (e *Engine) putKeyBuf(kb *keyBuf) {
 	e.kbufs = append(e.kbufs, kb)
 }
 
-// add puts ev in group gk of c and decides the group when it can be.
-func (e *Engine) add(c *corRule, gk []byte, ev event) {
+// state returns the state of c, made if there is none. The rule keys
+// are long (UUIDs): a map by rule pointer caches the look-up; it is
+// dropped whenever a state is (SetRules, SetEnabled, restore).
+func (e *Engine) state(c *corRule) *corState {
+	if st := e.stOf[c]; st != nil {
+		return st
+	}
 	st := e.cors[c.rule.Key()]
 	if st == nil {
 		st = newCorState()
 		e.cors[c.rule.Key()] = st
 	}
+	if e.stOf == nil {
+		e.stOf = make(map[*corRule]*corState)
+	}
+	e.stOf[c] = st
+	return st
+}
+
+// add puts ev in group gk of c and decides the group when it can be.
+func (e *Engine) add(c *corRule, gk []byte, ev event) {
+	st := e.state(c)
 	g := st.groups[string(gk)]
 	span := int64(c.rule.Correlation.Timespan)
 	if g != nil && c.atEnd && ev.T >= g.start+span {

@@ -148,6 +148,7 @@ func (e *Engine) restore(r io.Reader, path string) error {
 		}
 		st := newCorState()
 		e.cors[k] = st
+		e.stOf = nil
 		for _, sg := range sr.Groups {
 			if len(st.groups) >= e.opts.MaxGroups {
 				break

@@ -228,15 +228,27 @@ const minEvents = 4
 // grew) for new groups: most groups are short-lived (duplicate summaries,
 // sliding windows that fire and restart), and allocating their arrays was
 // a sixth of what the engine allocated per alert. Arrays are kept by size
-// class (minEvents<<i), a bounded number of each.
+// class (minEvents<<i), a bounded number of each: poolPerClass of the
+// small ones, poolLargeEvents events' worth of the larger (busy groups that
+// fire and restart, e.g. an event storm's 150 events, grow to them).
 type eventPool struct {
 	free [poolClasses][][]event
 }
 
 const (
-	poolClasses  = 6 // arrays of 4 to 128 events
-	poolPerClass = 4096
+	poolClasses     = 9 // arrays of 4 to 1,024 events
+	poolSmall       = 6 // classes of up to 128 events
+	poolPerClass    = 4096
+	poolLargeEvents = 1 << 16 // per large class (3 MB)
 )
+
+// poolLimit is how many arrays of class i the pool keeps.
+func poolLimit(i int) int {
+	if i < poolSmall {
+		return poolPerClass
+	}
+	return poolLargeEvents / (minEvents << i)
+}
 
 // get returns a cleared array of n events.
 func (p *eventPool) get(n int) []event {
@@ -254,7 +266,7 @@ func (p *eventPool) get(n int) []event {
 // put keeps arr, cleared, if it is of a size class with room left.
 func (p *eventPool) put(arr []event) {
 	i := poolClass(len(arr))
-	if i < 0 || len(p.free[i]) >= poolPerClass {
+	if i < 0 || len(p.free[i]) >= poolLimit(i) {
 		return
 	}
 	clear(arr)
