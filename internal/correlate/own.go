@@ -27,120 +27,188 @@ func (e *Engine) own(a *idmefv2.Alert) {
 		return
 	}
 	e.owned = true
-	var c compactor
-	c.alert(a) // measure
-	c.b.Grow(c.n)
-	c.pass = 1
-	c.alert(a) // copy
-	c.whole = c.b.String()
-	c.pass = 2
-	c.alert(a) // point into the copy
+	var sz sizer
+	sz.alert(a)
+	var b strings.Builder
+	b.Grow(sz.n)
+	writeAlert(&b, a)
+	r := rebaser{whole: b.String()}
+	r.strs.init(sz.strs)
+	r.cats.init(sz.cats)
+	r.scats.init(sz.scats)
+	r.tcats.init(sz.tcats)
+	r.alert(a)
 }
 
-// compactor copies strings into one: pass 0 adds up their lengths (and
-// the lists' lengths), pass 1 writes them, pass 2 sets each to its part
-// of the whole and each list to its part of a new array.
-type compactor struct {
-	pass  int
-	n     int
-	b     strings.Builder
+// The three walks of own over the strings it copies: sizer adds up their
+// lengths (and counts the list elements), writeAlert writes them, and
+// rebaser sets each to its part of the copy and each list to its part of
+// a new array. They visit the same strings in the same order.
+
+type sizer struct{ n, strs, cats, scats, tcats int }
+
+func (z *sizer) list(l []string) {
+	z.strs += len(l)
+	for _, s := range l {
+		z.n += len(s)
+	}
+}
+
+func sizeList[T ~string](z *sizer, l []T, count *int) {
+	*count += len(l)
+	for _, s := range l {
+		z.n += len(s)
+	}
+}
+
+func (z *sizer) alert(a *idmefv2.Alert) {
+	z.n += len(a.ID) + len(a.Description) + len(a.Priority)
+	sizeList(z, a.Category, &z.cats)
+	for i := range a.Source {
+		s := &a.Source[i]
+		z.n += len(s.ID) + len(s.IP) + len(s.Hostname) + len(s.Note) + len(s.User) + len(s.Email) +
+			len(s.GeoLocation) + len(s.UnLocation) + len(s.Location)
+		sizeList(z, s.Category, &z.scats)
+		z.list(s.TI)
+		z.list(s.Protocol)
+		z.list(s.Attachment)
+	}
+	for i := range a.Target {
+		t := &a.Target[i]
+		z.n += len(t.ID) + len(t.IP) + len(t.Hostname) + len(t.Note) + len(t.Service) + len(t.User) + len(t.Email) +
+			len(t.GeoLocation) + len(t.UnLocation) + len(t.Location)
+		sizeList(z, t.Category, &z.tcats)
+		z.list(t.Attachment)
+	}
+}
+
+func writeList[T ~string](b *strings.Builder, l []T) {
+	for _, s := range l {
+		b.WriteString(string(s))
+	}
+}
+
+func writeAlert(b *strings.Builder, a *idmefv2.Alert) {
+	b.WriteString(a.ID)
+	b.WriteString(a.Description)
+	b.WriteString(string(a.Priority))
+	writeList(b, a.Category)
+	for i := range a.Source {
+		s := &a.Source[i]
+		b.WriteString(s.ID)
+		b.WriteString(s.IP)
+		b.WriteString(s.Hostname)
+		b.WriteString(s.Note)
+		b.WriteString(s.User)
+		b.WriteString(s.Email)
+		b.WriteString(s.GeoLocation)
+		b.WriteString(s.UnLocation)
+		b.WriteString(s.Location)
+		writeList(b, s.Category)
+		writeList(b, s.TI)
+		writeList(b, s.Protocol)
+		writeList(b, s.Attachment)
+	}
+	for i := range a.Target {
+		t := &a.Target[i]
+		b.WriteString(t.ID)
+		b.WriteString(t.IP)
+		b.WriteString(t.Hostname)
+		b.WriteString(t.Note)
+		b.WriteString(t.Service)
+		b.WriteString(t.User)
+		b.WriteString(t.Email)
+		b.WriteString(t.GeoLocation)
+		b.WriteString(t.UnLocation)
+		b.WriteString(t.Location)
+		writeList(b, t.Category)
+		writeList(b, t.Attachment)
+	}
+}
+
+type rebaser struct {
 	whole string
 	off   int
-
 	strs  listArena[string]
 	cats  listArena[idmefv2.Category]
 	scats listArena[idmefv2.SourceCategory]
 	tcats listArena[idmefv2.TargetCategory]
 }
 
-func (c *compactor) str(s *string) {
-	switch c.pass {
-	case 0:
-		c.n += len(*s)
-	case 1:
-		c.b.WriteString(*s)
-	case 2:
-		if *s == "" {
-			*s = "" // an empty string may point into the message too
-			return
-		}
-		*s = c.whole[c.off : c.off+len(*s)]
-		c.off += len(*s)
+// str sets *s to its copy. An empty string may point into the message
+// too.
+func (r *rebaser) str(s *string) {
+	n := len(*s)
+	if n == 0 {
+		*s = ""
+		return
 	}
+	*s = r.whole[r.off : r.off+n]
+	r.off += n
 }
 
 // listArena holds the copies of the lists of one element type.
-type listArena[T ~string] struct {
-	n   int
-	arr []T
+type listArena[T ~string] struct{ arr []T }
+
+func (la *listArena[T]) init(n int) {
+	if n > 0 {
+		la.arr = make([]T, 0, n)
+	}
 }
 
-func (la *listArena[T]) list(c *compactor, l *[]T) {
-	if c.pass == 0 {
-		la.n += len(*l)
-	}
-	if c.pass < 2 {
-		for _, v := range *l {
-			s := string(v)
-			c.str(&s)
-		}
-		return
-	}
+// move sets *l to its copy, in la.
+func (la *listArena[T]) move(r *rebaser, l *[]T) {
 	if len(*l) == 0 {
 		if *l != nil {
 			*l = []T{}
 		}
 		return
 	}
-	if la.arr == nil {
-		la.arr = make([]T, 0, la.n)
-	}
 	start := len(la.arr)
 	for _, v := range *l {
-		s := string(v)
-		c.str(&s)
-		la.arr = append(la.arr, T(s))
+		n := len(v)
+		la.arr = append(la.arr, T(r.whole[r.off:r.off+n]))
+		r.off += n
 	}
 	*l = la.arr[start:len(la.arr):len(la.arr)]
 }
 
-// alert visits the strings newAlertInfo keeps of a.
-func (c *compactor) alert(a *idmefv2.Alert) {
-	c.str(&a.ID)
-	c.str(&a.Description)
+func (r *rebaser) alert(a *idmefv2.Alert) {
+	r.str(&a.ID)
+	r.str(&a.Description)
 	p := string(a.Priority)
-	c.str(&p)
+	r.str(&p)
 	a.Priority = idmefv2.Priority(p)
-	c.cats.list(c, &a.Category)
+	r.cats.move(r, &a.Category)
 	for i := range a.Source {
 		s := &a.Source[i]
-		c.str(&s.ID)
-		c.str(&s.IP)
-		c.str(&s.Hostname)
-		c.scats.list(c, &s.Category)
-		c.str(&s.Note)
-		c.strs.list(c, &s.TI)
-		c.str(&s.User)
-		c.str(&s.Email)
-		c.strs.list(c, &s.Protocol)
-		c.str(&s.GeoLocation)
-		c.str(&s.UnLocation)
-		c.str(&s.Location)
-		c.strs.list(c, &s.Attachment)
+		r.str(&s.ID)
+		r.str(&s.IP)
+		r.str(&s.Hostname)
+		r.str(&s.Note)
+		r.str(&s.User)
+		r.str(&s.Email)
+		r.str(&s.GeoLocation)
+		r.str(&s.UnLocation)
+		r.str(&s.Location)
+		r.scats.move(r, &s.Category)
+		r.strs.move(r, &s.TI)
+		r.strs.move(r, &s.Protocol)
+		r.strs.move(r, &s.Attachment)
 	}
 	for i := range a.Target {
 		t := &a.Target[i]
-		c.str(&t.ID)
-		c.str(&t.IP)
-		c.str(&t.Hostname)
-		c.tcats.list(c, &t.Category)
-		c.str(&t.Note)
-		c.str(&t.Service)
-		c.str(&t.User)
-		c.str(&t.Email)
-		c.str(&t.GeoLocation)
-		c.str(&t.UnLocation)
-		c.str(&t.Location)
-		c.strs.list(c, &t.Attachment)
+		r.str(&t.ID)
+		r.str(&t.IP)
+		r.str(&t.Hostname)
+		r.str(&t.Note)
+		r.str(&t.Service)
+		r.str(&t.User)
+		r.str(&t.Email)
+		r.str(&t.GeoLocation)
+		r.str(&t.UnLocation)
+		r.str(&t.Location)
+		r.tcats.move(r, &t.Category)
+		r.strs.move(r, &t.Attachment)
 	}
 }
