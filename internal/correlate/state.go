@@ -290,7 +290,7 @@ func (g *group) insert(c *corRule, e event, pool *eventPool) bool {
 	n := len(g.events)
 	i := n // in order: the usual case
 	if n > 0 && g.events[n-1].T > e.T {
-		i = sort.Search(n, func(i int) bool { return g.events[i].T > e.T })
+		i = lateIndex(g.events, e.T)
 	}
 	for j := i - 1; j >= 0 && g.events[j].T == e.T; j-- {
 		if g.events[j].Ref == e.Ref && g.events[j].Alert.ID == e.Alert.ID {
@@ -311,6 +311,30 @@ func (g *group) insert(c *corRule, e event, pool *eventPool) bool {
 		g.newest = e.T
 	}
 	return true
+}
+
+// lateIndex is the index of the first of evs (sorted by T, the last later
+// than t) later than t. Late events land near the end: the search gallops
+// back from there (touching the events most recently inserted, not the
+// whole window) before halving.
+func lateIndex(evs []event, t int64) int {
+	hi := len(evs) - 1 // evs[hi].T > t
+	lo := hi - 1       // evs[lo].T <= t, or -1
+	for step := 1; lo >= 0 && evs[lo].T > t; step *= 2 {
+		hi = lo
+		lo = max(hi-step, -1)
+	}
+	// The index is in (lo, hi].
+	l, h := lo+1, hi
+	for l < h {
+		m := int(uint(l+h) >> 1)
+		if evs[m].T > t {
+			h = m
+		} else {
+			l = m + 1
+		}
+	}
+	return l
 }
 
 // expire drops events older than from; it returns how many.
