@@ -488,20 +488,19 @@ func (e *Engine) add(c *corRule, gk []byte, ev event) {
 	}
 	if g == nil {
 		if len(st.groups) >= e.opts.MaxGroups {
-			old := st.lru.Back().Value.(*group)
-			e.dropGroup(st, old)
+			e.dropGroup(st, st.oldest())
 			e.m.evictedGroups.Inc()
 		}
 		key := string(gk)
 		g = &group{key: key, vals: groupValues(c, key), start: ev.T}
-		g.elem = st.lru.PushFront(g)
 		st.groups[key] = g
+		st.added(g)
 		e.m.groups.Inc()
 		if c.atEnd {
 			e.scheduleClose(c, g)
 		}
 	} else {
-		st.lru.MoveToFront(g.elem)
+		st.touch(g)
 	}
 	if c.atEnd && ev.T < g.start {
 		// A late event before the window's first: the window stays put
@@ -547,11 +546,12 @@ func (e *Engine) add(c *corRule, gk []byte, ev event) {
 }
 
 func (e *Engine) dropGroup(st *corState, g *group) {
-	if _, ok := st.groups[g.key]; !ok {
+	in, ok := st.groups[g.key]
+	if !ok {
 		return
 	}
 	delete(st.groups, g.key)
-	st.lru.Remove(g.elem)
+	st.removed(in)
 	g.release(&e.events)
 	e.m.groups.Dec()
 }

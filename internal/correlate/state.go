@@ -1,7 +1,6 @@
 package correlate
 
 import (
-	"container/list"
 	"encoding/json"
 	"math"
 	"sort"
@@ -73,7 +72,10 @@ type group struct {
 	head   int      // slots of arr before events, freed by dropFront
 	start  int64    // window start, for rules decided at the window's end
 	newest int64    // newest event time
-	elem   *list.Element
+	// stamp is the rule's clock at the group's last update (see lru.go);
+	// dropped says it left the rule's groups.
+	stamp   uint64
+	dropped bool
 
 	// Running aggregates of the sliding-window types, kept as events come
 	// and go: distinct values (value_count), events per referenced rule
@@ -91,11 +93,13 @@ type group struct {
 // corState is the state of one correlation rule.
 type corState struct {
 	groups map[string]*group
-	lru    *list.List // of *group, most recently updated first
+	clock  uint64  // updates of the groups
+	lru    lruHeap // the groups by stamp, lazily (see lru.go)
+	stale  int     // entries of lru for dropped groups
 }
 
 func newCorState() *corState {
-	return &corState{groups: make(map[string]*group), lru: list.New()}
+	return &corState{groups: make(map[string]*group)}
 }
 
 // account adds (sign 1) or removes (sign -1) e from the running
