@@ -239,8 +239,15 @@ func (e *Engine) buildPartiesInto(a *idmefv2.Alert, r *Rule, info Info, evs []ev
 	if r.Level != "" {
 		a.Priority = levelPriority(r.Level)
 	}
-	top, cats := e.mergeParties(evs)
 	m := &e.merge
+	var top idmefv2.Priority
+	var cats []idmefv2.Category
+	if m.kept {
+		// Merged for the suppression key (mergedSupKey) of this firing.
+		top, cats, m.kept, m.cats = m.top, m.cats, false, nil
+	} else {
+		top, cats = e.mergeParties(evs)
+	}
 	a.Category = cats
 	if len(m.srcs) > 0 {
 		a.Source = make([]idmefv2.Source, len(m.srcs))
@@ -368,6 +375,18 @@ type merger struct {
 	tgt  keySet[targetKey]
 	srcs []*idmefv2.Source
 	tgts []*idmefv2.Target
+	// kept: srcs, tgts, top and cats are the merge of the firing being
+	// made (see mergedSupKey).
+	kept bool
+	top  idmefv2.Priority
+	cats []idmefv2.Category
+}
+
+// drop forgets a kept merge.
+func (m *merger) drop() {
+	clear(m.srcs)
+	clear(m.tgts)
+	m.kept, m.cats = false, nil
 }
 
 // keySet is a set of keys: a slice searched linearly while small (the
@@ -447,25 +466,15 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 	// suppress field reads what finish sets.
 	if c.suppressParties && !c.suppressReadsID {
 		// The suppression key reads only the merged sources and
-		// targets: decide it on them, without building the alert.
-		e.mergeParties(evs)
-		m := &e.merge
-		sa := &e.supAlert
-		sa.Source, sa.Target = sa.Source[:0], sa.Target[:0]
-		for _, s := range m.srcs {
-			sa.Source = append(sa.Source, *s)
-			sa.Source[len(sa.Source)-1].Attachment = nil
+		// targets: decide it on them, without building the alert, and
+		// without merging them when the group's values tell it.
+		k, ok := e.uniformKey(e.supKey[:0], c, g, evs)
+		if !ok {
+			k = e.mergedSupKey(k[:0], c, evs)
 		}
-		for _, t := range m.tgts {
-			sa.Target = append(sa.Target, *t)
-			sa.Target[len(sa.Target)-1].Attachment = nil
-		}
-		clear(m.srcs)
-		clear(m.tgts)
-		sup := e.suppressed(r, c.suppress, sa, end)
-		clear(sa.Source)
-		clear(sa.Target)
-		if sup {
+		e.supKey = k
+		if e.suppressedKey(r, k, end) {
+			e.merge.drop()
 			return
 		}
 		info := e.firingInfo(c, g, evs, v, start, end, depth)
@@ -501,6 +510,30 @@ func (e *Engine) fire(c *corRule, g *group, evs []event, v float64, start, end i
 		e.finish(a, r, info, evs)
 	}
 	e.emitFiring(c, a, end, depth)
+}
+
+// mergedSupKey appends to buf the suppression key of a firing of c over
+// evs, read from their merged parties. The merge is kept for the
+// firing's alert, should it not be suppressed (buildPartiesInto); fire
+// drops it otherwise.
+func (e *Engine) mergedSupKey(buf []byte, c *corRule, evs []event) []byte {
+	m := &e.merge
+	m.top, m.cats = e.mergeParties(evs)
+	m.kept = true
+	sa := &e.supAlert
+	sa.Source, sa.Target = sa.Source[:0], sa.Target[:0]
+	for _, s := range m.srcs {
+		sa.Source = append(sa.Source, *s)
+		sa.Source[len(sa.Source)-1].Attachment = nil
+	}
+	for _, t := range m.tgts {
+		sa.Target = append(sa.Target, *t)
+		sa.Target[len(sa.Target)-1].Attachment = nil
+	}
+	buf = appendSupKey(buf, c.suppress, sa)
+	clear(sa.Source)
+	clear(sa.Target)
+	return buf
 }
 
 // takeScratch returns an Alert to build a fedOnly firing's alert in;
@@ -571,6 +604,7 @@ func (e *Engine) emitDetection(d *detRule, a *idmefv2.Alert, t time.Time, depth 
 	}
 	n := t.UnixNano()
 	info := Info{Rule: r.Key(), Title: r.Title, Type: "detection", Value: 1, Count: 1, Start: ts(n), End: ts(n), Depth: depth + 1}
+	e.own(a)
 	ev := event{T: n, Alert: newAlertInfo(a)}
 	out := e.build(r, info, []event{ev}, nil)
 	e.firings[r.Key()]++

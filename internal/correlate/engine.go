@@ -73,6 +73,7 @@ type Engine struct {
 	rs       *Ruleset
 	dedup    *corRule
 	cors     map[string]*corState        // by rule key
+	stOf     map[*corRule]*corState      // cache of cors by rule (see state); nil when stale
 	suppress map[string]map[string]int64 // rule key → suppression key → until (event time)
 	disabled map[string]bool             // API overrides, by rule key
 	firings  map[string]uint64           // by rule key
@@ -85,9 +86,12 @@ type Engine struct {
 	merge    merger                      // scratch of buildParties
 	events   eventPool                   // events arrays of dropped groups
 	supAlert idmefv2.Alert               // scratch of fire's suppression
+	supKey   []byte                      // scratch of suppression keys
 	scratch  []*idmefv2.Alert            // free alerts of fedOnly firings (takeScratch)
 	cur      *alertInfo                  // of curAlert, shared by its events
 	curAlert *idmefv2.Alert
+	borrowed *idmefv2.Alert   // being processed, its strings not its own (see own)
+	owned    bool             // own copied borrowed's strings
 	mark     uint64           // caller's progress marker, snapshotted
 	pending  []*idmefv2.Alert // emitted, not yet published (the stage's outbox)
 }
@@ -185,6 +189,7 @@ func (e *Engine) SetRules(rs *Ruleset) {
 			delete(e.cors, k)
 		}
 	}
+	e.stOf = nil
 	for k := range e.suppress {
 		if !keep[k] {
 			delete(e.suppress, k)
@@ -230,6 +235,7 @@ func (e *Engine) SetEnabled(k string, on bool) bool {
 		if st := e.cors[k]; st != nil {
 			e.m.groups.Sub(float64(len(st.groups)))
 			delete(e.cors, k)
+			e.stOf = nil
 		}
 	}
 	return true
@@ -290,9 +296,19 @@ func eventTime(a *idmefv2.Alert, mine bool) (time.Time, bool) {
 // emit (detections, correlations decided on this event, and windows its
 // event time closed). The returned alerts are new and owned by the caller.
 func (e *Engine) Process(a *idmefv2.Alert) []*idmefv2.Alert {
+	return e.process(a, false)
+}
+
+// process is Process; borrowed says that a's strings point into a buffer
+// the engine must not keep (see own).
+func (e *Engine) process(a *idmefv2.Alert, borrowed bool) []*idmefv2.Alert {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.out = nil
+	if borrowed {
+		e.borrowed, e.owned = a, false
+		defer func() { e.borrowed = nil }()
+	}
 	origin, depth, copyOf := e.provenance(a)
 	t, ok := eventTime(a, origin != "")
 	if !ok {
@@ -391,14 +407,21 @@ func (e *Engine) feed(in input, a *idmefv2.Alert, ts int64, depth int) {
 		return
 	}
 	if e.curAlert != a {
+		e.own(a)
 		e.cur, e.curAlert = newAlertInfo(a), a
 	}
 	ev := event{T: ts, Ref: int32(in.ref), Depth: int32(depth), Alert: e.cur}
 	if c.value != nil {
-		ev.Vals = c.value[in.ref].values(a)
+		f := c.value[in.ref]
+		ev.Vals = f.values(a)
 		if len(ev.Vals) == 0 {
 			e.m.ungrouped.Inc()
 			return
+		}
+		if a == e.borrowed && !f.owned {
+			for i, v := range ev.Vals {
+				ev.Vals[i] = strings.Clone(v)
+			}
 		}
 	}
 	// add may feed chained correlations, which need key buffers of their
@@ -426,15 +449,35 @@ func (e *Engine) keyBuf() *keyBuf {
 	return &keyBuf{}
 }
 
-func (e *Engine) putKeyBuf(kb *keyBuf) { e.kbufs = append(e.kbufs, kb) }
+func (e *Engine) putKeyBuf(kb *keyBuf) {
+	for _, vs := range kb.vals {
+		clear(vs) // the alert's strings: keep nothing alive
+	}
+	e.kbufs = append(e.kbufs, kb)
+}
 
-// add puts ev in group gk of c and decides the group when it can be.
-func (e *Engine) add(c *corRule, gk []byte, ev event) {
+// state returns the state of c, made if there is none. The rule keys
+// are long (UUIDs): a map by rule pointer caches the look-up; it is
+// dropped whenever a state is (SetRules, SetEnabled, restore).
+func (e *Engine) state(c *corRule) *corState {
+	if st := e.stOf[c]; st != nil {
+		return st
+	}
 	st := e.cors[c.rule.Key()]
 	if st == nil {
 		st = newCorState()
 		e.cors[c.rule.Key()] = st
 	}
+	if e.stOf == nil {
+		e.stOf = make(map[*corRule]*corState)
+	}
+	e.stOf[c] = st
+	return st
+}
+
+// add puts ev in group gk of c and decides the group when it can be.
+func (e *Engine) add(c *corRule, gk []byte, ev event) {
+	st := e.state(c)
 	g := st.groups[string(gk)]
 	span := int64(c.rule.Correlation.Timespan)
 	if g != nil && c.atEnd && ev.T >= g.start+span {
@@ -445,20 +488,19 @@ func (e *Engine) add(c *corRule, gk []byte, ev event) {
 	}
 	if g == nil {
 		if len(st.groups) >= e.opts.MaxGroups {
-			old := st.lru.Back().Value.(*group)
-			e.dropGroup(st, old)
+			e.dropGroup(st, st.oldest())
 			e.m.evictedGroups.Inc()
 		}
 		key := string(gk)
 		g = &group{key: key, vals: groupValues(c, key), start: ev.T}
-		g.elem = st.lru.PushFront(g)
 		st.groups[key] = g
+		st.added(g)
 		e.m.groups.Inc()
 		if c.atEnd {
 			e.scheduleClose(c, g)
 		}
 	} else {
-		st.lru.MoveToFront(g.elem)
+		st.touch(g)
 	}
 	if c.atEnd && ev.T < g.start {
 		// A late event before the window's first: the window stays put
@@ -487,8 +529,15 @@ func (e *Engine) add(c *corRule, gk []byte, ev event) {
 	if len(g.events) == 0 {
 		return
 	}
+	cond := c.rule.Correlation.Condition
+	if c.rule.Correlation.Type == TemporalOrdered && !cond.holds(float64(g.orderedBound(c))) {
+		// The condition of a sliding window is a lower bound (monotone):
+		// it cannot hold for the sequence if it does not for its bound,
+		// and most groups miss a step, so their events need no scan.
+		return
+	}
 	v, ok := g.measure(c)
-	if !ok || !c.rule.Correlation.Condition.holds(v) {
+	if !ok || !cond.holds(v) {
 		return
 	}
 	evs := contributing(c, g.events)
@@ -497,11 +546,12 @@ func (e *Engine) add(c *corRule, gk []byte, ev event) {
 }
 
 func (e *Engine) dropGroup(st *corState, g *group) {
-	if _, ok := st.groups[g.key]; !ok {
+	in, ok := st.groups[g.key]
+	if !ok {
 		return
 	}
 	delete(st.groups, g.key)
-	st.lru.Remove(g.elem)
+	st.removed(in)
 	g.release(&e.events)
 	e.m.groups.Dec()
 }
@@ -628,22 +678,39 @@ func (e *Engine) suppressed(r *Rule, by []field, src *idmefv2.Alert, at int64) b
 	if r.Suppress == nil {
 		return false
 	}
-	var b strings.Builder
+	e.supKey = appendSupKey(e.supKey[:0], by, src)
+	return e.suppressedKey(r, e.supKey, at)
+}
+
+// appendSupKey appends to k the suppression key of alert-like values
+// src: the distinct values of each field, separated by \x1e, each field
+// ended by keySep.
+func appendSupKey(k []byte, by []field, src *idmefv2.Alert) []byte {
 	for _, f := range by {
-		b.WriteString(strings.Join(f.values(src), "\x1e"))
-		b.WriteString(keySep)
+		for i, v := range f.values(src) {
+			if i > 0 {
+				k = append(k, "\x1e"...)
+			}
+			k = append(k, v...)
+		}
+		k = append(k, keySep...)
 	}
-	k := b.String()
+	return k
+}
+
+// suppressedKey is suppressed for the key k of the firing's values.
+func (e *Engine) suppressedKey(r *Rule, k []byte, at int64) bool {
 	m := e.suppress[r.Key()]
 	if m == nil {
 		m = make(map[string]int64)
 		e.suppress[r.Key()] = m
 	}
-	if until, ok := m[k]; ok && at < until {
+	until, ok := m[string(k)]
+	if ok && at < until {
 		e.m.suppressed.WithLabelValues(r.Key()).Inc()
 		return true
 	}
-	if _, ok := m[k]; !ok && len(m) >= e.opts.MaxGroups {
+	if !ok && len(m) >= e.opts.MaxGroups {
 		// The keys are alert values: bound them like the groups. One key,
 		// at random, forgets its period (a repeat of it fires again rather
 		// than memory growing without bound); expired keys are swept by
@@ -653,6 +720,6 @@ func (e *Engine) suppressed(r *Rule, by []field, src *idmefv2.Alert, at int64) b
 			break
 		}
 	}
-	m[k] = at + int64(r.Suppress.For)
+	m[string(k)] = at + int64(r.Suppress.For)
 	return false
 }

@@ -21,6 +21,9 @@ type field struct {
 	name string       // as written in the rule
 	path idmefv2.Path // canonical path
 	fast func([]string, *idmefv2.Alert) []string
+	// owned: the values are strings of the alert's sources, targets or
+	// categories, which Engine.own copies.
+	owned bool
 }
 
 // parseField resolves a rule field name.
@@ -49,6 +52,7 @@ func parseField(name string) (field, error) {
 	}
 	f := field{name: name, path: p}
 	f.fast = fastAccessor(p.String())
+	f.owned = f.fast != nil && p.String() != "Analyzer.Name"
 	return f, nil
 }
 

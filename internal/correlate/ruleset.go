@@ -55,6 +55,9 @@ type corRule struct {
 	// correlations whose fields read neither CorrelID nor attachments,
 	// so its firings skip them (the ID stays: events compare it).
 	fedOnly bool
+	// uniform: what each suppress field reads, when the suppression key
+	// can come from the groups' uniform values (see supkey.go).
+	uniform []partyAttr
 	// condition is Correlation.Condition as text, for Info.
 	condition string
 }
@@ -280,6 +283,9 @@ func compileCorrelation(r *Rule, refs []*Rule) (*corRule, *Problem) {
 	c.condition = cr.Condition.String()
 	c.suppressReadsID = readsIdentity(c.suppress)
 	c.suppressParties = len(c.suppress) > 0 && readsPartiesOnly(c.suppress, r.IDMEF)
+	if c.suppressParties && !c.suppressReadsID {
+		c.uniform = uniformAttrs(c.suppress)
+	}
 	c.atEnd = !cr.Condition.monotone() || cr.Type == ValueAvg || cr.Type == ValuePercentile
 	return c, nil
 }

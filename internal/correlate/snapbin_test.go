@@ -24,8 +24,7 @@ func snapshotV1(t *testing.T, e *Engine) []byte {
 	snap := snapshot{Version: 1, Newest: e.newest, Mark: e.mark, Rules: make(map[string]snapRule), Suppress: e.suppress, Disabled: e.disabled, Firings: e.firings}
 	for k, st := range e.cors {
 		sr := snapRule{Digest: e.digests[k]}
-		for el := st.lru.Back(); el != nil; el = el.Prev() {
-			g := el.Value.(*group)
+		for _, g := range st.byAge() {
 			sr.Groups = append(sr.Groups, snapGroup{Key: g.key, Vals: g.vals, Start: g.start, Newest: g.newest, Events: g.events})
 		}
 		snap.Rules[k] = sr

@@ -73,8 +73,7 @@ func (e *Engine) capture() *snapshot {
 	}
 	for k, st := range e.cors {
 		sr := snapRule{Digest: e.digests[k]}
-		for el := st.lru.Back(); el != nil; el = el.Prev() {
-			g := el.Value.(*group)
+		for _, g := range st.byAge() {
 			sr.Groups = append(sr.Groups, snapGroup{Key: g.key, Vals: g.vals, Start: g.start, Newest: g.newest, Events: g.events})
 		}
 		snap.Rules[k] = sr
@@ -148,6 +147,7 @@ func (e *Engine) restore(r io.Reader, path string) error {
 		}
 		st := newCorState()
 		e.cors[k] = st
+		e.stOf = nil
 		for _, sg := range sr.Groups {
 			if len(st.groups) >= e.opts.MaxGroups {
 				break
@@ -158,8 +158,8 @@ func (e *Engine) restore(r io.Reader, path string) error {
 			sort.SliceStable(sg.Events, func(i, j int) bool { return sg.Events[i].T < sg.Events[j].T })
 			g := &group{key: sg.Key, vals: sg.Vals, start: sg.Start, newest: sg.Newest, events: sg.Events}
 			g.rebuild(c)
-			g.elem = st.lru.PushFront(g)
 			st.groups[g.key] = g
+			st.added(g)
 			e.m.groups.Inc()
 			if c.atEnd {
 				e.scheduleClose(c, g)

@@ -1,7 +1,6 @@
 package correlate
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -288,20 +287,19 @@ func (s *Stage) handle(ctx context.Context, ds []bus.Delivery) error {
 		if d.Attempt > 1 && d.Position() <= mark {
 			continue // processed before a failed acknowledgement
 		}
-		// The decoded alert's strings (and the events that keep them)
-		// point into the bytes it is decoded from. Those are a copy of the
-		// alert's own bytes: a delivery's Data is a slice of its whole bus
-		// message, a pack of hundreds of alerts, which one string kept in
-		// a window would otherwise hold in memory for the window's length
-		// (TestStageDoesNotPinBusMessages). The engine keeps nothing of
-		// the Alert struct itself (see newAlertInfo), so one serves them
-		// all.
+		// The decoded alert's strings point into the delivery's Data, a
+		// slice of its whole bus message (a pack of hundreds of alerts):
+		// the engine copies those it keeps, or one string kept in a
+		// window would hold the pack in memory for the window's length
+		// (see Engine.own, TestStageDoesNotPinBusMessages). The engine
+		// keeps nothing of the Alert struct itself (see newAlertInfo), so
+		// one serves them all.
 		a := &s.scratch
-		if err := idmefv2.UnmarshalShared(bytes.Clone(d.Data), a); err != nil {
+		if err := idmefv2.UnmarshalShared(d.Data, a); err != nil {
 			// The store stage dead-letters undecodable alerts; here it
 			// is enough not to correlate them.
 			e.m.undecodable.Inc()
-		} else if out := e.Process(a); len(out) > 0 {
+		} else if out := e.process(a, true); len(out) > 0 {
 			s.queue(out)
 			for range out {
 				decided = append(decided, d.Published)
@@ -312,6 +310,7 @@ func (s *Stage) handle(ctx context.Context, ds []bus.Delivery) error {
 		}
 	}
 	e.SetMark(mark)
+	s.scratch = idmefv2.Alert{} // keeps the last message alive otherwise
 	if err := s.flush(ctx); err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package correlate
 
 import (
-	"container/list"
 	"encoding/json"
 	"math"
 	"sort"
@@ -73,25 +72,34 @@ type group struct {
 	head   int      // slots of arr before events, freed by dropFront
 	start  int64    // window start, for rules decided at the window's end
 	newest int64    // newest event time
-	elem   *list.Element
+	// stamp is the rule's clock at the group's last update (see lru.go);
+	// dropped says it left the rule's groups.
+	stamp   uint64
+	dropped bool
 
 	// Running aggregates of the sliding-window types, kept as events come
 	// and go: distinct values (value_count), events per referenced rule
-	// (temporal), sum (value_sum). Not snapshotted: rebuilt on restore.
+	// (temporal, temporal_ordered), sum (value_sum). Not snapshotted:
+	// rebuilt on restore.
 	distinct map[string]int
 	perRef   []int
 	sum      float64
 	nnum     int // numbers in sum
+	// What the events' parties hold of the rule's uniform suppress
+	// fields (see supkey.go); reset when the group empties.
+	uniform [maxUniform]uniform
 }
 
 // corState is the state of one correlation rule.
 type corState struct {
 	groups map[string]*group
-	lru    *list.List // of *group, most recently updated first
+	clock  uint64  // updates of the groups
+	lru    lruHeap // the groups by stamp, lazily (see lru.go)
+	stale  int     // entries of lru for dropped groups
 }
 
 func newCorState() *corState {
-	return &corState{groups: make(map[string]*group), lru: list.New()}
+	return &corState{groups: make(map[string]*group)}
 }
 
 // account adds (sign 1) or removes (sign -1) e from the running
@@ -110,7 +118,7 @@ func (g *group) account(c *corRule, e *event, sign int) {
 				delete(g.distinct, v)
 			}
 		}
-	case Temporal:
+	case Temporal, TemporalOrdered:
 		if g.perRef == nil {
 			g.perRef = make([]int, len(cr.Rules))
 		}
@@ -126,8 +134,12 @@ func (g *group) account(c *corRule, e *event, sign int) {
 // rebuild recomputes the running aggregates from the events.
 func (g *group) rebuild(c *corRule) {
 	g.distinct, g.perRef, g.sum, g.nnum = nil, nil, 0, 0
+	g.uniform = [maxUniform]uniform{}
 	for i := range g.events {
 		g.account(c, &g.events[i], 1)
+		if len(c.uniform) > 0 {
+			g.noteParties(c, g.events[i].Alert)
+		}
 	}
 }
 
@@ -153,6 +165,18 @@ func (g *group) measure(c *corRule) (float64, bool) {
 	return measure(c, g.events)
 }
 
+// orderedBound is, for temporal_ordered, a bound of measure from the
+// running counts: the sequence cannot pass a step no event matched.
+func (g *group) orderedBound(c *corRule) int {
+	n := len(c.rule.Correlation.Rules)
+	for i := range n {
+		if i >= len(g.perRef) || g.perRef[i] <= 0 {
+			return i
+		}
+	}
+	return n
+}
+
 // dropFront removes the n oldest events. It reslices rather than copies;
 // grow moves the events back to the start of the array once the slots
 // freed there are as many as the events, so the cost per event stays
@@ -164,8 +188,11 @@ func (g *group) dropFront(c *corRule, n int) {
 	}
 	g.events = g.events[n:]
 	g.head += n
-	if len(g.events) == 0 && g.arr != nil {
-		g.events, g.head = g.arr[:0], 0
+	if len(g.events) == 0 {
+		g.uniform = [maxUniform]uniform{}
+		if g.arr != nil {
+			g.events, g.head = g.arr[:0], 0
+		}
 	}
 }
 
@@ -205,15 +232,27 @@ const minEvents = 4
 // grew) for new groups: most groups are short-lived (duplicate summaries,
 // sliding windows that fire and restart), and allocating their arrays was
 // a sixth of what the engine allocated per alert. Arrays are kept by size
-// class (minEvents<<i), a bounded number of each.
+// class (minEvents<<i), a bounded number of each: poolPerClass of the
+// small ones, poolLargeEvents events' worth of the larger (busy groups that
+// fire and restart, e.g. an event storm's 150 events, grow to them).
 type eventPool struct {
 	free [poolClasses][][]event
 }
 
 const (
-	poolClasses  = 6 // arrays of 4 to 128 events
-	poolPerClass = 4096
+	poolClasses     = 9 // arrays of 4 to 1,024 events
+	poolSmall       = 6 // classes of up to 128 events
+	poolPerClass    = 4096
+	poolLargeEvents = 1 << 16 // per large class (3 MB)
 )
+
+// poolLimit is how many arrays of class i the pool keeps.
+func poolLimit(i int) int {
+	if i < poolSmall {
+		return poolPerClass
+	}
+	return poolLargeEvents / (minEvents << i)
+}
 
 // get returns a cleared array of n events.
 func (p *eventPool) get(n int) []event {
@@ -231,7 +270,7 @@ func (p *eventPool) get(n int) []event {
 // put keeps arr, cleared, if it is of a size class with room left.
 func (p *eventPool) put(arr []event) {
 	i := poolClass(len(arr))
-	if i < 0 || len(p.free[i]) >= poolPerClass {
+	if i < 0 || len(p.free[i]) >= poolLimit(i) {
 		return
 	}
 	clear(arr)
@@ -255,7 +294,7 @@ func (g *group) insert(c *corRule, e event, pool *eventPool) bool {
 	n := len(g.events)
 	i := n // in order: the usual case
 	if n > 0 && g.events[n-1].T > e.T {
-		i = sort.Search(n, func(i int) bool { return g.events[i].T > e.T })
+		i = lateIndex(g.events, e.T)
 	}
 	for j := i - 1; j >= 0 && g.events[j].T == e.T; j-- {
 		if g.events[j].Ref == e.Ref && g.events[j].Alert.ID == e.Alert.ID {
@@ -263,6 +302,9 @@ func (g *group) insert(c *corRule, e event, pool *eventPool) bool {
 		}
 	}
 	g.account(c, &e, 1)
+	if len(c.uniform) > 0 {
+		g.noteParties(c, e.Alert)
+	}
 	g.grow(pool)
 	g.events = g.events[:n+1]
 	if i < n {
@@ -273,6 +315,30 @@ func (g *group) insert(c *corRule, e event, pool *eventPool) bool {
 		g.newest = e.T
 	}
 	return true
+}
+
+// lateIndex is the index of the first of evs (sorted by T, the last later
+// than t) later than t. Late events land near the end: the search gallops
+// back from there (touching the events most recently inserted, not the
+// whole window) before halving.
+func lateIndex(evs []event, t int64) int {
+	hi := len(evs) - 1 // evs[hi].T > t
+	lo := hi - 1       // evs[lo].T <= t, or -1
+	for step := 1; lo >= 0 && evs[lo].T > t; step *= 2 {
+		hi = lo
+		lo = max(hi-step, -1)
+	}
+	// The index is in (lo, hi].
+	l, h := lo+1, hi
+	for l < h {
+		m := int(uint(l+h) >> 1)
+		if evs[m].T > t {
+			h = m
+		} else {
+			l = m + 1
+		}
+	}
+	return l
 }
 
 // expire drops events older than from; it returns how many.
