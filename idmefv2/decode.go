@@ -102,12 +102,30 @@ func Unmarshal(data []byte, a *Alert) error {
 // afterwards. Decoding message after message into one Alert saves the
 // allocation of each (the Alert struct is large); what a keeps of a
 // message (strings, lists) stays valid after a is reused.
+//
+// Source and Target share one allocation with the integer lists, but the
+// string lists get an arena of their own: a caller that keeps Source or
+// Target beyond data and rewrites their strings (the correlation engine
+// copies what it keeps, so as not to pin data) then keeps no string of
+// data through that allocation.
 func UnmarshalShared(data []byte, a *Alert) error {
 	*a = Alert{}
 	d := decoder{data: data, shared: true}
-	d.use(a, new(alertRoom))
+	r := new(sharedRoom)
+	a.Source = r.source[:0:1]
+	a.Target = r.target[:0:1]
+	d.ints = r.ints[:0:roomInts]
+	d.float = &r.float
 	d.document(a)
 	return d.err()
+}
+
+// sharedRoom is alertRoom without the string arena, for UnmarshalShared.
+type sharedRoom struct {
+	source [1]Source
+	target [1]Target
+	ints   [roomInts]int
+	float  float64
 }
 
 // alertRoom is room for what decoding a typical alert needs besides the
@@ -163,9 +181,15 @@ func (d *decoder) documentNew() *Alert {
 // reset by Scratch, or what append or slices.Grow allocated), and writing
 // a zero struct full of pointers would cost a write barrier per word while
 // the GC runs.
+//
+// The array s leaves is cleared: it may be a room's (alertRoom,
+// sharedRoom), which outlives the list when the caller keeps the room's
+// other list, and must then keep no string of the message.
 func grow[T any](s []T) []T {
 	if len(s) == cap(s) {
+		old := s
 		s = slices.Grow(s, 1)
+		clear(old)
 	}
 	return s[:len(s)+1]
 }

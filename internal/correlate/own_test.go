@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"fmt"
 	"reflect"
 	"runtime"
 	"testing"
@@ -37,6 +38,14 @@ func fillStrings(v reflect.Value, name string) {
 // message, whatever strings its sources and targets carry: a field added
 // to the model and not copied by own fails here.
 func TestOwnKeepsNothingOfTheMessage(t *testing.T) {
+	// One source or target fits the decoder's room (shared by both lists):
+	// a list that outgrows it must leave nothing of the message there.
+	for _, n := range [][2]int{{1, 1}, {2, 2}, {1, 3}, {3, 1}} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) { testOwnKeepsNothing(t, n[0], n[1]) })
+	}
+}
+
+func testOwnKeepsNothing(t *testing.T, ns, nt int) {
 	src := idmefv2.Alert{
 		Version: idmefv2.VersionV08, ID: "alert-id", CreateTime: "2026-11-23T00:00:00Z",
 		Description: "description", Priority: idmefv2.PriorityHigh,
@@ -46,11 +55,13 @@ func TestOwnKeepsNothingOfTheMessage(t *testing.T) {
 			Category: []idmefv2.AnalyzerCategory{idmefv2.AnalyzerCategorySIEMSIEM}, Data: []idmefv2.AnalyzerData{idmefv2.AnalyzerDataAlert},
 			Method: []idmefv2.AnalyzerMethod{idmefv2.AnalyzerMethodCorrelation},
 		},
-		Source: make([]idmefv2.Source, 2),
-		Target: make([]idmefv2.Target, 2),
+		Source: make([]idmefv2.Source, ns),
+		Target: make([]idmefv2.Target, nt),
 	}
 	for i := range src.Source {
 		fillStrings(reflect.ValueOf(&src.Source[i]), "src")
+	}
+	for i := range src.Target {
 		fillStrings(reflect.ValueOf(&src.Target[i]), "tgt")
 	}
 	data, err := idmefv2.Encode(&src)
