@@ -43,6 +43,31 @@ type postingKey struct {
 	hour  int64
 }
 
+// buildKey is postingKey for buildPostings, which makes one per value
+// written: the value without valueKey's allocation (text as it is, an
+// integer apart; an address key's bytes as text, told apart by kind).
+type buildKey struct {
+	field, hour int64
+	s           string
+	i           int64
+	kind        byte // 's', 'i' or 'b'
+}
+
+func newBuildKey(field, hour int64, v any) buildKey {
+	k := buildKey{field: field, hour: hour}
+	switch x := v.(type) {
+	case string:
+		k.s, k.kind = x, 's'
+	case int64:
+		k.i, k.kind = x, 'i'
+	case []byte:
+		k.s, k.kind = string(x), 'b'
+	default:
+		k.s, k.kind = valueKey(v), '?'
+	}
+	return k
+}
+
 // posting is one posting being built for a write transaction.
 type posting struct {
 	field      int64
@@ -54,12 +79,12 @@ type posting struct {
 // buildPostings groups the values of rows into postings, in the order of
 // their first value; each posting's seqs ascend.
 func buildPostings(rows []*alertRow) []*posting {
-	idx := map[postingKey]*posting{}
+	idx := map[buildKey]*posting{}
 	var out []*posting
 	for _, r := range rows {
 		h := postingHour(r.createNS)
 		for _, v := range r.values {
-			k := postingKey{v.field, valueKey(v.v), h}
+			k := newBuildKey(v.field, h, v.v)
 			p, ok := idx[k]
 			if !ok {
 				p = &posting{field: v.field, v: v.v, tmin: r.createNS, tmax: r.createNS}
