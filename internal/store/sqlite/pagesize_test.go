@@ -34,6 +34,17 @@ func TestPageSize(t *testing.T) {
 		if _, err := s.PutAlerts(t.Context(), genAlerts(t, 1, 10, time.Now())); err != nil {
 			t.Fatal(err)
 		}
+		// The writer checkpoints at 64 MiB of WAL, whatever the page size.
+		var ps, cp int
+		if err := s.w.QueryRow(`PRAGMA page_size`).Scan(&ps); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.w.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&cp); err != nil {
+			t.Fatal(err)
+		}
+		if cp*ps != walCheckpointBytes {
+			t.Errorf("wal_autocheckpoint %d pages of %d bytes, want %d bytes", cp, ps, walCheckpointBytes)
+		}
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}

@@ -66,6 +66,10 @@ type Options struct {
 // (docs/PERFORMANCE.md "Session 8").
 const DefaultPageSize = 16 << 10
 
+// walCheckpointBytes is the size of the WAL at which the writer
+// checkpoints (wal_autocheckpoint, in pages of the database).
+const walCheckpointBytes = 64 << 20
+
 // Store is the SQLite engine. It is safe for concurrent use.
 type Store struct {
 	opts    Options
@@ -158,18 +162,19 @@ func (s *Store) dsn(extra ...string) string {
 }
 
 func (s *Store) open(ctx context.Context) error {
-	if err := s.create(ctx); err != nil {
+	pageSize, err := s.create(ctx)
+	if err != nil {
 		return err
 	}
-	var err error
 	// The writer checkpoints itself, right after its commits, once the WAL
-	// holds 16384 pages (64 MiB): a checkpoint by another connection
+	// holds walCheckpointBytes: a checkpoint by another connection
 	// races the writer under sustained load, never completes, and the WAL
-	// then grows without bound. 16384 rather than 4096 pages: pages
+	// then grows without bound. 64 MiB rather than 16 MiB: pages
 	// written again between two checkpoints (index tails, FTS segments)
 	// are copied to the database once, ~9 % less CPU per alert written
 	// (docs/STORE.md).
-	if s.w, err = sql.Open("sqlite", s.dsn("_pragma=wal_autocheckpoint(16384)", "_txlock=immediate")); err != nil {
+	autocheckpoint := fmt.Sprintf("_pragma=wal_autocheckpoint(%d)", walCheckpointBytes/pageSize)
+	if s.w, err = sql.Open("sqlite", s.dsn(autocheckpoint, "_txlock=immediate")); err != nil {
 		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
 	}
 	s.w.SetMaxOpenConns(1)
@@ -208,20 +213,24 @@ func (s *Store) open(ctx context.Context) error {
 // size and auto_vacuum mode, which SQLite fixes with the first write, then
 // WAL. It runs on a connection of its own, before any other: the DSN's
 // journal_mode(WAL) is such a first write, after which a page_size pragma
-// no longer applies. An existing database is left as it is.
-func (s *Store) create(ctx context.Context) error {
+// no longer applies. An existing database is left as it is. It returns
+// the database's page size.
+func (s *Store) create(ctx context.Context) (pageSize int, err error) {
 	db, err := sql.Open("sqlite", s.opts.Path+fmt.Sprintf("?_pragma=busy_timeout(%d)", s.opts.BusyTimeout.Milliseconds()))
 	if err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
+		return 0, fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	var pages int64
 	if err := db.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
+		return 0, fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
 	}
 	if pages > 0 {
-		return nil
+		if err := db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&pageSize); err != nil {
+			return 0, fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
+		}
+		return pageSize, nil
 	}
 	for _, q := range []string{
 		fmt.Sprintf("PRAGMA page_size = %d", s.opts.PageSize),
@@ -230,10 +239,10 @@ func (s *Store) create(ctx context.Context) error {
 		"PRAGMA journal_mode = WAL",
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("sqlite: create %s: %s: %w", s.opts.Path, q, err)
+			return 0, fmt.Errorf("sqlite: create %s: %s: %w", s.opts.Path, q, err)
 		}
 	}
-	return nil
+	return s.opts.PageSize, nil
 }
 
 func (s *Store) migrate(ctx context.Context) error {
