@@ -1,9 +1,10 @@
 package sqlite
 
 import (
+	"github.com/cespare/xxhash/v2"
+
 	"encoding/hex"
 	"fmt"
-	"hash/fnv"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -50,12 +51,10 @@ func newAlertRow(a *idmefv2.Alert, doc []byte) (alertRow, error) {
 	if err != nil {
 		return alertRow{}, err
 	}
-	h := fnv.New64a()
-	h.Write(doc)
 	r := alertRow{
 		alert:    a,
 		doc:      doc,
-		hash:     int64(h.Sum64()),
+		hash:     contentHash(doc),
 		createNS: ct.UnixNano(),
 		startNS:  optTime(a.StartTime),
 		endNS:    optTime(a.EndTime),
@@ -66,6 +65,12 @@ func newAlertRow(a *idmefv2.Alert, doc []byte) (alertRow, error) {
 	r.text = indexedText(extractText(a), r.priority)
 	return r, nil
 }
+
+// contentHash is the hash of an alert's document that tells an identical
+// re-send (a no-op) from an update: xxHash64, ten times as fast as the
+// FNV-1a of the rows stored before session 8, which an identical re-send
+// therefore rewrites once (same content, a new hash).
+func contentHash(doc []byte) int64 { return int64(xxhash.Sum64(doc)) }
 
 func optTime(s string) any {
 	if s == "" {
