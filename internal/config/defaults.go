@@ -46,9 +46,10 @@ func Default() *Config {
 				MaxAge:      Duration(7 * 24 * time.Hour),
 				DedupWindow: Duration(2 * time.Minute),
 			},
-			AckWait:    Duration(30 * time.Second),
-			MaxDeliver: 5,
-			Pack:       true,
+			AckWait:       Duration(30 * time.Second),
+			MaxDeliver:    5,
+			Pack:          true,
+			CompressPacks: true,
 		},
 		Store: Store{
 			Engine: StoreSQLite,

@@ -164,7 +164,7 @@ func openBus(ctx context.Context, cfg *config.Config, log *slog.Logger, reg prom
 		streams[i].DuplicateWindow = cfg.Bus.Stream.DedupWindow.Std()
 	}
 	opts := nats.Options{URL: cfg.Bus.URL, CredsFile: cfg.Bus.CredsFile, Prefix: cfg.Bus.SubjectPrefix, Streams: streams,
-		Pack: cfg.Bus.Pack, Logger: log, Registerer: reg}
+		Pack: cfg.Bus.Pack, CompressPacks: cfg.Bus.CompressPacks, Logger: log, Registerer: reg}
 	if cfg.Bus.URL == "" {
 		opts.DataDir = cfg.BusDir()
 	}

@@ -38,12 +38,12 @@ func TestContractEmbedded(t *testing.T) {
 }
 
 // TestContractEmbeddedPacked runs the suite with packing on, as the server
-// runs the bus: every batch-published message travels in a pack.
+// runs the bus: every batch-published message travels in a compressed pack.
 func TestContractEmbeddedPacked(t *testing.T) {
 	bustest.RunWith(t, func(t *testing.T) bustest.Opener {
 		dir := t.TempDir()
 		return func(ctx context.Context, streams []bus.Stream) (bustest.Bus, error) {
-			return Open(ctx, Options{DataDir: dir, Streams: streams, Logger: testLogger(), Pack: true})
+			return Open(ctx, Options{DataDir: dir, Streams: streams, Logger: testLogger(), Pack: true, CompressPacks: true})
 		}
 	}, bustest.Semantics{PackedBatches: true})
 }
@@ -62,14 +62,15 @@ func TestContractExternal(t *testing.T) {
 	})
 }
 
-// TestContractExternalPacked: packs through NATS 2.9 (the machine's server).
+// TestContractExternalPacked: compressed packs through NATS 2.9 (the
+// machine's server).
 func TestContractExternalPacked(t *testing.T) {
 	url := externalURL(t)
 	bustest.RunWith(t, func(t *testing.T) bustest.Opener {
 		prefix := uniquePrefix(t)
 		t.Cleanup(func() { deleteStreams(t, url, prefix) })
 		return func(ctx context.Context, streams []bus.Stream) (bustest.Bus, error) {
-			return Open(ctx, Options{URL: url, Prefix: prefix, Streams: streams, Logger: testLogger(), Pack: true})
+			return Open(ctx, Options{URL: url, Prefix: prefix, Streams: streams, Logger: testLogger(), Pack: true, CompressPacks: true})
 		}
 	}, bustest.Semantics{PackedBatches: true})
 }

@@ -69,6 +69,11 @@ type Options struct {
 	Pack bool
 	// MaxPack bounds the messages of one pack (default and maximum 65535).
 	MaxPack int
+	// CompressPacks stores packs compressed with S2 (see pack.go): about a
+	// fifth of the bytes for alerts. Consumers read both forms; a consumer
+	// of a Vigie older than compressed packs does not (it dead-letters them
+	// as malformed), so turn it off while such consumers share the bus.
+	CompressPacks bool
 }
 
 func (o Options) withDefaults() Options {

@@ -3,6 +3,7 @@ package nats
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -52,6 +53,18 @@ func TestPackRoundTrip(t *testing.T) {
 	if got[1].Key != "" || len(got[2].Data) != 70000 || got[2].Data[0] != 'x' {
 		t.Error("appending to a member's Data changed the next members")
 	}
+	// Compressed, the same messages, in far fewer bytes (70,000 x).
+	z := compressPack(make([]byte, 3), data)
+	if z[0] != packVersionS2 || len(z) > len(data)/10 {
+		t.Errorf("compressed pack: version %d, %d bytes for %d", z[0], len(z), len(data))
+	}
+	gotZ, err := decodePack(z, len(ms))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(ms, gotZ, cmp.Comparer(func(a, b []byte) bool { return bytes.Equal(a, b) })); diff != "" {
+		t.Errorf("decoded compressed pack (-want +got):\n%s", diff)
+	}
 }
 
 // TestPackHeadersShareStrings: members with the same headers share the
@@ -79,9 +92,15 @@ func TestPackHeadersShareStrings(t *testing.T) {
 // keeps stay as published while later packs arrive (deliveries alias their
 // NATS message's payload, which must be theirs alone).
 func TestKeptDeliveriesIntact(t *testing.T) {
+	for _, compress := range []bool{false, true} {
+		t.Run(fmt.Sprintf("compress=%v", compress), func(t *testing.T) { testKeptDeliveriesIntact(t, compress) })
+	}
+}
+
+func testKeptDeliveriesIntact(t *testing.T, compress bool) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	b, err := Open(ctx, Options{DataDir: t.TempDir(), Logger: testLogger(), Pack: true})
+	b, err := Open(ctx, Options{DataDir: t.TempDir(), Logger: testLogger(), Pack: true, CompressPacks: compress})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,6 +170,11 @@ func TestDecodePackRejects(t *testing.T) {
 		{"FewerThanAnnounced", good, 2, "member 1"},
 		{"HugeHeaderCount", []byte{packVersion, 0, 0xff, 0xff, 0x03}, 1, "headers in"},
 		{"HugeLength", []byte{packVersion, 0xff, 0xff, 0xff, 0xff, 0x0f}, 1, "field of"},
+		{"CompressedEmpty", []byte{packVersionS2}, 1, "compressed"},
+		{"CompressedCorrupt", append(compressPack(nil, good)[:4], 0xff, 0xff, 0xff), 1, "compressed"},
+		{"CompressedTooBig", binary.AppendUvarint([]byte{packVersionS2}, maxPackDecoded+1), 1, "decodes to"},
+		{"CompressedTwice", compressPack(nil, compressPack(nil, good)), 1, "unknown version"},
+		{"CompressedTruncated", compressPack(nil, good[:len(good)-1]), 1, "member 0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -175,6 +199,8 @@ func FuzzDecodePack(f *testing.F) {
 	f.Add(encodePack(nil, ms, []int{0, 1}), 2)
 	f.Add([]byte{packVersion}, 1)
 	f.Add([]byte{packVersion, 0, 0, 0}, 1)
+	f.Add(compressPack(nil, encodePack(nil, ms, []int{0, 1})), 2)
+	f.Add([]byte{packVersionS2, 3, 8, 1, 0, 0}, 1)
 	f.Fuzz(func(t *testing.T, data []byte, n int) {
 		if n < 1 || n > 64 {
 			return

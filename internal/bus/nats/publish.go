@@ -144,6 +144,12 @@ func (b *Bus) units(ms []bus.Message, errs []error) []unit {
 				*buf = make([]byte, 0, p.size+1)
 			}
 			*buf = encodePack((*buf)[:0], ms, p.members)
+			if b.opts.CompressPacks {
+				zbuf := b.packs.Get().(*[]byte)
+				*zbuf = compressPack(*zbuf, *buf)
+				b.packs.Put(buf) // only the compressed form is published
+				buf = zbuf
+			}
 			msg := &nats.Msg{Subject: p.st.subject, Data: *buf, Header: h}
 			units = append(units, unit{st: p.st, msg: msg, members: p.members, pack: buf})
 		}
