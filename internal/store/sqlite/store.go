@@ -307,7 +307,14 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) erro
 		return fmt.Errorf("sqlite: %s: writer connection: %w", op, err)
 	}
 	defer c.Close()
-	tx, err := c.BeginTx(ctx, nil)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	// Once begun, a write transaction runs to its end: with a context that
+	// can be cancelled, database/sql and the driver watch it with a
+	// goroutine and a progress handler per statement. Its lock waits are
+	// bounded by the busy timeout, and the writer's transactions are short.
+	tx, err := c.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
