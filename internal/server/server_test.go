@@ -1,8 +1,6 @@
 package server
 
 import (
-	"os"
-	"strconv"
 	"context"
 	"encoding/json"
 	"io"
@@ -197,15 +195,7 @@ func BenchmarkIngestToStored(b *testing.B) {
 	b.ReportAllocs()
 	// The Go runtime as vigie serve sets it (runtime.gc_percent).
 	defer debug.SetGCPercent(debug.SetGCPercent(config.Default().Runtime.GCPercent))
-	srv, stop := startServer(b, func(c *config.Config) {
-		c.Ingest.RateLimit.Rate = 0
-		if n, _ := strconv.Atoi(os.Getenv("BENCH_BATCH")); n > 0 {
-			c.Store.BatchSize, c.Pipeline.FetchBatch = n, n
-		}
-		if n, _ := strconv.Atoi(os.Getenv("BENCH_LAG")); n > 0 {
-			c.Pipeline.MaxLag = int64(n)
-		}
-	})
+	srv, stop := startServer(b, func(c *config.Config) { c.Ingest.RateLimit.Rate = 0 })
 	defer stop()
 	// One sampler polls the store for the oldest acknowledged sample not
 	// yet seen, so that sampling costs one point query every few
