@@ -257,7 +257,7 @@ func (r *runner) deliveries(msg jetstream.Msg, md *jetstream.MsgMetadata) ([]bus
 	if n == 0 {
 		return []bus.Delivery{r.plain(msg, md)}, false, nil
 	}
-	ms, err := decodePack(msg.Data(), n)
+	ms, err := decodePack(msg.Data(), n, int(r.b.nc.MaxPayload()))
 	if err != nil {
 		return nil, false, err
 	}

@@ -45,9 +45,10 @@ const (
 	headerPack    = "Vigie-Bus-Pack"
 	packVersion   = 1
 	packVersionS2 = 2
-	// maxPackDecoded bounds what a compressed pack may decode to: the
-	// largest NATS payload (64 MiB), which bounds the uncompressed packs a
-	// publisher builds.
+	// maxPackDecoded bounds what a compressed pack may decode to whatever
+	// the server: the largest NATS payload (64 MiB). Consumers pass the
+	// server's own limit, which bounds the uncompressed packs publishers
+	// build.
 	maxPackDecoded = 64 << 20
 	// packOverhead is what the pack's headers and framing may add beyond
 	// the members' own sizes, kept out of the server's payload limit.
@@ -102,14 +103,15 @@ func compressPack(dst, body []byte) []byte {
 }
 
 // decompressPack returns the payload a compressed pack's S2 block (after
-// its version byte) decodes to, in a buffer of its own.
-func decompressPack(block []byte) ([]byte, error) {
+// its version byte) decodes to, in a buffer of its own, refusing one of
+// more than max bytes.
+func decompressPack(block []byte, max int) ([]byte, error) {
 	n, err := s2.DecodedLen(block)
 	if err != nil {
 		return nil, fmt.Errorf("%w: compressed: %w", errBadPack, err)
 	}
-	if n > maxPackDecoded {
-		return nil, fmt.Errorf("%w: compressed: decodes to %d bytes, more than %d", errBadPack, n, maxPackDecoded)
+	if n > min(max, maxPackDecoded) {
+		return nil, fmt.Errorf("%w: compressed: decodes to %d bytes, more than %d", errBadPack, n, min(max, maxPackDecoded))
 	}
 	out, err := s2.Decode(make([]byte, n), block)
 	if err != nil {
@@ -144,7 +146,8 @@ func packCount(h nats.Header) (int, error) {
 // be: see bus.Delivery.Position).
 const maxPackMembers = 1<<16 - 1
 
-// decodePack returns the n messages of a pack's payload, compressed or not.
+// decodePack returns the n messages of a pack's payload, compressed or not;
+// a compressed one may decode to maxDecoded bytes at most.
 // Their Data alias data, which must be the consumer's own (a NATS message's
 // payload is: the client gives each message a buffer of its own, which
 // plain deliveries alias too), or the buffer a compressed pack decodes to;
@@ -153,10 +156,10 @@ const maxPackMembers = 1<<16 - 1
 // carry the same headers (those of one ingest request), so a header name or
 // value equal to the previous member's is that member's string, not a new
 // one.
-func decodePack(data []byte, n int) ([]bus.Message, error) {
+func decodePack(data []byte, n, maxDecoded int) ([]bus.Message, error) {
 	if len(data) > 0 && data[0] == packVersionS2 {
 		var err error
-		if data, err = decompressPack(data[1:]); err != nil {
+		if data, err = decompressPack(data[1:], maxDecoded); err != nil {
 			return nil, err
 		}
 	}

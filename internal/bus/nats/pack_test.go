@@ -17,6 +17,10 @@ import (
 	"github.com/vigie-siem/vigie/internal/bus"
 )
 
+// testMaxDecoded is what a compressed pack may decode to in these tests:
+// the embedded server's default payload limit.
+const testMaxDecoded = 1 << 20
+
 func packMembers(n int) []int {
 	m := make([]int, n)
 	for i := range m {
@@ -40,7 +44,7 @@ func TestPackRoundTrip(t *testing.T) {
 	if len(data) != size+1 {
 		t.Errorf("encoded %d bytes, packSize said %d (+1 version byte)", len(data), size)
 	}
-	got, err := decodePack(data, len(ms))
+	got, err := decodePack(data, len(ms), testMaxDecoded)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +62,7 @@ func TestPackRoundTrip(t *testing.T) {
 	if z[0] != packVersionS2 || len(z) > len(data)/10 {
 		t.Errorf("compressed pack: version %d, %d bytes for %d", z[0], len(z), len(data))
 	}
-	gotZ, err := decodePack(z, len(ms))
+	gotZ, err := decodePack(z, len(ms), testMaxDecoded)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +79,7 @@ func TestPackHeadersShareStrings(t *testing.T) {
 		{Key: "a1", Data: []byte("1"), Header: h},
 		{Key: "a2", Data: []byte("2"), Header: map[string]string{bus.HeaderSender: "token:s1", bus.HeaderReceived: "2026-11-23T10:00:01Z"}},
 	}
-	got, err := decodePack(encodePack(nil, ms, packMembers(2)), 2)
+	got, err := decodePack(encodePack(nil, ms, packMembers(2)), 2, testMaxDecoded)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,13 +176,13 @@ func TestDecodePackRejects(t *testing.T) {
 		{"HugeLength", []byte{packVersion, 0xff, 0xff, 0xff, 0xff, 0x0f}, 1, "field of"},
 		{"CompressedEmpty", []byte{packVersionS2}, 1, "compressed"},
 		{"CompressedCorrupt", append(compressPack(nil, good)[:4], 0xff, 0xff, 0xff), 1, "compressed"},
-		{"CompressedTooBig", binary.AppendUvarint([]byte{packVersionS2}, maxPackDecoded+1), 1, "decodes to"},
+		{"CompressedTooBig", binary.AppendUvarint([]byte{packVersionS2}, testMaxDecoded+1), 1, "decodes to"},
 		{"CompressedTwice", compressPack(nil, compressPack(nil, good)), 1, "unknown version"},
 		{"CompressedTruncated", compressPack(nil, good[:len(good)-1]), 1, "member 0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := decodePack(c.data, c.n)
+			_, err := decodePack(c.data, c.n, testMaxDecoded)
 			if !errors.Is(err, errBadPack) || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("decodePack: got %v, want errBadPack mentioning %q", err, c.want)
 			}
@@ -205,7 +209,7 @@ func FuzzDecodePack(f *testing.F) {
 		if n < 1 || n > 64 {
 			return
 		}
-		got, err := decodePack(data, n)
+		got, err := decodePack(data, n, testMaxDecoded)
 		if err != nil {
 			if !errors.Is(err, errBadPack) {
 				t.Fatalf("error %v does not wrap errBadPack", err)
@@ -220,7 +224,7 @@ func FuzzDecodePack(f *testing.F) {
 		for i := range got {
 			size += packSize(&got[i])
 		}
-		again, err := decodePack(encodePack(nil, got, packMembers(n)), n)
+		again, err := decodePack(encodePack(nil, got, packMembers(n)), n, testMaxDecoded)
 		if err != nil {
 			t.Fatalf("re-encoded pack: %v", err)
 		}
