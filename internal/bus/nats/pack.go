@@ -104,14 +104,14 @@ func compressPack(dst, body []byte) []byte {
 
 // decompressPack returns the payload a compressed pack's S2 block (after
 // its version byte) decodes to, in a buffer of its own, refusing one of
-// more than max bytes.
-func decompressPack(block []byte, max int) ([]byte, error) {
+// more than limit bytes.
+func decompressPack(block []byte, limit int) ([]byte, error) {
 	n, err := s2.DecodedLen(block)
 	if err != nil {
 		return nil, fmt.Errorf("%w: compressed: %w", errBadPack, err)
 	}
-	if n > min(max, maxPackDecoded) {
-		return nil, fmt.Errorf("%w: compressed: decodes to %d bytes, more than %d", errBadPack, n, min(max, maxPackDecoded))
+	if limit = min(limit, maxPackDecoded); n > limit {
+		return nil, fmt.Errorf("%w: compressed: decodes to %d bytes, more than %d", errBadPack, n, limit)
 	}
 	out, err := s2.Decode(make([]byte, n), block)
 	if err != nil {
