@@ -34,7 +34,7 @@ func notFound(err error, what string) error {
 
 // execOne runs a statement that must touch one row, else ErrNotFound.
 func (s *Store) execOne(ctx context.Context, op, what, q string, args ...any) error {
-	err := s.writeTx(ctx, op, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
 			return err
@@ -143,7 +143,7 @@ func (s *Store) UpdateUser(ctx context.Context, name string, up store.UserUpdate
 
 // DeleteUser implements store.Accounts.
 func (s *Store) DeleteUser(ctx context.Context, name string) error {
-	err := s.writeTx(ctx, "delete_user", func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, "delete_user", func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE name = ?`, name)
 		if err != nil {
 			return err
@@ -299,7 +299,7 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.
 // deleteCount runs a DELETE and returns how many rows it removed.
 func (s *Store) deleteCount(ctx context.Context, op, q string, args ...any) (int, error) {
 	var n int64
-	err := s.writeTx(ctx, op, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
 			return err

@@ -37,7 +37,7 @@ func (s *Store) PutDeadLetters(ctx context.Context, dls []store.DeadLetter) erro
 		}
 		args = append(args, d.ReceivedAt.UnixNano(), d.Sender, d.RemoteAddr, d.Reason, problems, raw, d.RawSize)
 	}
-	err := s.writeTx(ctx, "put_dead_letters", func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, "put_dead_letters", func(ctx context.Context, tx *sql.Tx) error {
 		return s.insertRows(ctx, tx, insertDeadLettersHead, "", 7, args)
 	})
 	if err != nil {
@@ -113,7 +113,7 @@ func (s *Store) CountDeadLetters(ctx context.Context, f store.DeadLetterFilter) 
 // DeleteDeadLetters implements store.DeadLetters.
 func (s *Store) DeleteDeadLetters(ctx context.Context, ids []int64) (int, error) {
 	var n int64
-	err := s.writeTx(ctx, "delete_dead_letters", func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, "delete_dead_letters", func(ctx context.Context, tx *sql.Tx) error {
 		for start := 0; start < len(ids); start += maxInParams {
 			chunk := ids[start:min(start+maxInParams, len(ids))]
 			args := make([]any, len(chunk))
@@ -138,7 +138,7 @@ func (s *Store) DeleteDeadLetters(ctx context.Context, ids []int64) (int, error)
 // PruneDeadLetters implements store.DeadLetters.
 func (s *Store) PruneDeadLetters(ctx context.Context, before time.Time) (int, error) {
 	var n int64
-	err := s.writeTx(ctx, "prune_dead_letters", func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, "prune_dead_letters", func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM dead_letters WHERE received_ns < ?`, before.UnixNano())
 		if err != nil {
 			return err

@@ -27,7 +27,7 @@ func (s *Store) PutEvents(ctx context.Context, evs []store.Event) error {
 		return nil
 	}
 	now := s.now()
-	err := s.writeTx(ctx, "put_events", func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, "put_events", func(ctx context.Context, tx *sql.Tx) error {
 		var next int64
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM events`).Scan(&next); err != nil {
 			return err
@@ -272,7 +272,7 @@ func (s *Store) deleteOldestEvents(ctx context.Context, cut int64, limit int) (i
 		args = []any{cut, limit}
 	}
 	var n int64
-	err := s.writeTx(ctx, "retain_events", func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, "retain_events", func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS doomed_events(id INTEGER PRIMARY KEY)`); err != nil {
 			return err
 		}

@@ -27,7 +27,7 @@ func (s *Store) UpdateAlerts(ctx context.Context, ids []string, ch store.Change,
 	if err := checkChange(ids, ch, actor); err != nil {
 		return res, fmt.Errorf("sqlite: update alerts: %w", err)
 	}
-	err := s.writeTx(ctx, "update_alerts", func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, "update_alerts", func(ctx context.Context, tx *sql.Tx) error {
 		res = store.UpdateResult{}
 		rows, err := lifecycleRows(ctx, tx, ids)
 		if err != nil {

@@ -401,7 +401,7 @@ func BenchmarkTextIndexToken(b *testing.B) {
 			seq := int64(0)
 			for b.Loop() {
 				c0 := cputime.Process()
-				err := s.writeTx(b.Context(), "bench", func(tx *sql.Tx) error {
+				err := s.writeTx(b.Context(), "bench", func(ctx context.Context, tx *sql.Tx) error {
 					args := make([]any, 0, 2*len(texts))
 					for _, t := range texts {
 						seq++

@@ -35,10 +35,9 @@ func (s *Store) PutIncoming(ctx context.Context, in []store.Incoming) (store.Put
 	if len(rows) == 0 {
 		return res, nil
 	}
-	wctx := context.WithoutCancel(ctx) // see writeTx: tens of statements per batch
-	err = s.writeTx(ctx, "put_alerts", func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, "put_alerts", func(ctx context.Context, tx *sql.Tx) error {
 		res = store.PutResult{}
-		return s.putRows(wctx, tx, rows, &res)
+		return s.putRows(ctx, tx, rows, &res)
 	})
 	if err != nil {
 		return store.PutResult{}, err

@@ -113,7 +113,7 @@ func max64(a, b int64) int64 {
 // everything attached to them, in one transaction.
 func (s *Store) deleteBatch(ctx context.Context, sel string, args ...any) (int, error) {
 	var n int
-	err := s.writeTx(ctx, "retain", func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, "retain", func(ctx context.Context, tx *sql.Tx) error {
 		rs, err := tx.QueryContext(ctx, sel, args...)
 		if err != nil {
 			return err
@@ -191,7 +191,7 @@ func (s *Store) usedBytes(ctx context.Context) (int64, error) {
 
 // exec runs one statement in a write transaction.
 func (s *Store) exec(ctx context.Context, op, q string, args ...any) error {
-	return s.writeTx(ctx, op, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, q, args...)
 		return err
 	})

@@ -207,7 +207,7 @@ func (s *Store) repairHour(ctx context.Context, h int64) error {
 	if s.afterRepairRead != nil {
 		s.afterRepairRead(h)
 	}
-	return s.writeTx(ctx, "rollup_repair", func(tx *sql.Tx) error {
+	return s.writeTx(ctx, "rollup_repair", func(ctx context.Context, tx *sql.Tx) error {
 		var now int64
 		switch err := tx.QueryRowContext(ctx, `SELECT gen FROM rollup_dirty WHERE hour = ?`, h).Scan(&now); {
 		case errors.Is(err, sql.ErrNoRows):

@@ -296,8 +296,9 @@ func (s *Store) closeDBs() error {
 	return nil
 }
 
-// writeTx runs fn in a write transaction holding wmu.
-func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+// writeTx runs fn in a write transaction holding wmu. fn gets the context
+// its statements run under: ctx without its cancellation (see below).
+func (s *Store) writeTx(ctx context.Context, op string, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	start := time.Now()
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -314,17 +315,18 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) erro
 	// can be cancelled, database/sql and the driver watch it with a
 	// goroutine and a progress handler per statement. Its lock waits are
 	// bounded by the busy timeout, and the writer's transactions are short.
-	tx, err := c.BeginTx(context.WithoutCancel(ctx), nil)
+	wctx := context.WithoutCancel(ctx)
+	tx, err := c.BeginTx(wctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
 	s.wc = c
 	defer func() { s.wc = nil }()
-	if err := s.catchUp(ctx, tx); err != nil {
+	if err := s.catchUp(wctx, tx); err != nil {
 		_ = tx.Rollback()
 		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(wctx, tx); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
