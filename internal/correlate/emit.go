@@ -159,13 +159,16 @@ func groupKeys(kb *keyBuf, c *corRule, ref int, a *idmefv2.Alert) {
 	}
 }
 
-// groupValues splits a group key into its values.
-func groupValues(c *corRule, key string) []string {
+// groupValues splits a group key into its values. The value of a single
+// group-by field goes in one, the group's own array: no allocation per
+// group for the usual case.
+func groupValues(c *corRule, key string, one *[1]string) []string {
 	if len(c.rule.Correlation.GroupBy) == 0 {
 		return nil
 	}
 	if len(c.rule.Correlation.GroupBy) == 1 {
-		return []string{key}
+		one[0] = key
+		return one[:]
 	}
 	return strings.Split(key, keySep)
 }
@@ -349,7 +352,8 @@ func (e *Engine) finish(a *idmefv2.Alert, r *Rule, info Info, evs []event) {
 // setID sets the ID of an alert of buildParties, derived from rule,
 // group, window start and first contributing alert.
 func (e *Engine) setID(a *idmefv2.Alert, r *Rule, info Info, evs []event) {
-	groupID := make([]string, 0, len(info.Group))
+	var stack [4]string // group-by fields are few: no allocation
+	groupID := stack[:0]
 	for _, g := range info.Group {
 		groupID = append(groupID, g.Value)
 	}

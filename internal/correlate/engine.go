@@ -73,7 +73,7 @@ type Engine struct {
 	rs       *Ruleset
 	dedup    *corRule
 	cors     map[string]*corState        // by rule key
-	stOf     map[*corRule]*corState      // cache of cors by rule (see state); nil when stale
+	stOf     []stateSlot                 // cache of cors by rule slot (see state); nil when stale
 	suppress map[string]map[string]int64 // rule key → suppression key → until (event time)
 	disabled map[string]bool             // API overrides, by rule key
 	firings  map[string]uint64           // by rule key
@@ -456,22 +456,33 @@ func (e *Engine) putKeyBuf(kb *keyBuf) {
 	e.kbufs = append(e.kbufs, kb)
 }
 
+// stateSlot caches the state of one correlation rule (see state).
+type stateSlot struct {
+	c  *corRule
+	st *corState
+}
+
 // state returns the state of c, made if there is none. The rule keys
-// are long (UUIDs): a map by rule pointer caches the look-up; it is
+// are long (UUIDs): a slice by rule position (the built-in duplicate
+// summaries first) caches the look-up, checked by rule pointer; it is
 // dropped whenever a state is (SetRules, SetEnabled, restore).
 func (e *Engine) state(c *corRule) *corState {
-	if st := e.stOf[c]; st != nil {
-		return st
+	i := 0
+	if c != e.dedup {
+		i = c.idx + 1
+	}
+	if i < len(e.stOf) && e.stOf[i].c == c {
+		return e.stOf[i].st
 	}
 	st := e.cors[c.rule.Key()]
 	if st == nil {
 		st = newCorState()
 		e.cors[c.rule.Key()] = st
 	}
-	if e.stOf == nil {
-		e.stOf = make(map[*corRule]*corState)
+	if i >= len(e.stOf) {
+		e.stOf = append(e.stOf, make([]stateSlot, i+1-len(e.stOf))...)
 	}
-	e.stOf[c] = st
+	e.stOf[i] = stateSlot{c: c, st: st}
 	return st
 }
 
@@ -492,7 +503,8 @@ func (e *Engine) add(c *corRule, gk []byte, ev event) {
 			e.m.evictedGroups.Inc()
 		}
 		key := string(gk)
-		g = &group{key: key, vals: groupValues(c, key), start: ev.T}
+		g = &group{key: key, start: ev.T}
+		g.vals = groupValues(c, key, &g.one)
 		st.groups[key] = g
 		st.added(g)
 		e.m.groups.Inc()
@@ -516,14 +528,14 @@ func (e *Engine) add(c *corRule, gk []byte, ev event) {
 		return
 	}
 	if len(g.events) > e.opts.MaxEvents {
-		g.dropFront(c, 1)
+		g.dropFront(c, 1, &e.events)
 		e.m.evictedEvents.Inc()
 	}
 	if c.atEnd {
 		return
 	}
 	// Sliding window ending at the newest event.
-	if n := g.expire(c, g.newest-span); n > 0 {
+	if n := g.expire(c, g.newest-span, &e.events); n > 0 {
 		e.m.expired.Add(float64(n))
 	}
 	if len(g.events) == 0 {
@@ -536,10 +548,11 @@ func (e *Engine) add(c *corRule, gk []byte, ev event) {
 		// and most groups miss a step, so their events need no scan.
 		return
 	}
-	v, ok := g.measure(c)
+	v, ok := g.measure(c, &e.events)
 	if !ok || !cond.holds(v) {
 		return
 	}
+	g.settle(&e.events)
 	evs := contributing(c, g.events)
 	e.fire(c, g, evs, v, evs[0].T, g.newest)
 	e.dropGroup(st, g)
@@ -561,6 +574,7 @@ func (e *Engine) decide(c *corRule, g *group, start, end int64) {
 	if len(g.events) == 0 {
 		return
 	}
+	g.settle(&e.events)
 	v, ok := measure(c, g.events)
 	if !ok || !c.rule.Correlation.Condition.holds(v) {
 		return
@@ -570,7 +584,7 @@ func (e *Engine) decide(c *corRule, g *group, start, end int64) {
 
 // scheduleClose records when the window of group g of c ends.
 func (e *Engine) scheduleClose(c *corRule, g *group) {
-	heap.Push(&e.closing, closing{end: g.start + int64(c.rule.Correlation.Timespan), rule: c.rule.Key(), g: g})
+	e.closing.push(closing{end: g.start + int64(c.rule.Correlation.Timespan), rule: c.rule.Key(), g: g})
 }
 
 // closeWindows decides every window (of rules decided at the end) that
@@ -578,7 +592,7 @@ func (e *Engine) scheduleClose(c *corRule, g *group) {
 // since (decided early, evicted, rule reloaded) are skipped.
 func (e *Engine) closeWindows(limit int64) {
 	for len(e.closing) > 0 && e.closing[0].end <= limit {
-		w := heap.Pop(&e.closing).(closing)
+		w := e.closing.pop()
 		c := e.corByKey(w.rule)
 		st := e.cors[w.rule]
 		if c == nil || st == nil || st.groups[w.g.key] != w.g || w.g.start+int64(c.rule.Correlation.Timespan) != w.end {
@@ -628,6 +642,28 @@ func (h *closingHeap) Pop() any {
 	x := old[len(old)-1]
 	old[len(old)-1] = closing{}
 	*h = old[:len(old)-1]
+	return x
+}
+
+// push is heap.Push without boxing x in an interface (an allocation per
+// window): append, then sift up as Push does (Fix of the last element).
+func (h *closingHeap) push(x closing) {
+	*h = append(*h, x)
+	heap.Fix(h, len(*h)-1)
+}
+
+// pop is heap.Pop without boxing: the same swap and sift down, and the
+// top returned as it is.
+func (h *closingHeap) pop() closing {
+	old := *h
+	n := len(old) - 1
+	old.Swap(0, n)
+	x := old[n]
+	old[n] = closing{}
+	*h = old[:n]
+	if n > 0 {
+		heap.Fix(h, 0)
+	}
 	return x
 }
 

@@ -45,7 +45,9 @@ func (st *corState) touch(g *group) {
 // added records a new group, updated now.
 func (st *corState) added(g *group) {
 	st.touch(g)
-	heap.Push(&st.lru, lruEntry{at: g.stamp, g: g})
+	// heap.Push without boxing the entry (an allocation per group).
+	st.lru = append(st.lru, lruEntry{at: g.stamp, g: g})
+	heap.Fix(&st.lru, len(st.lru)-1)
 }
 
 // removed records that g left the groups.

@@ -25,6 +25,7 @@ func snapshotV1(t *testing.T, e *Engine) []byte {
 	for k, st := range e.cors {
 		sr := snapRule{Digest: e.digests[k]}
 		for _, g := range st.byAge() {
+			g.settle(&e.events) // as capture does
 			sr.Groups = append(sr.Groups, snapGroup{Key: g.key, Vals: g.vals, Start: g.start, Newest: g.newest, Events: g.events})
 		}
 		snap.Rules[k] = sr

@@ -74,6 +74,7 @@ func (e *Engine) capture() *snapshot {
 	for k, st := range e.cors {
 		sr := snapRule{Digest: e.digests[k]}
 		for _, g := range st.byAge() {
+			g.settle(&e.events) // snapshots hold events in order
 			sr.Groups = append(sr.Groups, snapGroup{Key: g.key, Vals: g.vals, Start: g.start, Newest: g.newest, Events: g.events})
 		}
 		snap.Rules[k] = sr

@@ -65,13 +65,19 @@ func newAlertInfo(a *idmefv2.Alert) *alertInfo {
 
 // group is the state of one group-by key of one correlation.
 type group struct {
-	key    string
-	vals   []string // group-by values, in group-by order
-	events []event  // sorted by T; arr[head:head+len(events)]
-	arr    []event  // events' backing array, whole (nil: not known)
-	head   int      // slots of arr before events, freed by dropFront
-	start  int64    // window start, for rules decided at the window's end
-	newest int64    // newest event time
+	key  string
+	vals []string  // group-by values, in group-by order
+	one  [1]string // vals of a single group-by field (see groupValues)
+	// events is arr[head:head+len(events)]: sorted by T (then arrival)
+	// but for its last tail events, which arrived late and wait in
+	// arrival order for settle (see insert).
+	events  []event
+	arr     []event // events' backing array, whole (nil: not known)
+	head    int     // slots of arr before events, freed by dropFront
+	tail    int     // unsorted events at the end of events
+	tailMin int64   // the earliest T among them, when tail > 0
+	start   int64   // window start, for rules decided at the window's end
+	newest  int64   // newest event time
 	// stamp is the rule's clock at the group's last update (see lru.go);
 	// dropped says it left the rule's groups.
 	stamp   uint64
@@ -144,8 +150,9 @@ func (g *group) rebuild(c *corRule) {
 }
 
 // measure is the aggregate of the group's window: from the running
-// aggregates for the sliding types, computed for the others.
-func (g *group) measure(c *corRule) (float64, bool) {
+// aggregates for the sliding types, computed for the others (settling
+// the events first: they need the order).
+func (g *group) measure(c *corRule, pool *eventPool) (float64, bool) {
 	switch c.rule.Correlation.Type {
 	case EventCount:
 		return float64(len(g.events)), true
@@ -162,6 +169,7 @@ func (g *group) measure(c *corRule) (float64, bool) {
 	case ValueSum:
 		return g.sum, g.nnum > 0
 	}
+	g.settle(pool)
 	return measure(c, g.events)
 }
 
@@ -177,11 +185,15 @@ func (g *group) orderedBound(c *corRule) int {
 	return n
 }
 
-// dropFront removes the n oldest events. It reslices rather than copies;
-// grow moves the events back to the start of the array once the slots
-// freed there are as many as the events, so the cost per event stays
-// constant however long the window, without allocating.
-func (g *group) dropFront(c *corRule, n int) {
+// dropFront removes the n oldest events (settling the late ones first
+// if one of them is among those). It reslices rather than copies; grow
+// moves the events back to the start of the array once the slots freed
+// there are as many as the events, so the cost per event stays constant
+// however long the window, without allocating.
+func (g *group) dropFront(c *corRule, n int, pool *eventPool) {
+	if !g.headSorted(n) {
+		g.settle(pool)
+	}
 	for i := range n {
 		g.account(c, &g.events[i], -1)
 		g.events[i] = event{} // release what it points to
@@ -222,7 +234,7 @@ func (g *group) release(pool *eventPool) {
 	if g.arr != nil {
 		pool.put(g.arr)
 	}
-	g.arr, g.events, g.head = nil, nil, 0
+	g.arr, g.events, g.head, g.tail = nil, nil, 0, 0
 }
 
 // minEvents is the size of a group's first events array.
@@ -237,6 +249,7 @@ const minEvents = 4
 // fire and restart, e.g. an event storm's 150 events, grow to them).
 type eventPool struct {
 	free [poolClasses][][]event
+	tmp  []event // scratch of settle, kept cleared
 }
 
 const (
@@ -287,19 +300,30 @@ func poolClass(n int) int {
 	return -1
 }
 
-// insert adds e to g keeping events sorted by time (late events go to
-// their place). An alert already in the group for the same referenced
-// rule (a redelivery) is not added again; insert reports whether e was.
+// maxTail bounds the late events a group holds unsorted (see insert);
+// at most 256 (settle sorts them by uint8 index).
+const maxTail = 32
+
+// insert adds e to g. An event in time order is appended. A late one
+// (alertgen's and sensors' start times jitter by seconds, so most events
+// are late in a busy group) joins the unsorted tail of g.events instead
+// of being moved to its place at once: that shifted ≈ 100 events per
+// late event in a 1,000-event window, with the GC's write barriers on
+// their pointers. settle sorts the tail into place (every maxTail late
+// events, or when the order is needed), moving each event once per
+// settle. Readers of the order (measure, contributing, snapshots) settle
+// first; the running aggregates do not depend on it. The order settle
+// makes is the one inserting each event in its place made: by T, then
+// by arrival (every event of the tail arrived after those before it).
+//
+// An alert already in the group for the same referenced rule (a
+// redelivery) is not added again; insert reports whether e was.
 func (g *group) insert(c *corRule, e event, pool *eventPool) bool {
 	n := len(g.events)
-	i := n // in order: the usual case
-	if n > 0 && g.events[n-1].T > e.T {
-		i = lateIndex(g.events, e.T)
-	}
-	for j := i - 1; j >= 0 && g.events[j].T == e.T; j-- {
-		if g.events[j].Ref == e.Ref && g.events[j].Alert.ID == e.Alert.ID {
-			return false
-		}
+	s := n - g.tail // the sorted events
+	late := s > 0 && g.events[s-1].T > e.T
+	if g.duplicate(e, s, late) {
+		return false
 	}
 	g.account(c, &e, 1)
 	if len(c.uniform) > 0 {
@@ -307,14 +331,101 @@ func (g *group) insert(c *corRule, e event, pool *eventPool) bool {
 	}
 	g.grow(pool)
 	g.events = g.events[:n+1]
-	if i < n {
-		copy(g.events[i+1:], g.events[i:])
-	}
-	g.events[i] = e
+	g.events[n] = e
 	if e.T > g.newest {
 		g.newest = e.T
 	}
+	if late || g.tail > 0 {
+		if g.tail == 0 || e.T < g.tailMin {
+			g.tailMin = e.T
+		}
+		g.tail++
+		if g.tail >= maxTail {
+			g.settle(pool)
+		}
+	}
 	return true
+}
+
+// duplicate reports whether g holds an event of e's alert (by ID) for
+// e's referenced rule at e's time; s is how many events are sorted, and
+// late says that the last of them is later than e.
+func (g *group) duplicate(e event, s int, late bool) bool {
+	i := s
+	if late {
+		i = lateIndex(g.events[:s], e.T)
+	}
+	for j := i - 1; j >= 0 && g.events[j].T == e.T; j-- {
+		if g.events[j].Ref == e.Ref && g.events[j].Alert.ID == e.Alert.ID {
+			return true
+		}
+	}
+	if g.tail == 0 || e.T < g.tailMin {
+		return false
+	}
+	for _, x := range g.events[s:] {
+		if x.T == e.T && x.Ref == e.Ref && x.Alert.ID == e.Alert.ID {
+			return true
+		}
+	}
+	return false
+}
+
+// headSorted reports whether the n oldest events are the first n of
+// g.events, as dropFront needs: no late event is among them (on equal
+// times the sorted events came first).
+func (g *group) headSorted(n int) bool {
+	if g.tail == 0 {
+		return true
+	}
+	return n <= len(g.events)-g.tail && g.tailMin >= g.events[n-1].T
+}
+
+// settle puts the late events of the tail in their place: sorted
+// (stably: equal times stay in arrival order), then merged from the back
+// with the sorted events later than the earliest of them, each moved
+// once. The tail is sorted by index, on a copy: moving events costs the
+// GC's write barriers, moving indices nothing.
+func (g *group) settle(pool *eventPool) {
+	k := g.tail
+	if k == 0 {
+		return
+	}
+	g.tail = 0
+	evs := g.events
+	s := len(evs) - k
+	tmp := append(pool.tmp[:0], evs[s:]...)
+	var ord [maxTail]uint8
+	sortTail(tmp, ord[:k])
+	p := s // the first sorted event to move
+	if s > 0 && evs[s-1].T > tmp[ord[0]].T {
+		p = lateIndex(evs[:s], tmp[ord[0]].T)
+	}
+	i, w := s-1, len(evs)-1
+	for j := k - 1; j >= 0; w-- {
+		if i >= p && evs[i].T > tmp[ord[j]].T {
+			evs[w] = evs[i]
+			i--
+		} else {
+			evs[w] = tmp[ord[j]]
+			j--
+		}
+	}
+	clear(tmp) // keep nothing alive
+	pool.tmp = tmp[:0]
+}
+
+// sortTail sets ord to the indices of tail in stable order of time (by
+// insertion: the tail is short).
+func sortTail(tail []event, ord []uint8) {
+	for j := range ord {
+		x := uint8(j)
+		i := j
+		for ; i > 0 && tail[ord[i-1]].T > tail[x].T; i-- {
+			ord[i] = ord[i-1]
+		}
+		ord[i] = x
+	}
 }
 
 // lateIndex is the index of the first of evs (sorted by T, the last later
@@ -342,13 +453,16 @@ func lateIndex(evs []event, t int64) int {
 }
 
 // expire drops events older than from; it returns how many.
-func (g *group) expire(c *corRule, from int64) int {
-	i := 0
-	for i < len(g.events) && g.events[i].T < from {
+func (g *group) expire(c *corRule, from int64, pool *eventPool) int {
+	if g.tail > 0 && g.tailMin < from {
+		g.settle(pool)
+	}
+	i, s := 0, len(g.events)-g.tail
+	for i < s && g.events[i].T < from {
 		i++
 	}
 	if i > 0 {
-		g.dropFront(c, i)
+		g.dropFront(c, i, pool)
 	}
 	return i
 }

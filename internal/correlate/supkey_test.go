@@ -56,11 +56,12 @@ func TestUniformKeyMatchesMergedKey(t *testing.T) {
 			g.insert(c, event{T: int64(rng.IntN(5)), Alert: a}, &pool)
 		}
 		if n := rng.IntN(len(g.events) + 1); n > 0 && rng.IntN(3) == 0 {
-			g.dropFront(c, n)
+			g.dropFront(c, n, &pool)
 		}
 		if len(g.events) == 0 {
 			continue
 		}
+		g.settle(&pool) // as fire's callers do
 		evs := g.events
 		if rng.IntN(4) == 0 {
 			evs = evs[rng.IntN(len(evs)):]
