@@ -15,4 +15,7 @@ var (
 	ErrInvalidTransition = errors.New("invalid state transition")
 	// ErrInvalid: an argument is malformed (empty name, unknown state…).
 	ErrInvalid = errors.New("invalid argument")
+	// ErrUnavailable: the request is valid but cannot be answered now (an
+	// index that is being rebuilt); retrying later may succeed.
+	ErrUnavailable = errors.New("temporarily unavailable")
 )

@@ -145,9 +145,14 @@ func (s *Store) groups(ctx context.Context, op string, f store.Filter, paths []s
 			return groups, err
 		}
 	}
-	q, args, err := s.groupSQL(f, keys, limit)
+	q, args, w, err := s.groupSQL(f, keys, limit)
 	if err != nil {
 		return nil, err
+	}
+	if w != nil {
+		if err := s.syncText(ctx, w); err != nil {
+			return nil, err
+		}
 	}
 	var out []store.Group
 	err = s.readTx(ctx, op, func(tx *sql.Tx) error {
@@ -181,8 +186,9 @@ func (s *Store) groups(ctx context.Context, op string, f store.Filter, paths []s
 
 // groupSQL builds the aggregate query. Without a filter, keys that are
 // all indexed paths read the first key's postings (postingGroupSQL);
-// otherwise alerts a drives and the keys join it.
-func (s *Store) groupSQL(f store.Filter, keys []keySource, limit int) (string, []any, error) {
+// otherwise alerts a drives and the keys join it. It returns the filter's
+// condition too, nil without one.
+func (s *Store) groupSQL(f store.Filter, keys []keySource, limit int) (string, []any, *where, error) {
 	exprs := make([]string, len(keys))
 	for i, k := range keys {
 		exprs[i] = k.expr
@@ -191,11 +197,12 @@ func (s *Store) groupSQL(f store.Filter, keys []keySource, limit int) (string, [
 	tail := " GROUP BY " + groupBy + " ORDER BY count(*) DESC, " + groupBy + " LIMIT " + strconv.Itoa(limit)
 	allIndexed := !slices.ContainsFunc(keys, func(k keySource) bool { return k.indexed == nil })
 	if strings.TrimSpace(f.Query) == "" && allIndexed {
-		return postingGroupSQL(f, keys, exprs, limit)
+		q, args, err := postingGroupSQL(f, keys, exprs, limit)
+		return q, args, nil, err
 	}
 	w, err := compileFilter(f, s.now())
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	var joins strings.Builder
 	var args []any
@@ -215,7 +222,7 @@ func (s *Store) groupSQL(f store.Filter, keys []keySource, limit int) (string, [
 	}
 	args = append(args, w.args...)
 	return "SELECT " + groupBy + ", count(*), min(a.create_ns), max(a.create_ns) FROM alerts a" + joins.String() +
-		" WHERE " + w.sql.String() + tail, args, nil
+		" WHERE " + w.sql.String() + tail, args, w, nil
 }
 
 // niceBuckets are the automatic histogram bucket sizes.
@@ -239,6 +246,9 @@ func (s *Store) Histogram(ctx context.Context, req store.HistogramRequest) (stor
 	var h store.Histogram
 	w, err := compileFilter(req.Filter, s.now())
 	if err != nil {
+		return h, fmt.Errorf("sqlite: histogram: %w", err)
+	}
+	if err := s.syncText(ctx, w); err != nil {
 		return h, fmt.Errorf("sqlite: histogram: %w", err)
 	}
 	if req.Bucket < 0 || (req.Bucket > 0 && req.Bucket < time.Millisecond) {
@@ -396,6 +406,9 @@ func (s *Store) Stats(ctx context.Context, f store.Filter) (store.Stats, error) 
 	st := store.Stats{ByPriority: map[string]int{}, ByState: map[store.State]int{}}
 	w, err := compileFilter(f, s.now())
 	if err != nil {
+		return st, fmt.Errorf("sqlite: stats: %w", err)
+	}
+	if err := s.syncText(ctx, w); err != nil {
 		return st, fmt.Errorf("sqlite: stats: %w", err)
 	}
 	if strings.TrimSpace(f.Query) == "" {

@@ -25,24 +25,30 @@ const bulkRows = 200
 // (docs/PERFORMANCE.md "Session 5").
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head, tail string, cols int, args []any) error {
 	_ = tx // the statements join tx through the connection it was begun on
+	if s.wc == nil && len(args) > 0 {
+		return fmt.Errorf("%s: no write transaction", head)
+	}
+	return s.raw.insert(ctx, s.wc, head, tail, cols, args)
+}
+
+// insert is insertRows on the connection c, whose transaction the
+// statements join.
+func (r *rawStmts) insert(ctx context.Context, c *sql.Conn, head, tail string, cols int, args []any) error {
 	n := len(args) / cols
 	if n == 0 {
 		return nil
 	}
-	if s.wc == nil {
-		return fmt.Errorf("%s: no write transaction", head)
-	}
-	return s.wc.Raw(func(dc any) error {
+	return c.Raw(func(dc any) error {
 		for n > 0 {
 			rows := 1
 			if n >= bulkRows {
 				rows = bulkRows
 			}
-			st, err := s.raw.stmt(ctx, dc, bulkKey{head, tail, cols, rows})
+			st, err := r.stmt(ctx, dc, bulkKey{head, tail, cols, rows})
 			if err != nil {
 				return fmt.Errorf("prepare %s: %w", head, err)
 			}
-			if err := s.raw.exec(ctx, st, args[:cols*rows]); err != nil {
+			if err := r.exec(ctx, st, args[:cols*rows]); err != nil {
 				return fmt.Errorf("%s: %w", head, err)
 			}
 			args = args[cols*rows:]
@@ -52,9 +58,9 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head, tail string, c
 	})
 }
 
-// rawStmts caches the bulk statements prepared on the writer's driver
-// connection, and the argument slice they are executed with. Used under
-// wmu only.
+// rawStmts caches the bulk statements prepared on a writer's driver
+// connection, and the argument slice they are executed with. Used by one
+// goroutine at a time: the store's writer under wmu, or the text index's.
 type rawStmts struct {
 	conn  any // the driver connection the statements belong to
 	stmts map[bulkKey]driver.StmtExecContext

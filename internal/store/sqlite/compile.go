@@ -21,6 +21,9 @@ type where struct {
 	// instead of IN-lists: right when the plan tests few rows (see
 	// plan.go), wrong when SQLite should drive from the term's matches.
 	probe probeMode
+	// text: the condition has free text, so its search waits for the
+	// free-text index (syncText).
+	text bool
 }
 
 // probeMode selects which terms compile to per-alert probes.
@@ -82,6 +85,7 @@ func (w *where) expr(e query.Expr) error {
 		w.add(")")
 		return nil
 	case *query.Text:
+		w.text = true
 		if w.probe&probeText != 0 {
 			w.add("EXISTS (SELECT 1 FROM alert_text WHERE alert_text MATCH ? AND rowid = a.seq)", ftsQuery(e))
 			return nil

@@ -12,6 +12,8 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	lockWait *prometheus.HistogramVec
 	deleted  prometheus.Counter
+	// textQueue is the number of changes queued for the free-text index.
+	textQueue prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -34,11 +36,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "vigie_store_alerts_deleted_total",
 			Help: "Alerts deleted by retention.",
 		}),
+		textQueue: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "vigie_store_text_queue",
+			Help: "Changes queued for the free-text index (written after the alerts, in a database of its own).",
+		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.written, m.duration, m.lockWait, m.deleted} {
+	for _, c := range []prometheus.Collector{m.written, m.duration, m.lockWait, m.deleted, m.textQueue} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("sqlite: register metrics: %w", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 
@@ -15,7 +16,9 @@ import (
 func goMigrations() []*goose.Migration {
 	m6 := goose.NewGoMigration(6, &goose.GoFunc{RunTx: reindexText(true)}, &goose.GoFunc{RunTx: reindexText(false)})
 	m6.Source = "00006_priority_token.go"
-	return []*goose.Migration{m6}
+	m12 := goose.NewGoMigration(12, &goose.GoFunc{RunTx: moveTextOut}, &goose.GoFunc{RunTx: moveTextBack})
+	m12.Source = "00012_text_db.go"
+	return []*goose.Migration{m6, m12}
 }
 
 // alertTextDDL creates alert_text as migration 00001 does.
@@ -31,12 +34,14 @@ const alertTextDDL = `CREATE VIRTUAL TABLE alert_text USING fts5(
 // 42 s (31 s of CPU) for 1M alerts (docs/PERFORMANCE.md).
 func reindexText(withToken bool) func(ctx context.Context, tx *sql.Tx) error {
 	return func(ctx context.Context, tx *sql.Tx) error {
-		for _, q := range []string{`DROP TABLE alert_text`, alertTextDDL} {
+		// main.: the store's connections attach the text database, whose
+		// alert_text this must never touch (migration 00012).
+		for _, q := range []string{`DROP TABLE IF EXISTS main.alert_text`, strings.Replace(alertTextDDL, "alert_text", "main.alert_text", 1)} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("reindex text: %w", err)
 			}
 		}
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO alert_text(rowid, body) VALUES (?, ?)`)
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO main.alert_text(rowid, body) VALUES (?, ?)`)
 		if err != nil {
 			return fmt.Errorf("reindex text: %w", err)
 		}

@@ -92,6 +92,9 @@ type existing struct {
 
 func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *store.PutResult) error {
 	now := s.now().UnixNano()
+	if err := s.cleanStale(ctx, tx); err != nil {
+		return fmt.Errorf("sqlite: put alerts: %w", err)
+	}
 	known, err := s.lookupIDs(ctx, tx, rows)
 	if err != nil {
 		return err
@@ -141,6 +144,9 @@ func (s *Store) putRows(ctx context.Context, tx *sql.Tx, rows []alertRow, res *s
 	}
 	changed := slices.Concat(inserts, updates)
 	if err := s.insertIndexes(ctx, tx, changed); err != nil {
+		return err
+	}
+	if err := s.queueText(ctx, tx, inserts, updates); err != nil {
 		return err
 	}
 	if err := s.rollUp(ctx, tx, inserts); err != nil {
@@ -223,8 +229,9 @@ func (s *Store) insertAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, 
 }
 
 // updateAlerts replaces the content of re-sent alerts, keeping their
-// lifecycle columns; their old indexed values and text are removed here and
-// written again by insertIndexes.
+// lifecycle columns; their old indexed values are removed here and written
+// again by insertIndexes, and their text replaced by the text index
+// (queueText).
 func (s *Store) updateAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, now int64) error {
 	if len(rows) == 0 {
 		return nil
@@ -256,32 +263,21 @@ func (s *Store) updateAlerts(ctx context.Context, tx *sql.Tx, rows []*alertRow, 
 				return fmt.Errorf("sqlite: put alerts: update %s: %w", a.ID, err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM alert_text WHERE rowid = ?`, r.seq); err != nil {
-			return fmt.Errorf("sqlite: put alerts: update %s: %w", a.ID, err)
-		}
 	}
 	return nil
 }
 
 func (s *Store) insertIndexes(ctx context.Context, tx *sql.Tx, rows []*alertRow) error {
 	sets := make([]any, 0, 2*len(rows))
-	texts := make([]any, 0, 2*len(rows))
 	for _, r := range rows {
-		seq := any(r.seq) // boxed once for both rows
 		if len(r.valueSet) > 0 {
-			sets = append(sets, seq, r.valueSet)
-		}
-		if r.text != "" {
-			texts = append(texts, seq, r.text)
+			sets = append(sets, r.seq, r.valueSet)
 		}
 	}
 	if err := s.insertPostings(ctx, tx, rows); err != nil {
 		return fmt.Errorf("sqlite: put alerts: %w", err)
 	}
 	if err := s.insertRows(ctx, tx, insertValueSetsHead, "", 2, sets); err != nil {
-		return fmt.Errorf("sqlite: put alerts: %w", err)
-	}
-	if err := s.insertRows(ctx, tx, insertTextHead, "", 2, texts); err != nil {
 		return fmt.Errorf("sqlite: put alerts: %w", err)
 	}
 	return nil

@@ -231,7 +231,7 @@ func TestIDLookupsSeek(t *testing.T) {
 	}
 	for _, analysed := range []bool{false, true} {
 		if analysed {
-			if _, err := s.w.ExecContext(ctx, `ANALYZE`); err != nil {
+			if _, err := s.w.ExecContext(ctx, `ANALYZE main`); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 
 	"github.com/vigie-siem/vigie/internal/store"
 )
@@ -141,7 +142,6 @@ func (s *Store) deleteBatch(ctx context.Context, sel string, args ...any) (int, 
 			}
 			for _, q := range []string{
 				`DELETE FROM alert_value_sets WHERE seq IN ` + in,
-				`DELETE FROM alert_text WHERE rowid IN ` + in,
 				`DELETE FROM alert_tags WHERE seq IN ` + in,
 				`DELETE FROM comments WHERE seq IN ` + in,
 				`DELETE FROM audit WHERE seq IN ` + in,
@@ -152,6 +152,9 @@ func (s *Store) deleteBatch(ctx context.Context, sel string, args ...any) (int, 
 					return err
 				}
 			}
+		}
+		for _, seq := range seqs {
+			s.textOps = append(s.textOps, textOp{kind: textDelete, seq: seq.(int64)})
 		}
 		n = len(seqs)
 		// Buckets of the ID index older than every alert left are not
@@ -165,28 +168,50 @@ func (s *Store) deleteBatch(ctx context.Context, sel string, args ...any) (int, 
 	return n, err
 }
 
-// vacuum gives free pages back to the file system and checkpoints the WAL.
+// vacuum gives free pages back to the file system and checkpoints the
+// WAL, of both databases; the text index's once it has applied the
+// deletions queued so far.
 func (s *Store) vacuum(ctx context.Context) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if _, err := s.w.ExecContext(ctx, `PRAGMA incremental_vacuum`); err != nil {
+	if err := s.vacuumDB(ctx, s.w, &s.wmu); err != nil {
+		return err
+	}
+	if err := s.text.sync(ctx); err != nil {
 		return fmt.Errorf("sqlite: vacuum: %w", err)
 	}
-	if _, err := s.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	// The text database's one connection is the text index's: this waits
+	// for its transaction to end.
+	return s.vacuumDB(ctx, s.textDB, nil)
+}
+
+// vacuumDB vacuums and checkpoints db's main schema: its attached text
+// database, read-only, is not its to write.
+func (s *Store) vacuumDB(ctx context.Context, db *sql.DB, mu *sync.Mutex) error {
+	if mu != nil {
+		mu.Lock()
+		defer mu.Unlock()
+	}
+	if _, err := db.ExecContext(ctx, `PRAGMA main.incremental_vacuum`); err != nil {
+		return fmt.Errorf("sqlite: vacuum: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, `PRAGMA main.wal_checkpoint(TRUNCATE)`); err != nil {
 		return fmt.Errorf("sqlite: checkpoint: %w", err)
 	}
 	return nil
 }
 
-// usedBytes is the database size in pages, free pages excluded.
+// usedBytes is the size of both databases in pages, free pages excluded.
 func (s *Store) usedBytes(ctx context.Context) (int64, error) {
-	var pages, free, size int64
-	for q, dst := range map[string]*int64{`PRAGMA page_count`: &pages, `PRAGMA freelist_count`: &free, `PRAGMA page_size`: &size} {
-		if err := s.r.QueryRowContext(ctx, q).Scan(dst); err != nil {
-			return 0, err
+	var total int64
+	for _, schema := range []string{"main", textAttach} {
+		var pages, free, size int64
+		for q, dst := range map[string]*int64{`page_count`: &pages, `freelist_count`: &free, `page_size`: &size} {
+			if err := s.r.QueryRowContext(ctx, `PRAGMA `+schema+`.`+q).Scan(dst); err != nil {
+				return 0, err
+			}
 		}
+		total += (pages - free) * size
 	}
-	return (pages - free) * size, nil
+	return total, nil
 }
 
 // exec runs one statement in a write transaction.

@@ -193,6 +193,9 @@ func (s *Store) Search(ctx context.Context, req store.SearchRequest) (store.Sear
 	if err != nil {
 		return res, fmt.Errorf("sqlite: search: %w", err)
 	}
+	if err := s.syncText(ctx, w); err != nil {
+		return res, fmt.Errorf("sqlite: search: %w", err)
+	}
 	var cursor []int64
 	if req.Cursor != "" {
 		if cursor, err = decodeCursor(req.Cursor, req.Sort, len(sp.keys)); err != nil {

@@ -41,6 +41,9 @@ type Options struct {
 	Path       string                // database file (required); created when missing
 	Logger     *slog.Logger          // nil: discard
 	Registerer prometheus.Registerer // nil: metrics are not registered
+	// TextPath is the free-text index's database file; "" means next to
+	// Path ("vigie.db" → "vigie-text.db").
+	TextPath string
 	// Readers is the size of the read connection pool; 0 means
 	// max(2, GOMAXPROCS).
 	Readers int
@@ -76,6 +79,8 @@ type Store struct {
 	log     *slog.Logger
 	w       *sql.DB // one connection: SQLite has one writer at a time
 	r       *sql.DB // readers, query_only
+	textDB  *sql.DB // the free-text index's database, one connection
+	text    *textIndex
 	metrics *metrics
 
 	wmu     sync.Mutex // serialises write transactions and guards the fields below
@@ -94,6 +99,15 @@ type Store struct {
 	// statements (insertRows).
 	wc  *sql.Conn
 	raw rawStmts
+	// textOps are the text index's changes of the write transaction
+	// running, submitted once it commits; textStale the seqs among them
+	// listed in text_stale.
+	textOps   []textOp
+	textStale []int64
+	// staleTickets maps the seqs listed in text_stale to the ticket of
+	// their re-indexing: once applied, the writer removes them from the
+	// table (cleanStale).
+	staleTickets map[int64]int64
 
 	// forcePlan, set by tests only, replaces planSearch so that every
 	// plan can be compared with planPlain.
@@ -138,6 +152,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.TextPath == "" {
+		opts.TextPath = textPath(opts.Path)
+	}
+	if strings.ContainsAny(opts.TextPath, "?#") || opts.TextPath == opts.Path {
+		return nil, fmt.Errorf("sqlite: open: text path %q: ? and # are not allowed, nor the store's own path", opts.TextPath)
+	}
 	m, err := newMetrics(opts.Registerer)
 	if err != nil {
 		return nil, err
@@ -150,7 +170,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) dsn(extra ...string) string {
+// dsn is the DSN of the database at path with the store's settings and
+// extra parameters.
+func (s *Store) dsn(path string, extra ...string) string {
 	p := []string{
 		fmt.Sprintf("_pragma=busy_timeout(%d)", s.opts.BusyTimeout.Milliseconds()),
 		"_pragma=journal_mode(WAL)",
@@ -158,12 +180,15 @@ func (s *Store) dsn(extra ...string) string {
 		"_pragma=temp_store(MEMORY)",
 		fmt.Sprintf("_pragma=cache_size(%d)", -s.opts.CacheBytes/1024),
 	}
-	return s.opts.Path + "?" + strings.Join(append(p, extra...), "&")
+	return path + "?" + strings.Join(append(p, extra...), "&")
 }
 
 func (s *Store) open(ctx context.Context) error {
-	pageSize, err := s.create(ctx)
+	pageSize, err := s.create(ctx, s.opts.Path)
 	if err != nil {
+		return err
+	}
+	if s.textDB, err = s.openTextDB(ctx, s.opts.TextPath); err != nil {
 		return err
 	}
 	// The writer checkpoints itself, right after its commits, once the WAL
@@ -174,9 +199,7 @@ func (s *Store) open(ctx context.Context) error {
 	// are copied to the database once, ~9 % less CPU per alert written
 	// (docs/STORE.md).
 	autocheckpoint := fmt.Sprintf("_pragma=wal_autocheckpoint(%d)", walCheckpointBytes/pageSize)
-	if s.w, err = sql.Open("sqlite", s.dsn(autocheckpoint, "_txlock=immediate")); err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
-	}
+	s.w = sql.OpenDB(s.attaching(s.dsn(s.opts.Path, autocheckpoint, "_txlock=immediate")))
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
 	s.w.SetConnMaxLifetime(0)
@@ -186,9 +209,7 @@ func (s *Store) open(ctx context.Context) error {
 	if err := s.migrate(ctx); err != nil {
 		return err
 	}
-	if s.r, err = sql.Open("sqlite", s.dsn("_pragma=query_only(1)")); err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
-	}
+	s.r = sql.OpenDB(s.attaching(s.dsn(s.opts.Path, "_pragma=query_only(1)")))
 	s.r.SetMaxOpenConns(s.opts.Readers)
 	s.r.SetMaxIdleConns(s.opts.Readers)
 	if err := s.w.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM alerts`).Scan(&s.nextSeq); err != nil {
@@ -199,6 +220,9 @@ func (s *Store) open(ctx context.Context) error {
 	}
 	if err := s.w.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&s.dataVersion); err != nil {
 		return fmt.Errorf("sqlite: open: data version: %w", err)
+	}
+	if err := s.startText(ctx); err != nil {
+		return err
 	}
 	s.ids = newIDFilter(0, maphash.MakeSeed())
 	if s.idsLoaded = s.nextSeq == 1; !s.idsLoaded {
@@ -215,20 +239,20 @@ func (s *Store) open(ctx context.Context) error {
 // journal_mode(WAL) is such a first write, after which a page_size pragma
 // no longer applies. An existing database is left as it is. It returns
 // the database's page size.
-func (s *Store) create(ctx context.Context) (pageSize int, err error) {
-	db, err := sql.Open("sqlite", s.opts.Path+fmt.Sprintf("?_pragma=busy_timeout(%d)", s.opts.BusyTimeout.Milliseconds()))
+func (s *Store) create(ctx context.Context, path string) (pageSize int, err error) {
+	db, err := sql.Open("sqlite", path+fmt.Sprintf("?_pragma=busy_timeout(%d)", s.opts.BusyTimeout.Milliseconds()))
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
+		return 0, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	var pages int64
 	if err := db.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
-		return 0, fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
+		return 0, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	if pages > 0 {
 		if err := db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&pageSize); err != nil {
-			return 0, fmt.Errorf("sqlite: open %s: %w", s.opts.Path, err)
+			return 0, fmt.Errorf("sqlite: open %s: %w", path, err)
 		}
 		return pageSize, nil
 	}
@@ -239,7 +263,7 @@ func (s *Store) create(ctx context.Context) (pageSize int, err error) {
 		"PRAGMA journal_mode = WAL",
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
-			return 0, fmt.Errorf("sqlite: create %s: %s: %w", s.opts.Path, q, err)
+			return 0, fmt.Errorf("sqlite: create %s: %s: %w", path, q, err)
 		}
 	}
 	return s.opts.PageSize, nil
@@ -273,6 +297,13 @@ func (s *Store) Close() error {
 	s.loading.Wait()
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	if s.text != nil {
+		s.text.close()
+		if c, err := s.textDB.Conn(context.Background()); err == nil {
+			_ = c.Raw(func(any) error { s.text.raw.close(); return nil })
+			c.Close()
+		}
+	}
 	if c, err := s.w.Conn(context.Background()); err == nil {
 		_ = c.Raw(func(any) error { s.raw.close(); return nil })
 		c.Close()
@@ -285,10 +316,14 @@ func (s *Store) closeDBs() error {
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
+	// Fold the WALs back so the files are self-contained after Close.
 	if s.w != nil {
-		// Fold the WAL back so the file is self-contained after Close.
-		_, _ = s.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		_, _ = s.w.Exec(`PRAGMA main.wal_checkpoint(TRUNCATE)`) // not the attached text database
 		errs = append(errs, s.w.Close())
+	}
+	if s.textDB != nil {
+		_, _ = s.textDB.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		errs = append(errs, s.textDB.Close())
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
@@ -321,7 +356,10 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(ctx context.Cont
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
 	s.wc = c
-	defer func() { s.wc = nil }()
+	defer func() {
+		clear(s.textOps) // the index has its own copies
+		s.wc, s.textOps, s.textStale = nil, s.textOps[:0], s.textStale[:0]
+	}()
 	if err := s.catchUp(wctx, tx); err != nil {
 		_ = tx.Rollback()
 		return fmt.Errorf("sqlite: %s: %w", op, err)
@@ -332,6 +370,13 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(ctx context.Cont
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: %s: commit: %w", op, err)
+	}
+	// Still under wmu: the text index gets the changes in commit order.
+	if len(s.textOps) > 0 {
+		ticket := s.text.submit(s.textOps)
+		for _, seq := range s.textStale {
+			s.staleTickets[seq] = ticket
+		}
 	}
 	s.metrics.observe(op, start)
 	return nil
@@ -351,6 +396,7 @@ func (s *Store) catchUp(ctx context.Context, tx *sql.Tx) error {
 	if v == s.dataVersion {
 		return nil
 	}
+	from := s.nextSeq
 	rs, err := tx.QueryContext(ctx, `SELECT seq, id FROM alerts WHERE seq >= ?`, s.nextSeq)
 	if err != nil {
 		return fmt.Errorf("alerts written by another process: %w", err)
@@ -367,6 +413,11 @@ func (s *Store) catchUp(ctx context.Context, tx *sql.Tx) error {
 	}
 	if err := rs.Err(); err != nil {
 		return fmt.Errorf("alerts written by another process: %w", err)
+	}
+	if s.nextSeq > from {
+		// Their text too, so that the index's through stays true here;
+		// the other process indexes it as well, and re-indexing replaces.
+		s.text.submit([]textOp{{kind: textReindex, seq: from, to: s.nextSeq}})
 	}
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pending_supersessions`).Scan(&s.pending); err != nil {
 		return fmt.Errorf("count pending supersessions: %w", err)

@@ -99,6 +99,8 @@ func toPublic(err error) *Error {
 		return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: publicText(err), cause: err}
 	case errors.Is(err, store.ErrConflict), errors.Is(err, auth.ErrExists):
 		return &Error{Status: http.StatusConflict, Code: CodeConflict, Message: publicText(err), cause: err}
+	case errors.Is(err, store.ErrUnavailable):
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: publicText(err), cause: err}
 	case errors.Is(err, auth.ErrForbidden):
 		return &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: "your role does not allow this", cause: err}
 	}

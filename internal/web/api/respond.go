@@ -36,6 +36,9 @@ func writeError(w http.ResponseWriter, r *http.Request, e *Error) {
 		// Basic is the scheme a browser or curl can answer; Bearer works too.
 		w.Header().Set("WWW-Authenticate", `Basic realm="vigie", charset="UTF-8"`)
 	}
+	if e.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "5")
+	}
 	writeJSON(w, e.Status, envelope{Error: errorBody{
 		Code: e.Code, Message: e.Message, Details: e.Details, RequestID: requestIDFrom(r.Context()),
 	}})
