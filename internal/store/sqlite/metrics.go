@@ -14,6 +14,10 @@ type metrics struct {
 	deleted  prometheus.Counter
 	// textQueue is the number of changes queued for the free-text index.
 	textQueue prometheus.Gauge
+	// checkpoints counts the WAL checkpoints that copied frames, by who
+	// ran them; walBytes is the WAL's size at the last one.
+	checkpoints *prometheus.CounterVec
+	walBytes    prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -40,11 +44,19 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "vigie_store_text_queue",
 			Help: "Changes queued for the free-text index (written after the alerts, in a database of its own).",
 		}),
+		checkpoints: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigie_store_wal_checkpoints_total",
+			Help: "Checkpoints of the alert database's WAL that copied frames, by who ran them (background, or the writer once the WAL is full).",
+		}, []string{"by"}),
+		walBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "vigie_store_wal_bytes",
+			Help: "Size of the alert database's WAL at the last checkpoint.",
+		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.written, m.duration, m.lockWait, m.deleted, m.textQueue} {
+	for _, c := range []prometheus.Collector{m.written, m.duration, m.lockWait, m.deleted, m.textQueue, m.checkpoints, m.walBytes} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("sqlite: register metrics: %w", err)
 		}

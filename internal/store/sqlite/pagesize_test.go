@@ -42,8 +42,11 @@ func TestPageSize(t *testing.T) {
 		if err := s.w.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&cp); err != nil {
 			t.Fatal(err)
 		}
-		if cp*ps != walCheckpointBytes {
-			t.Errorf("wal_autocheckpoint %d pages of %d bytes, want %d bytes", cp, ps, walCheckpointBytes)
+		if cp*ps != walSafetyFactor*walCheckpointBytes {
+			t.Errorf("wal_autocheckpoint %d pages of %d bytes, want %d bytes", cp, ps, walSafetyFactor*walCheckpointBytes)
+		}
+		if limit := s.ckpt.limit.Load(); limit*int64(ps) != walCheckpointBytes {
+			t.Errorf("checkpointer's limit %d pages of %d bytes, want %d bytes", limit, ps, walCheckpointBytes)
 		}
 		if err := s.Close(); err != nil {
 			t.Fatal(err)

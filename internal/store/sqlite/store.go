@@ -60,6 +60,11 @@ type Options struct {
 	PageSize int
 	// Now is the clock for stored/changed times; nil means time.Now.
 	Now func() time.Time
+
+	// checkpointEvery and walLimit, set by tests only, replace
+	// checkpointEvery and walCheckpointBytes for the checkpointer.
+	checkpointEvery time.Duration
+	walLimit        int64
 }
 
 // DefaultPageSize is the page size of new databases. Against SQLite's
@@ -81,6 +86,7 @@ type Store struct {
 	r       *sql.DB // readers, query_only
 	textDB  *sql.DB // the free-text index's database, one connection
 	text    *textIndex
+	ckpt    *checkpointer
 	metrics *metrics
 
 	wmu     sync.Mutex // serialises write transactions and guards the fields below
@@ -191,14 +197,15 @@ func (s *Store) open(ctx context.Context) error {
 	if s.textDB, err = s.openTextDB(ctx, s.opts.TextPath); err != nil {
 		return err
 	}
-	// The writer checkpoints itself, right after its commits, once the WAL
-	// holds walCheckpointBytes: a checkpoint by another connection
-	// races the writer under sustained load, never completes, and the WAL
-	// then grows without bound. 64 MiB rather than 16 MiB: pages
-	// written again between two checkpoints (index tails, FTS segments)
-	// are copied to the database once, ~9 % less CPU per alert written
-	// (docs/STORE.md).
-	autocheckpoint := fmt.Sprintf("_pragma=wal_autocheckpoint(%d)", walCheckpointBytes/pageSize)
+	// The checkpointer copies the WAL back beside the writer and hands the
+	// end of the copy to the writer once the WAL holds walCheckpointBytes
+	// (checkpoint.go). The writer's own wal_autocheckpoint, at a multiple
+	// of that, is the safety net: a checkpoint that races the writer
+	// under sustained load never completes, and the WAL would then grow
+	// without bound. 64 MiB rather than 16 MiB: pages written again
+	// between two checkpoints (index tails) are copied to the database
+	// once (docs/STORE.md).
+	autocheckpoint := fmt.Sprintf("_pragma=wal_autocheckpoint(%d)", walSafetyFactor*walCheckpointBytes/pageSize)
 	s.w = sql.OpenDB(s.attaching(s.dsn(s.opts.Path, autocheckpoint, "_txlock=immediate")))
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
@@ -222,6 +229,9 @@ func (s *Store) open(ctx context.Context) error {
 		return fmt.Errorf("sqlite: open: data version: %w", err)
 	}
 	if err := s.startText(ctx); err != nil {
+		return err
+	}
+	if err := s.startCheckpointer(ctx, pageSize); err != nil {
 		return err
 	}
 	s.ids = newIDFilter(0, maphash.MakeSeed())
@@ -313,6 +323,9 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
@@ -378,6 +391,7 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(ctx context.Cont
 			s.staleTickets[seq] = ticket
 		}
 	}
+	s.ckpt.afterCommit(wctx, c)
 	s.metrics.observe(op, start)
 	return nil
 }
