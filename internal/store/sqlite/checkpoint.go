@@ -37,7 +37,7 @@ type checkpointer struct {
 	pageSize int64
 	// limit is the WAL size, in frames, at which the writer finishes the
 	// checkpoint.
-	limit atomic.Int64
+	limit int64
 	// state is walGrowing, walFull or walRestarting.
 	state atomic.Int32
 	// finished is the WAL's size, in frames, when the writer's checkpoint
@@ -110,7 +110,7 @@ func (s *Store) startCheckpointer(ctx context.Context, pageSize int) error {
 	if s.opts.checkpointEvery > 0 {
 		every = s.opts.checkpointEvery
 	}
-	c.limit.Store(limit / int64(pageSize))
+	c.limit = limit / int64(pageSize)
 	s.ckpt = c
 	go c.run(every)
 	return nil
@@ -152,7 +152,7 @@ func (c *checkpointer) background() {
 	// it began; the WAL starts over only if the writer's next transaction
 	// begins before another commit, which it seldom does under load. So
 	// the size decides, not what was copied.
-	if r.log >= c.limit.Load() && r.log != c.finished.Load() {
+	if r.log >= c.limit && r.log != c.finished.Load() {
 		c.state.CompareAndSwap(walGrowing, walFull)
 	}
 }

@@ -45,7 +45,7 @@ func TestPageSize(t *testing.T) {
 		if cp*ps != walSafetyFactor*walCheckpointBytes {
 			t.Errorf("wal_autocheckpoint %d pages of %d bytes, want %d bytes", cp, ps, walSafetyFactor*walCheckpointBytes)
 		}
-		if limit := s.ckpt.limit.Load(); limit*int64(ps) != walCheckpointBytes {
+		if limit := s.ckpt.limit; limit*int64(ps) != walCheckpointBytes {
 			t.Errorf("checkpointer's limit %d pages of %d bytes, want %d bytes", limit, ps, walCheckpointBytes)
 		}
 		if err := s.Close(); err != nil {
